@@ -1,0 +1,1 @@
+//! hubcensus-analytics: see ARCHITECTURE.md. Under construction.

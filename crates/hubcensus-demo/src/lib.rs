@@ -1,0 +1,1 @@
+//! hubcensus-demo: see ARCHITECTURE.md. Under construction.

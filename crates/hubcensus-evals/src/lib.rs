@@ -1,0 +1,1 @@
+//! hubcensus-evals: see ARCHITECTURE.md. Under construction.

@@ -1,0 +1,1 @@
+//! hubcensus-ingest: see ARCHITECTURE.md. Under construction.

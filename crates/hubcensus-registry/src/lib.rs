@@ -1,0 +1,1 @@
+//! hubcensus-registry: see ARCHITECTURE.md. Under construction.

@@ -1,0 +1,1 @@
+//! hubcensus-report: see ARCHITECTURE.md. Under construction.

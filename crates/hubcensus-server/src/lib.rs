@@ -1,0 +1,1 @@
+//! hubcensus-server: see ARCHITECTURE.md. Under construction.

@@ -1,0 +1,1 @@
+//! hubcensus-store: see ARCHITECTURE.md. Under construction.

@@ -1,0 +1,12 @@
+//! `hubcensus snapshots`: list the snapshots in the store.
+
+use std::process::ExitCode;
+
+use crate::context::Context;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn run(_args: Args, _context: &Context) -> anyhow::Result<ExitCode> {
+    anyhow::bail!("`hubcensus snapshots` is not built yet (issue #2)")
+}

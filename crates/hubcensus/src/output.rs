@@ -1,0 +1,56 @@
+//! The one place that writes to the terminal: data to stdout, errors to stderr.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// A user-facing hint attached to an error as context: printed as `hint: ...` after the error.
+#[derive(Debug)]
+pub struct Hint(pub String);
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Hint {}
+
+/// Writes `text` to stdout. A closed pipe (`hubcensus top | head`) is success, not an error.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Prints an error chain once as `error: outer: inner: cause`, then any hint, and returns exit
+/// code 2. A broken pipe anywhere in the chain is success.
+pub fn report_error(error: &anyhow::Error) -> ExitCode {
+    if error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    }) {
+        return ExitCode::SUCCESS;
+    }
+    let hint = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<Hint>())
+        .map(|hint| hint.0.clone());
+    let message = error
+        .chain()
+        .filter(|cause| cause.downcast_ref::<Hint>().is_none())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    let mut stderr = io::stderr().lock();
+    let _ = writeln!(stderr, "error: {message}");
+    if let Some(hint) = hint {
+        let _ = writeln!(stderr, "hint: {hint}");
+    }
+    ExitCode::from(2)
+}
