@@ -5,12 +5,14 @@
 //! does no I/O, reads no clock and knows no file format: the Hub's JSON and Parquet shapes belong
 //! to `hubcensus-ingest`, the on-disk layout to `hubcensus-store`.
 
+mod attribution;
 mod frame;
 mod id;
 mod lineage;
 mod record;
 mod time;
 
+pub use attribution::{Attribution, ContributorType, Region};
 pub use frame::{Catalog, Era, LineageTable, SnapshotFrame, SnapshotInfo, SourceKind};
 pub use id::{IdError, ModelId, ModelKey, Namespace};
 pub use lineage::{Lineage, LineageSource, Relation};
