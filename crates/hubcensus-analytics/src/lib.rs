@@ -25,4 +25,4 @@ pub mod window;
 pub mod working_set;
 
 pub use error::AnalyticsError;
-pub use population::{Filter, Measure, Population};
+pub use population::{Filter, FilterMatcher, Measure, NEW_MODEL_DAYS, Population};

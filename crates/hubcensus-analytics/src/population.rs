@@ -94,7 +94,8 @@ impl Filter {
     }
 
     /// Resolves the filter's strings to catalog codes once, for a window ending at `end`.
-    pub(crate) fn resolve(&self, catalog: &Catalog, end: Timestamp) -> ResolvedFilter {
+    #[must_use]
+    pub fn matcher(&self, catalog: &Catalog, end: Timestamp) -> FilterMatcher {
         fn code(vocabulary: &[String], wanted: Option<&String>) -> Wanted {
             match wanted {
                 None => Wanted::Any,
@@ -104,7 +105,7 @@ impl Filter {
                     .map_or(Wanted::Nothing, |code| Wanted::Code(code as u32)),
             }
         }
-        ResolvedFilter {
+        FilterMatcher {
             all: self.is_all(),
             task: code(&catalog.pipeline_tags, self.task.as_ref()),
             library: code(&catalog.libraries, self.library.as_ref()),
@@ -120,7 +121,7 @@ impl Filter {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum Wanted {
+enum Wanted {
     Any,
     Nothing,
     Code(u32),
@@ -136,9 +137,9 @@ impl Wanted {
     }
 }
 
-/// A filter with its strings resolved to catalog codes.
+/// A filter with its strings resolved to catalog codes ([`Filter::matcher`]).
 #[derive(Clone, Debug)]
-pub(crate) struct ResolvedFilter {
+pub struct FilterMatcher {
     all: bool,
     task: Wanted,
     library: Wanted,
@@ -149,10 +150,11 @@ pub(crate) struct ResolvedFilter {
     end: i64,
 }
 
-impl ResolvedFilter {
+impl FilterMatcher {
     /// Whether model `i` of `frame` belongs to the population (its attributes in that frame).
     #[inline]
-    pub(crate) fn accepts(&self, frame: &SnapshotFrame, i: usize) -> bool {
+    #[must_use]
+    pub fn accepts(&self, frame: &SnapshotFrame, i: usize) -> bool {
         if self.all {
             return true;
         }

@@ -10,7 +10,7 @@ use crate::concentration::{self, Concentration, Hhi};
 use crate::lineage::LineageGraph;
 use crate::window::{self, Cadence, WindowCounts, WindowDownloads};
 use crate::working_set::{self, Churn, WorkingSet};
-use crate::{AnalyticsError, Filter, Measure, Population};
+use crate::{AnalyticsError, Filter, Population};
 
 /// What to compute.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,6 +49,23 @@ pub struct WindowFigures {
     pub family_working_set: Option<WorkingSet>,
 }
 
+/// The window ending at `after`: `(t_before, t_after]` by difference when both frames carry
+/// `downloadsAllTime`, else the 30-day window ending `t_after` (also without a `before`).
+pub fn window_ending(
+    catalog: &Catalog,
+    before: Option<&SnapshotFrame>,
+    after: &SnapshotFrame,
+    filter: &Filter,
+    cadence: Option<Cadence>,
+) -> Result<WindowDownloads, AnalyticsError> {
+    match before {
+        Some(before) if before.info.era() == Era::AllTime && after.info.era() == Era::AllTime => {
+            window::window_downloads(catalog, before, after, filter, cadence)
+        }
+        _ => window::thirty_day_window(catalog, after, filter),
+    }
+}
+
 /// The windows of a chain of frames: `(t_{i-1}, t_i]` when both frames carry
 /// `downloadsAllTime`, else the 30-day window ending `t_i` (and ending `t_0` when the first
 /// frame has no all-time count). Frames must be in time order.
@@ -63,14 +80,51 @@ pub fn windows<'a>(
         .filter(|f| f.info.era() == Era::ThirtyDayOnly)
         .map(|f| window::thirty_day_window(catalog, f, filter).map(|w| (w, f)));
     first.into_iter().chain(frames.windows(2).map(move |pair| {
-        let (before, after) = (&pair[0], &pair[1]);
-        let window = if before.info.era() == Era::AllTime && after.info.era() == Era::AllTime {
-            window::window_downloads(catalog, before, after, filter, cadence)
-        } else {
-            window::thirty_day_window(catalog, after, filter)
-        };
-        window.map(|w| (w, after))
+        window_ending(catalog, Some(&pair[0]), &pair[1], filter, cadence).map(|w| (w, &pair[1]))
     }))
+}
+
+/// Builds a series window by window (for callers that load frames a few at a time): each
+/// pushed window gets its figures and its churn against the previous window of the same
+/// measure.
+#[derive(Debug, Default)]
+pub struct SeriesBuilder {
+    figures: Vec<WindowFigures>,
+}
+
+impl SeriesBuilder {
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds the next window (in time order) and returns its figures.
+    pub fn push(
+        &mut self,
+        catalog: &Catalog,
+        window: &WindowDownloads,
+        end: &SnapshotFrame,
+        graph: Option<&LineageGraph>,
+        k: u64,
+    ) -> &WindowFigures {
+        let mut figures = figures(catalog, window, end, graph, k);
+        if let Some(previous) = self.figures.last()
+            && previous.population.measure == figures.population.measure
+            && previous.population.to < figures.population.to
+        {
+            figures.churn = Some(working_set::churn(
+                &previous.working_set,
+                &figures.working_set,
+            ));
+        }
+        self.figures.push(figures);
+        self.figures.last().expect("just pushed")
+    }
+
+    #[must_use]
+    pub fn finish(self) -> Vec<WindowFigures> {
+        self.figures
+    }
 }
 
 /// The figures of one window (churn left to the caller).
@@ -118,23 +172,12 @@ pub fn series(
         return Err(AnalyticsError::ZeroK);
     }
     options.filter.validate()?;
-    let mut out: Vec<WindowFigures> = Vec::new();
+    let mut builder = SeriesBuilder::new();
     for item in windows(catalog, frames, &options.filter, options.cadence) {
         let (window, end) = item?;
-        let mut figures = figures(catalog, &window, end, graph, options.k);
-        if let Some(previous) = out.last()
-            && previous.population.measure == figures.population.measure
-            && (figures.population.measure == Measure::AllTimeDifference
-                || previous.population.to < figures.population.to)
-        {
-            figures.churn = Some(working_set::churn(
-                &previous.working_set,
-                &figures.working_set,
-            ));
-        }
-        out.push(figures);
+        builder.push(catalog, &window, end, graph, options.k);
     }
-    Ok(out)
+    Ok(builder.finish())
 }
 
 #[cfg(test)]

@@ -179,7 +179,7 @@ pub fn window_downloads(
     }
     filter.validate()?;
     // The new-models filter is relative to the window's end for every model, disappeared too.
-    let resolved = filter.resolve(catalog, to);
+    let resolved = filter.matcher(catalog, to);
     let len = after.len();
     let mut status = vec![Status::Outside; len];
     let mut signed = vec![0_i64; len];
@@ -269,7 +269,7 @@ pub fn thirty_day_window(
     filter.validate()?;
     let to = frame.info.as_of;
     let from = to.plus_days(-30);
-    let resolved = filter.resolve(catalog, to);
+    let resolved = filter.matcher(catalog, to);
     let len = frame.len();
     let mut status = vec![Status::Outside; len];
     let mut signed = vec![0_i64; len];
