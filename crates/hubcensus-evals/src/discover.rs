@@ -4,8 +4,8 @@
 //! The rules (also in docs/evals.md):
 //!
 //! - **Population**: models of the task whose contributor type is one of the requested ones
-//!   (default: individual, community). Models of other types, and models whose type is unknown,
-//!   are left out and counted.
+//!   (default: individual, community). Models of other types, and models whose type is unknown
+//!   (unless asked for), are left out and counted.
 //! - **The window**: the weeks ending after `as_of - since`. The *baseline* week is the last week
 //!   ending on or before `as_of - since` (the first week when the evidence is shorter).
 //! - **Entered the working set**: in the working set now, not in it at the baseline (METHODS.md
@@ -29,6 +29,9 @@ use crate::{EvalRecord, ModelEvidence, World};
 pub struct DiscoverQuery {
     pub task: String,
     pub contributors: BTreeSet<ContributorType>,
+    /// Also list models whose contributor type is unknown (a namespace the registry does not
+    /// know, whose account kind was not fetched); they are said to be of unknown type.
+    pub include_unknown: bool,
     pub since_days: i64,
     pub min_growth: f64,
     pub min_weekly_downloads: u64,
@@ -44,6 +47,7 @@ impl DiscoverQuery {
             contributors: [ContributorType::Individual, ContributorType::Community]
                 .into_iter()
                 .collect(),
+            include_unknown: false,
             since_days: 90,
             min_growth: 2.0,
             min_weekly_downloads: 1_000,
@@ -133,7 +137,7 @@ pub fn discover(world: &World, records: &[EvalRecord], query: &DiscoverQuery) ->
         }
         models_in_task += 1;
         match model.contributor {
-            None => {
+            None if !query.include_unknown => {
                 unknown_contributor += 1;
                 continue;
             }
@@ -141,7 +145,7 @@ pub fn discover(world: &World, records: &[EvalRecord], query: &DiscoverQuery) ->
                 other_contributors += 1;
                 continue;
             }
-            Some(_) => {}
+            None | Some(_) => {}
         }
         let (Some(now), Some(baseline)) = (now, baseline) else {
             continue;

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use hubcensus_evals::audit::{AuditQuery, LicensePolicy, SizePolicy, Verdict, audit};
 use hubcensus_evals::store::EvalStore;
 use hubcensus_evals::{World, render};
-use hubcensus_model::ModelId;
+use hubcensus_model::{ModelId, Timestamp};
 
 use crate::context::Context;
 use crate::output::{Hint, write_stdout};
@@ -75,7 +75,11 @@ pub(crate) fn parse_params(text: &str) -> Result<u64, String> {
 }
 
 /// The adoption evidence: from `--evidence FILE`, else from the store.
-pub(crate) fn load_world(evidence: Option<&Path>, context: &Context) -> anyhow::Result<World> {
+pub(crate) fn load_world(
+    evidence: Option<&Path>,
+    context: &Context,
+    selection: &Selection,
+) -> anyhow::Result<World> {
     if let Some(path) = evidence {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read evidence file {}", path.display()))?;
@@ -89,13 +93,253 @@ pub(crate) fn load_world(evidence: Option<&Path>, context: &Context) -> anyhow::
         }
         return Ok(world);
     }
-    let _ = context;
-    Err(anyhow::anyhow!(
-        "adoption evidence from the snapshot store is not wired into audit/discover yet: the store's weekly working sets, downloads series and lineage are not read by this build"
-    )
-    .context(Hint(
-        "pass --evidence FILE with the evidence as JSON (docs/evals.md, \"The evidence file\")".into(),
-    )))
+    world_from_store(context, selection)
+}
+
+/// Which models of the store become evidence (besides every working-set member of any week).
+#[derive(Default)]
+pub(crate) struct Selection {
+    /// The model audited: it, its same-namespace siblings and the working set's children.
+    pub model: Option<ModelId>,
+    /// Discover: every model of this task with at least `min_downloads` in the last window.
+    pub task: Option<(String, u64)>,
+}
+
+/// Weekly windows the world spans (the 13-week trend needs 14).
+const WINDOWS: usize = 14;
+/// The working set's size (METHODS.md §4).
+const WORKING_SET: u64 = 200;
+
+/// Builds the adoption evidence from the snapshot store: up to 15 snapshots spaced at least a
+/// week apart (walking back from the latest), the windows between them, the top-200 working
+/// set of each window, lineage from the latest snapshot, attribution from the embedded
+/// registry.
+pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyhow::Result<World> {
+    use hubcensus_analytics::lineage::LineageGraph;
+    use hubcensus_analytics::series::window_ending;
+    use hubcensus_analytics::working_set::WorkingSet;
+    use hubcensus_evals::ModelEvidence;
+
+    let no_snapshots = || {
+        anyhow::anyhow!(
+            "no snapshots in the store at {}",
+            context.data_dir.display()
+        )
+        .context(Hint(
+            "import snapshots (`hubcensus import`), run `hubcensus demo`, or pass --evidence FILE"
+                .into(),
+        ))
+    };
+    // Opening a store creates its layout: never do that in a directory that has none.
+    if !context.data_dir.join("snapshots").is_dir() {
+        return Err(no_snapshots());
+    }
+    let store = hubcensus_store::Store::open(&context.data_dir)
+        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
+    let mut picked: Vec<Timestamp> = Vec::new();
+    for info in store.snapshots().iter().rev() {
+        if picked.len() > WINDOWS {
+            break;
+        }
+        if picked
+            .last()
+            .is_none_or(|last| info.as_of.days_until(*last) >= 6.5)
+        {
+            picked.push(info.as_of);
+        }
+    }
+    picked.reverse();
+    if picked.is_empty() {
+        return Err(no_snapshots());
+    }
+    let frames = store
+        .load_frames(&picked)
+        .context("cannot load the snapshots' frames")?;
+    let catalog = &frames.catalog;
+    let filter = hubcensus_analytics::Filter::default();
+    // One window per snapshot after the first; a lone snapshot gives its 30-day window.
+    let mut windows = Vec::new();
+    let mut weeks = Vec::new();
+    let start = usize::from(frames.frames.len() > 1);
+    for (index, (after, as_of)) in frames.frames.iter().zip(&picked).enumerate().skip(start) {
+        let before = index.checked_sub(1).map(|i| &frames.frames[i]);
+        let window = window_ending(catalog, before, after, &filter, None)
+            .with_context(|| format!("cannot compute the window ending {as_of}"))?;
+        weeks.push(*as_of);
+        windows.push(window);
+    }
+    let working_sets: Vec<WorkingSet> = windows
+        .iter()
+        .map(|window| WorkingSet::of_window(window, &catalog.ids, WORKING_SET, None))
+        .collect();
+    let latest = frames.frames.last().expect("at least one frame");
+    let as_of = latest.info.as_of;
+    let table = store
+        .lineage(as_of, catalog)
+        .context("cannot load the latest snapshot's lineage")?;
+    let graph = LineageGraph::new(&table, catalog.ids.len());
+    let code = |codes: &[Option<u32>], names: &[String], index: usize| {
+        codes
+            .get(index)
+            .copied()
+            .flatten()
+            .and_then(|c| names.get(c as usize).cloned())
+    };
+
+    // The models that matter.
+    let mut chosen = std::collections::BTreeSet::new();
+    for set in &working_sets {
+        chosen.extend(set.members.iter().map(|&m| m as usize));
+    }
+    let members: Vec<usize> = working_sets
+        .last()
+        .map(|set| set.members.iter().map(|&m| m as usize).collect())
+        .unwrap_or_default();
+    for &member in &members {
+        chosen.extend(graph.children(member).iter().map(|&c| c as usize));
+    }
+    if let Some(model) = &selection.model {
+        let index = store
+            .resolve(model.as_str())
+            .with_context(|| format!("{model} is in none of the store's snapshots"))
+            .context(Hint(
+                "check the id, or import a snapshot that has it".into(),
+            ))? as usize;
+        chosen.insert(index);
+        if let Some(namespace) = model.namespace() {
+            chosen.extend(
+                catalog
+                    .ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, id)| id.namespace() == Some(namespace))
+                    .map(|(i, _)| i),
+            );
+        }
+    }
+    let last_window = windows.last().expect("at least one window");
+    if let Some((task, min_downloads)) = &selection.task {
+        for index in 0..catalog.ids.len() {
+            if last_window.downloads.get(index).copied().unwrap_or(0) >= *min_downloads
+                && code(&latest.pipeline_tag, &catalog.pipeline_tags, index).as_deref()
+                    == Some(task.as_str())
+            {
+                chosen.insert(index);
+            }
+        }
+    }
+    // The task totals of the last window (every counted model).
+    let mut task_downloads = std::collections::BTreeMap::new();
+    for index in last_window.counted() {
+        if let Some(task) = code(&latest.pipeline_tag, &catalog.pipeline_tags, index) {
+            *task_downloads.entry(task).or_insert(0u64) += last_window.downloads[index];
+        }
+    }
+    let ranks: Vec<std::collections::BTreeMap<usize, u32>> = working_sets
+        .iter()
+        .map(|set| {
+            set.members
+                .iter()
+                .enumerate()
+                .map(|(rank, &m)| (m as usize, rank as u32 + 1))
+                .collect()
+        })
+        .collect();
+    let registry = hubcensus_registry::Registry::embedded();
+    let new_version = match &selection.model {
+        Some(model) => card_new_version(&store, as_of, model)?,
+        None => None,
+    };
+    let mut models = Vec::new();
+    for index in chosen {
+        let id = catalog.ids[index].clone();
+        let attribution = registry.attribute_model(&id, as_of, None);
+        let mut model = ModelEvidence::new(id.clone());
+        model.task = code(&latest.pipeline_tag, &catalog.pipeline_tags, index);
+        model.license = code(&latest.license, &catalog.licenses, index);
+        model.parameters = latest.parameters.get(index).copied().flatten();
+        model.created_at = latest.created_at.get(index).copied().flatten();
+        model.organization = attribution.organization;
+        model.contributor = attribution.contributor;
+        let parents: Vec<ModelId> = graph
+            .parents(index)
+            .iter()
+            .filter_map(|&p| catalog.ids.get(p as usize).cloned())
+            .collect();
+        model.lineage = hubcensus_model::Lineage::new(
+            graph
+                .relation(index)
+                .unwrap_or(hubcensus_model::Relation::Unknown),
+            parents,
+            hubcensus_model::LineageSource::BaseModels,
+        );
+        let direct = graph.direct_by_relation(index);
+        model.children = hubcensus_model::Relation::ALL
+            .into_iter()
+            .map(|relation| (relation, direct.get(relation)))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        model.weekly_downloads = windows
+            .iter()
+            .map(|window| {
+                window.status[index]
+                    .is_counted()
+                    .then(|| window.downloads[index])
+            })
+            .collect();
+        model.weekly_ranks = ranks.iter().map(|r| r.get(&index).copied()).collect();
+        model.weekly_likes = frames.frames[start..]
+            .iter()
+            .map(|frame| frame.likes.get(index).copied().flatten())
+            .collect();
+        if selection.model.as_ref() == Some(&id) {
+            model.new_version.clone_from(&new_version);
+        }
+        models.push(model);
+    }
+    Ok(World {
+        weeks,
+        working_set_size: WORKING_SET as u32,
+        task_downloads,
+        models,
+        provenance: format!(
+            "store {}: {} snapshot(s) from {} to {} ({}), registry {}",
+            context.data_dir.display(),
+            picked.len(),
+            picked[0].date_string(),
+            as_of.date_string(),
+            last_window.population.words,
+            registry.version()
+        ),
+    })
+}
+
+/// `cardData.new_version` of `model` in the snapshot at `as_of`, when its card says.
+fn card_new_version(
+    store: &hubcensus_store::Store,
+    as_of: Timestamp,
+    model: &ModelId,
+) -> anyhow::Result<Option<ModelId>> {
+    let Some(wanted) = store.resolve(model.as_str()) else {
+        return Ok(None);
+    };
+    let mut records = store
+        .records(as_of)
+        .context("cannot read the latest snapshot")?;
+    while let Some(next) = records.next_indexed() {
+        let (index, record) = next.context("cannot read the latest snapshot")?;
+        if index < wanted {
+            continue;
+        }
+        if index > wanted {
+            break;
+        }
+        return Ok(record.card_data.as_deref().and_then(|card| {
+            let card: serde_json::Value = serde_json::from_str(card).ok()?;
+            ModelId::new(card.get("new_version")?.as_str()?).ok()
+        }));
+    }
+    Ok(None)
 }
 
 #[allow(clippy::needless_pass_by_value)] // the signature every subcommand shares (cmd/mod.rs)
@@ -114,7 +358,14 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         .benchmarks(&args.workload)
         .context(Hint("list them with `hubcensus evals workloads`".into()))?
         .to_vec();
-    let world = load_world(args.evidence.as_deref(), context)?;
+    let world = load_world(
+        args.evidence.as_deref(),
+        context,
+        &Selection {
+            model: Some(model.clone()),
+            task: None,
+        },
+    )?;
     let records = EvalStore::at(&context.data_dir).load()?;
     let query = AuditQuery {
         model,

@@ -31,7 +31,8 @@ pub struct Args {
     #[arg(long)]
     task: String,
     /// Contributor types to look for (comma-separated): individual, community, academic,
-    /// nonprofit, government, industry, unclassified
+    /// nonprofit, government, industry, unclassified, and unknown (a namespace the registry
+    /// does not know and whose account kind was not fetched)
     #[arg(long, value_delimiter = ',', default_value = "individual,community")]
     contributor: Vec<String>,
     /// The window: days (90d) or weeks (13w)
@@ -70,14 +71,16 @@ fn parse_since(text: &str) -> Result<i64, String> {
 
 #[allow(clippy::needless_pass_by_value)] // the signature every subcommand shares (cmd/mod.rs)
 pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
+    let include_unknown = args.contributor.iter().any(|kind| kind.trim() == "unknown");
     let contributors = args
         .contributor
         .iter()
+        .filter(|kind| kind.trim() != "unknown")
         .map(|kind| kind.trim().parse::<ContributorType>())
         .collect::<Result<BTreeSet<_>, _>>()
         .map_err(anyhow::Error::msg)
         .context(Hint(
-            "contributor types: individual, community, academic, nonprofit, government, industry, unclassified"
+            "contributor types: individual, community, academic, nonprofit, government, industry, unclassified, unknown"
                 .into(),
         ))?;
     if !(args.min_growth.is_finite() && args.min_growth > 0.0) {
@@ -86,11 +89,19 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             args.min_growth
         ));
     }
-    let world = super::audit::load_world(args.evidence.as_deref(), context)?;
+    let world = super::audit::load_world(
+        args.evidence.as_deref(),
+        context,
+        &super::audit::Selection {
+            model: None,
+            task: Some((args.task.clone(), args.min_downloads)),
+        },
+    )?;
     let records = EvalStore::at(&context.data_dir).load()?;
     let query = DiscoverQuery {
         task: args.task.clone(),
         contributors,
+        include_unknown,
         since_days: args.since,
         min_growth: args.min_growth,
         min_weekly_downloads: args.min_downloads,

@@ -237,9 +237,8 @@ fn audit_without_evidence_says_what_is_missing() {
         .args(["audit", "Qwen/Qwen3-8B", "--workload", "reasoning"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "not wired into audit/discover yet",
-        ));
+        .stderr(predicate::str::contains("no snapshots in the store at"))
+        .stderr(predicate::str::contains("or pass --evidence FILE"));
 }
 
 #[test]
@@ -349,4 +348,194 @@ fn real_data_import_of_the_published_eval_files() {
         .map(|score| score["benchmark"].as_str().unwrap())
         .collect();
     assert_eq!(benchmarks, ["BBH", "GPQA", "MATH", "MuSR"]);
+}
+
+/// A store of 15 weekly snapshots: 250 filler models, a default whose downloads stall so that it
+/// drops out of the top 200 after week 8 (and whose card names a newer version), a same-size model
+/// that climbs, and an individual's finetune of it that enters the working set late.
+fn write_store(dir: &Path) {
+    use hubcensus_model::{
+        Lineage, LineageSource, ModelId, ModelRecord, Relation, SourceKind, Timestamp,
+    };
+    use hubcensus_store::{SnapshotDraft, Writer};
+
+    let first = Timestamp::parse("2026-05-17").unwrap();
+    let mut writer = Writer::lock(dir).unwrap();
+    for week in 0..15i64 {
+        let as_of = first.plus_days(7 * week);
+        let week = week as u64;
+        let mut records = Vec::new();
+        let mut push = |id: &str, all_time: u64, params: u64, card: Option<&str>| {
+            let mut record = ModelRecord::new(ModelId::new(id).unwrap());
+            record.created_at = Some(Timestamp::parse("2024-07-23").unwrap());
+            record.downloads_all_time = Some(all_time);
+            record.likes = Some(10 + week);
+            record.pipeline_tag = Some("text-generation".into());
+            record.parameters = Some(params);
+            record.license = Some("apache-2.0".into());
+            record.card_data = card.map(str::to_owned);
+            records.push(record);
+        };
+        for filler in 0..250u64 {
+            push(
+                &format!("filler/m{filler:03}"),
+                1_000_000 + week * (2_000 + filler),
+                1_000_000_000,
+                None,
+            );
+        }
+        let llama = if week <= 8 {
+            10_000_000 + week * 50_000
+        } else {
+            10_400_000 + (week - 8) * 100
+        };
+        push(
+            "meta-llama/Llama-3.1-8B-Instruct",
+            llama,
+            8_000_000_000,
+            Some(r#"{"new_version": "meta-llama/Llama-3.3-8B-Instruct"}"#),
+        );
+        push(
+            "Qwen/Qwen3-8B",
+            5_000_000 + week * 400_000,
+            8_200_000_000,
+            None,
+        );
+        let tuned = if week <= 11 {
+            1_000 + week * 10
+        } else {
+            1_110 + (week - 11) * 30_000
+        };
+        push("alice/Qwen3-8B-tuned", tuned, 8_200_000_000, None);
+        let mut tuned_record = records.pop().unwrap();
+        tuned_record.lineage = Lineage::new(
+            Relation::Finetune,
+            vec![ModelId::new("Qwen/Qwen3-8B").unwrap()],
+            LineageSource::BaseModels,
+        );
+        records.push(tuned_record);
+        let draft = SnapshotDraft {
+            as_of,
+            crawl_started: None,
+            crawl_ended: Some(as_of),
+            source: SourceKind::HubApiJson,
+            source_location: "integration test".into(),
+            columns: [
+                "id",
+                "created_at",
+                "downloads_all_time",
+                "likes",
+                "pipeline_tag",
+                "parameters",
+                "license",
+                "card_data",
+                "relation",
+                "parents",
+                "lineage_source",
+            ]
+            .map(String::from)
+            .to_vec(),
+            partial: false,
+            synthetic: true,
+        };
+        let mut builder = writer.begin(draft).unwrap();
+        builder.push(&records).unwrap();
+        builder.commit(false).unwrap();
+    }
+}
+
+#[test]
+fn audit_and_discover_read_the_store() {
+    let data = tempfile::tempdir().unwrap();
+    write_store(data.path());
+    let scores = data.path().join("scores.csv");
+    std::fs::write(
+        &scores,
+        "model,benchmark,metric,value,source,date\n\
+         meta-llama/Llama-3.1-8B-Instruct,GPQA,accuracy,30.1,team harness,2026-08-01\n\
+         Qwen/Qwen3-8B,GPQA,accuracy,44.5,team harness,2026-08-01\n",
+    )
+    .unwrap();
+    // The team's names match exactly only once the ids exist somewhere: the RULER-style id file.
+    let ids = data.path().join("ids.csv");
+    std::fs::write(
+        &ids,
+        "model,hf_id,reported_by_authors,effective_length,4k,8k,16k,32k,64k,128k,avg\n\
+         Llama,meta-llama/Llama-3.1-8B-Instruct,False,32K,95,,,,,,\n\
+         Qwen,Qwen/Qwen3-8B,False,32K,96,,,,,,\n",
+    )
+    .unwrap();
+    for file in [&ids, &scores] {
+        hubcensus(data.path())
+            .args(["evals", "import"])
+            .arg(file)
+            .assert()
+            .success();
+    }
+    let output = hubcensus(data.path())
+        .args([
+            "audit",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--workload",
+            "reasoning",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let parsed: Value = serde_json::from_slice(&output).unwrap();
+    let audit = &parsed["audit"];
+    assert_eq!(audit["verdict"], "replace");
+    assert_eq!(audit["default"]["rank_now"], Value::Null);
+    assert_eq!(
+        audit["default"]["last_in_working_set"],
+        "2026-07-12T00:00:00Z"
+    );
+    assert_eq!(
+        audit["default"]["new_version"],
+        "meta-llama/Llama-3.3-8B-Instruct"
+    );
+    assert_eq!(audit["candidates"][0]["report"]["id"], "Qwen/Qwen3-8B");
+    assert_eq!(audit["candidates"][0]["report"]["rank_now"], 1);
+    assert_eq!(audit["candidates"][0]["report"]["children"]["finetune"], 1);
+    assert_eq!(audit["as_of"], "2026-08-23T00:00:00Z");
+
+    let output = hubcensus(data.path())
+        .args(["discover", "--task", "text-generation", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let parsed: Value = serde_json::from_slice(&output).unwrap();
+    let found: Vec<&str> = parsed["discover"]["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|riser| riser["id"].as_str().unwrap())
+        .collect();
+    // alice's namespace is not in the registry and her account kind was not fetched: her type
+    // is unknown, so by default she is counted, not listed.
+    assert_eq!(found, Vec::<&str>::new());
+    // 252 = the 250 fillers, alice, and meta-llama (not in this build's registry).
+    assert_eq!(parsed["discover"]["unknown_contributor"], 252);
+    hubcensus(data.path())
+        .args([
+            "discover",
+            "--task",
+            "text-generation",
+            "--contributor",
+            "individual,community,unknown",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1. alice/Qwen3-8B-tuned — entered the working set (#",
+        ))
+        .stdout(predicate::str::contains(
+            "lineage: finetune of Qwen/Qwen3-8B",
+        ));
 }
