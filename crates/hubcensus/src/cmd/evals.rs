@@ -17,12 +17,15 @@ use crate::output::{Hint, write_stdout};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
-Cost: local only. An import reads the named files once and rewrites <data-dir>/evals/evals.jsonl
-(a few MB for the Open LLM Leaderboard); `show` reads that file.
+Cost: local only. An import reads the named files once (--from-store: every record of the latest
+snapshot) and rewrites <data-dir>/evals/evals.jsonl (about 10 MB for the Open LLM Leaderboard);
+`show` reads that file. Names are matched to Hub ids conservatively (exact, then the documented
+normalisation; docs/evals.md); unmatched names are listed, never guessed.
 
 Examples:
   hubcensus evals import ../shared/data/open-llm-leaderboard-v2/open_llm_leaderboard.csv
   hubcensus evals import ../shared/data/eee-evals/global-mmlu-lite --format eee
+  hubcensus evals import --from-store
   hubcensus evals show Qwen/Qwen2.5-7B-Instruct --workload reasoning")]
 pub struct Args {
     #[command(subcommand)]
@@ -42,7 +45,12 @@ enum Command {
 #[derive(clap::Args, Debug)]
 struct ImportArgs {
     /// The file or directory to import
-    path: PathBuf,
+    #[arg(required_unless_present = "from_store")]
+    path: Option<PathBuf>,
+    /// Import the `model-index` results in the model cards (cardData) of the store's latest
+    /// snapshot instead of a file
+    #[arg(long, conflicts_with_all = ["path", "format"])]
+    from_store: bool,
     /// The format: open-llm-leaderboard, eee, ruler, mteb, csv (model,benchmark,metric,value,source,date).
     /// Guessed from the header or extension when omitted
     #[arg(long, value_parser = parse_format)]
@@ -111,28 +119,40 @@ pub(crate) fn load_workloads(path: Option<&std::path::Path>) -> anyhow::Result<W
 }
 
 fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCode> {
-    if !args.path.exists() {
-        return Err(
-            anyhow::anyhow!("{} does not exist", args.path.display()).context(Hint(
-                "pass a CSV file, an EEE JSON file or a directory of them".into(),
-            )),
-        );
-    }
-    let (format, mut records) = import::read_path(&args.path, args.format)
-        .with_context(|| format!("cannot import {}", args.path.display()))
-        .context(Hint(format!(
-            "pass --format ({})",
-            Format::ALL.map(Format::as_str).join(", ")
-        )))?;
+    let (source, format, mut records) = match &args.path {
+        Some(path) if !args.from_store => {
+            if !path.exists() {
+                return Err(
+                    anyhow::anyhow!("{} does not exist", path.display()).context(Hint(
+                        "pass a CSV file, an EEE JSON file or a directory of them".into(),
+                    )),
+                );
+            }
+            let (format, records) = import::read_path(path, args.format)
+                .with_context(|| format!("cannot import {}", path.display()))
+                .context(Hint(format!(
+                    "pass --format ({})",
+                    Format::ALL.map(Format::as_str).join(", ")
+                )))?;
+            (path.display().to_string(), format.as_str(), records)
+        }
+        _ => {
+            let (source, records) = model_index_from_store(context)?;
+            (source, "model-index", records)
+        }
+    };
     let store = EvalStore::at(&context.data_dir);
     let stored = store.load()?;
-    // Matching candidates: the Hub ids the evidence itself carries (the store's catalog is not
-    // consulted yet; see docs/evals.md).
-    let candidates: BTreeSet<ModelId> = stored
-        .iter()
-        .chain(records.iter())
-        .filter_map(|record| record.hub_id.clone())
-        .collect();
+    // Matching candidates: the store's catalog when there is one, else the Hub ids the evidence
+    // itself carries.
+    let candidates: BTreeSet<ModelId> = match catalog_ids(context)? {
+        Some(ids) => ids.into_iter().collect(),
+        None => stored
+            .iter()
+            .chain(records.iter())
+            .filter_map(|record| record.hub_id.clone())
+            .collect(),
+    };
     let n_candidates = candidates.len();
     let matcher = Matcher::new(candidates);
     let report = match_records(&mut records, &matcher);
@@ -144,8 +164,7 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "imported {imported} scores for {n_models} model names from {} ({format}); the store now holds {total} scores",
-        args.path.display()
+        "imported {imported} scores for {n_models} model names from {source} ({format}); the store now holds {total} scores"
     );
     let by_rule: Vec<String> = report
         .matched
@@ -179,6 +198,63 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     }
     write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The current ids of every model the snapshot store knows; `None` without a store.
+fn catalog_ids(context: &Context) -> anyhow::Result<Option<Vec<ModelId>>> {
+    // Opening a store creates its layout: never do that in a directory that has none.
+    if !context.data_dir.join("snapshots").is_dir() {
+        return Ok(None);
+    }
+    let store = hubcensus_store::Store::open(&context.data_dir)
+        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
+    if store.snapshots().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        store.ids().context("cannot read the store's model ids")?,
+    ))
+}
+
+/// The `model-index` results in the cards of the latest snapshot.
+fn model_index_from_store(
+    context: &Context,
+) -> anyhow::Result<(String, Vec<hubcensus_evals::EvalRecord>)> {
+    let no_store = || {
+        anyhow::anyhow!(
+            "no snapshots in the store at {}",
+            context.data_dir.display()
+        )
+        .context(Hint(
+            "import a snapshot first (`hubcensus import`), or pass a file to import".into(),
+        ))
+    };
+    if !context.data_dir.join("snapshots").is_dir() {
+        return Err(no_store());
+    }
+    let store = hubcensus_store::Store::open(&context.data_dir)
+        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
+    let latest = store.latest().ok_or_else(no_store)?.as_of;
+    let mut records = Vec::new();
+    for record in store
+        .records(latest)
+        .context("cannot read the latest snapshot")?
+    {
+        let record = record.context("cannot read the latest snapshot")?;
+        if let Some(card) = &record.card_data {
+            let date = record
+                .last_modified
+                .map(hubcensus_model::Timestamp::date_string);
+            records.extend(import::model_index(&record.id, card, date.as_deref()).records);
+        }
+    }
+    Ok((
+        format!(
+            "the model cards of the snapshot of {}",
+            latest.date_string()
+        ),
+        records,
+    ))
 }
 
 fn show(args: &ShowArgs, context: &Context) -> anyhow::Result<ExitCode> {

@@ -399,7 +399,9 @@ fn write_store(dir: &Path) {
             "Qwen/Qwen3-8B",
             5_000_000 + week * 400_000,
             8_200_000_000,
-            None,
+            Some(
+                r#"{"model-index": [{"name": "Qwen3-8B", "results": [{"dataset": {"name": "MuSR (0-shot)"}, "metrics": [{"type": "acc_norm", "value": 17.5}], "source": {"name": "Open LLM Leaderboard"}}]}]}"#,
+            ),
         );
         let tuned = if week <= 11 {
             1_000 + week * 10
@@ -456,22 +458,29 @@ fn audit_and_discover_read_the_store() {
          Qwen/Qwen3-8B,GPQA,accuracy,44.5,team harness,2026-08-01\n",
     )
     .unwrap();
-    // The team's names match exactly only once the ids exist somewhere: the RULER-style id file.
-    let ids = data.path().join("ids.csv");
-    std::fs::write(
-        &ids,
-        "model,hf_id,reported_by_authors,effective_length,4k,8k,16k,32k,64k,128k,avg\n\
-         Llama,meta-llama/Llama-3.1-8B-Instruct,False,32K,95,,,,,,\n\
-         Qwen,Qwen/Qwen3-8B,False,32K,96,,,,,,\n",
-    )
-    .unwrap();
-    for file in [&ids, &scores] {
-        hubcensus(data.path())
-            .args(["evals", "import"])
-            .arg(file)
-            .assert()
-            .success();
-    }
+    // With a store, names are matched against its catalog (253 ids).
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&scores)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "matched to Hub ids (253 candidate ids): 2 exact; unmatched: 0",
+        ));
+    hubcensus(data.path())
+        .args(["evals", "import", "--from-store"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "imported 1 scores for 1 model names from the model cards of the snapshot of 2026-08-23 (model-index)",
+        ));
+    hubcensus(data.path())
+        .args(["evals", "show", "Qwen/Qwen3-8B"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "MuSR · acc_norm: 17.5 — model card (Open LLM Leaderboard)",
+        ));
     let output = hubcensus(data.path())
         .args([
             "audit",
