@@ -670,10 +670,12 @@ pub fn number(value: f64) -> String {
     }
 }
 
-/// A relative change as a signed percentage: `+12.5%`, `-40%`.
+/// A relative change as a signed percentage with one decimal: `+12.5%`, `-40%`.
 #[must_use]
 pub fn percent(change: f64) -> String {
-    let text = number(change * 100.0);
+    let text = format!("{:.1}", change * 100.0);
+    let text = text.trim_end_matches(".0");
+    let text = if text == "-0" { "0" } else { text };
     if change > 0.0 {
         format!("+{text}%")
     } else {
@@ -909,5 +911,27 @@ mod tests {
             let outscoring = audit.candidates.iter().filter(|c| c.outscores()).count();
             proptest::prop_assert_eq!(outscoring, wins);
         }
+    }
+}
+
+#[cfg(test)]
+mod format_tests {
+    use super::{number, percent};
+
+    #[test]
+    fn figures_for_prose() {
+        let cases = [
+            (0.5, "+50%"),
+            (-0.78, "-78%"),
+            (-0.741_379, "-74.1%"),
+            (0.0, "0%"),
+            (-0.000_01, "0%"),
+        ];
+        for (change, text) in cases {
+            assert_eq!(percent(change), text, "{change}");
+        }
+        assert_eq!(number(12.0), "12");
+        assert_eq!(number(5.481_034), "5.481");
+        assert_eq!(number(-0.000_01), "0");
     }
 }

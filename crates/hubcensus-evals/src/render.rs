@@ -16,7 +16,10 @@ pub const SERIES_SHOWN: usize = 20;
 fn params(parameters: Option<u64>) -> String {
     parameters.map_or_else(
         || "size unknown".to_owned(),
-        |p| format!("{}B params", number(p as f64 / 1e9)),
+        |p| {
+            let billions = format!("{:.1}", p as f64 / 1e9);
+            format!("{}B params", billions.trim_end_matches(".0"))
+        },
     )
 }
 
@@ -316,6 +319,13 @@ pub fn discovery_text(discovery: &Discovery) -> String {
     for missing in &discovery.missing {
         let _ = writeln!(out, "missing evidence: {missing}");
     }
+    if discovery.unknown_contributor > 0 && !discovery.contributors.is_empty() {
+        let _ = writeln!(
+            out,
+            "note: {} models have no known contributor type (namespace not in the registry, account kind not fetched); add `unknown` to --contributor to include them",
+            discovery.unknown_contributor
+        );
+    }
     for (index, riser) in discovery.found.iter().enumerate() {
         let how = match riser.rise {
             Rise::EnteredWorkingSet => {
@@ -384,4 +394,65 @@ pub fn discovery_text(discovery: &Discovery) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::{AuditQuery, LicensePolicy, SizePolicy, audit};
+    use crate::discover::{DiscoverQuery, discover};
+    use crate::fixture::{flat, id, left_after, model, ranked, score, world};
+    use hubcensus_model::ContributorType::{Individual, Industry};
+
+    fn replace_audit() -> Audit {
+        let llama = "meta-llama/Llama-3.1-8B-Instruct";
+        let qwen = "Qwen/Qwen3-8B";
+        let falling: Vec<u64> = (0..14).map(|w| 100_000 - 6_000 * w).collect();
+        let world = world(vec![
+            model(
+                llama,
+                8,
+                "llama3.1",
+                Industry,
+                falling.try_into().unwrap(),
+                left_after(40, 9),
+            ),
+            model(qwen, 8, "apache-2.0", Industry, flat(300_000), ranked(3)),
+        ]);
+        let records = vec![
+            score(llama, "GPQA", 8.0),
+            score(qwen, "GPQA", 12.0),
+            score(qwen, "MATH", 30.0),
+        ];
+        let query = AuditQuery {
+            model: id(llama),
+            workload: "reasoning".into(),
+            benchmarks: vec!["GPQA".into(), "MATH".into()],
+            size: SizePolicy::default(),
+            license: LicensePolicy::Any,
+        };
+        audit(&world, &records, &query).unwrap()
+    }
+
+    #[test]
+    fn audit_text_view() {
+        insta::assert_snapshot!(audit_text(&replace_audit()));
+    }
+
+    #[test]
+    fn audit_markdown_view() {
+        insta::assert_snapshot!(audit_markdown(&replace_audit()));
+    }
+
+    #[test]
+    fn discovery_text_view() {
+        let mut riser = model("alice/tiny-3B", 3, "mit", Individual, flat(500), [None; 14]);
+        riser.weekly_downloads[13] = Some(5_000);
+        riser.weekly_ranks[13] = Some(180);
+        let mut unknown = model("x/unknown", 3, "mit", Individual, flat(1), [None; 14]);
+        unknown.contributor = None;
+        let world = world(vec![riser, unknown]);
+        let discovery = discover(&world, &[], &DiscoverQuery::new("text-generation"));
+        insta::assert_snapshot!(discovery_text(&discovery));
+    }
 }
