@@ -5,7 +5,8 @@
 //!
 //! **Candidates.** Models of the default's task that are in the working set now, or whose parent
 //! is (their families), or that the default's card names as `new_version`, or a same-organization
-//! successor. Size class: parameters within [`SizePolicy::factor`] of the default's either way, or
+//! successor (same namespace and name stem, same task and size class, created later). Size
+//! class: parameters within [`SizePolicy::factor`] of the default's either way, or
 //! at most `--max-params` when given; a model of unknown size is excluded (and counted). With
 //! `--license permissive`, only [`PERMISSIVE`] licenses pass; unknown licenses are excluded.
 //!
@@ -308,6 +309,7 @@ pub fn audit(
                 && m.task.is_some()
                 && m.task == default_model.task
                 && matches!((m.created_at, default_model.created_at), (Some(a), Some(b)) if a > b)
+                && query.size.admits(default_model.parameters, m.parameters) == Some(true)
         })
         .max_by(|a, b| {
             let downloads = |m: &ModelEvidence| {
@@ -435,7 +437,7 @@ pub fn audit(
         ));
     } else if let Some(rank) = default.rank_now {
         reasons.push(format!(
-            "{} is #{rank} in the working set (top {}) of the week ending {}",
+            "{} is #{rank} in the working set (top {}) of the window ending {}",
             default.id,
             world.working_set_size,
             world
@@ -445,13 +447,13 @@ pub fn audit(
     } else {
         match default.last_in_working_set {
             Some(week) => reasons.push(format!(
-                "{} left the working set (top {}): last in it the week ending {}",
+                "{} left the working set (top {}): last in it the window ending {}",
                 default.id,
                 world.working_set_size,
                 week.date_string()
             )),
             None => reasons.push(format!(
-                "{} is not in the working set (top {}) in any of the {} weeks",
+                "{} is not in the working set (top {}) in any of the {} windows",
                 default.id,
                 world.working_set_size,
                 world.weeks.len()
@@ -751,7 +753,7 @@ mod tests {
         assert_eq!(
             audit.reasons,
             [
-                "meta-llama/Llama-3.1-8B-Instruct left the working set (top 200): last in it the week ending 2026-07-19",
+                "meta-llama/Llama-3.1-8B-Instruct left the working set (top 200): last in it the window ending 2026-07-19",
                 "its weekly downloads changed -78% over 13 weeks",
                 "Qwen/Qwen3-8B (working set #3) scores better on 2 of the 2 benchmark series both have: GPQA normalized score 12 vs 8 (Open LLM Leaderboard v2); MATH normalized score 30 vs 15 (Open LLM Leaderboard v2)",
             ]

@@ -69,7 +69,7 @@ fn model_lines(report: &ModelReport, out: &mut String, bullet: &str) {
     };
     let _ = writeln!(
         out,
-        "{bullet}{rank}; downloads last week {}; 4-week change {}; 13-week change {}; task share {}",
+        "{bullet}{rank}; downloads in the last window {}; 4-week change {}; 13-week change {}; task share {}",
         opt(report.downloads_last_week, "unknown"),
         report
             .change_4w
@@ -117,7 +117,7 @@ pub fn audit_text(audit: &Audit) -> String {
     );
     let _ = writeln!(
         out,
-        "evidence: {}; week ending {}; working set = top {} by weekly downloads",
+        "evidence: {}; window ending {}; working set = top {} by window downloads",
         if audit.provenance.is_empty() {
             "unstated"
         } else {
@@ -223,7 +223,7 @@ pub fn audit_markdown(audit: &Audit) -> String {
     );
     let _ = writeln!(
         out,
-        "Benchmarks: {}. Evidence: {}, week ending {}; working set = top {}.\n",
+        "Benchmarks: {}. Evidence: {}, window ending {}; working set = top {} by window downloads.\n",
         audit.benchmarks.join(", "),
         if audit.provenance.is_empty() {
             "unstated"
@@ -294,7 +294,7 @@ pub fn discovery_text(discovery: &Discovery) -> String {
     let contributors: Vec<&str> = discovery.contributors.iter().map(|c| c.as_str()).collect();
     let _ = writeln!(
         out,
-        "{} rising {} release(s) by {} in the {} days to {} (baseline: week ending {}); evidence: {}",
+        "{} rising {} release(s) by {} in the {} days to {} (baseline: window ending {}); evidence: {}",
         discovery.found.len(),
         discovery.task,
         contributors.join(", "),

@@ -5,8 +5,9 @@
 //! metric value is a record for the card's own model (its Hub id is known). Benchmark =
 //! canonical `dataset.name` (else `dataset.type`); `MTEB <task>` datasets become benchmark `MTEB`
 //! with the task in the metric. Source = `model card` plus the result's declared source name or
-//! URL: these are self-published numbers, and the output says so. A value that is not a number
-//! (null, text) is skipped and counted.
+//! URL: these are self-published numbers, and the output says so. The dataset's `config`, `split`
+//! and `revision` become the record's setting (they tell apart several results of one benchmark).
+//! A value that is not a number (null, text) is skipped and counted.
 //!
 //! cardData is untrusted text: a card that is not JSON, or whose model-index has the wrong shape,
 //! yields no records rather than an error.
@@ -63,6 +64,15 @@ pub fn model_index(hub_id: &ModelId, card_data: &str, date: Option<&str>) -> Mod
                 Some(task) => ("MTEB".to_owned(), Some(task.trim().to_owned())),
                 None => (canonical(&dataset_name), None),
             };
+            // The dataset's config and split tell apart several results of one benchmark
+            // (MMLU subsets, test vs validation): they become the record's setting.
+            let setting: Vec<String> = ["config", "split", "revision"]
+                .iter()
+                .filter_map(|key| {
+                    text(dataset.and_then(|d| d.get(*key))).map(|value| format!("{key}={value}"))
+                })
+                .collect();
+            let setting = (!setting.is_empty()).then(|| setting.join(" "));
             let declared = result.get("source");
             let source = match text(declared.and_then(|s| s.get("name")))
                 .or_else(|| text(declared.and_then(|s| s.get("url"))))
@@ -95,7 +105,7 @@ pub fn model_index(hub_id: &ModelId, card_data: &str, date: Option<&str>) -> Mod
                     benchmark: benchmark.clone(),
                     metric: metric_name,
                     value,
-                    setting: None,
+                    setting: setting.clone(),
                     higher_is_better: true,
                     source: source.clone(),
                     date: date.map(str::to_owned),
@@ -118,13 +128,18 @@ mod tests {
              "metrics": [{"type": "acc_norm", "value": 12.5, "name": "acc_norm"},
                          {"type": "acc", "value": null}],
              "source": {"url": "https://example.org", "name": "Open LLM Leaderboard"}},
-            {"dataset": {"name": "MTEB Banking77", "type": "mteb/banking77"},
+            {"dataset": {"name": "MTEB Banking77", "type": "mteb/banking77", "config": "en", "split": "test"},
              "metrics": [{"type": "accuracy", "value": 80}]},
             {"dataset": {}, "metrics": [{"type": "x", "value": 1}]}
         ]}]}"#;
         let id = ModelId::new("org/m").unwrap();
         let scan = model_index(&id, card, Some("2026-01-02"));
         assert!(scan.has_model_index);
+        assert_eq!(scan.records[0].setting, None);
+        assert_eq!(
+            scan.records[1].setting.as_deref(),
+            Some("config=en split=test")
+        );
         assert_eq!(scan.skipped_values, 1);
         let summary: Vec<(&str, &str, f64, &str)> = scan
             .records

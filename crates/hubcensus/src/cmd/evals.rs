@@ -157,6 +157,9 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     let matcher = Matcher::new(candidates);
     let report = match_records(&mut records, &matcher);
     let imported = records.len();
+    let distinct: BTreeSet<_> = records.iter().map(|r| r.identity()).collect();
+    let repeated = imported - distinct.len();
+    drop(distinct);
     let models: BTreeSet<&str> = records.iter().map(|r| r.model.as_str()).collect();
     let n_models = models.len();
     let total = store.merge(records)?;
@@ -182,6 +185,12 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
         report.unmatched.len(),
         report.ambiguous.len()
     );
+    if repeated > 0 {
+        let _ = writeln!(
+            out,
+            "{repeated} scores repeated an earlier one of the same import (same source, model, benchmark, metric and setting); the last was kept"
+        );
+    }
     for (name, candidates) in &report.ambiguous {
         let ids: Vec<&str> = candidates.iter().map(ModelId::as_str).collect();
         let _ = writeln!(out, "ambiguous: {name} (could be {})", ids.join(", "));

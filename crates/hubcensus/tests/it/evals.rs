@@ -164,7 +164,7 @@ fn audit_replace_exits_1_and_keep_exits_0() {
         .clone();
     let text = String::from_utf8(output).unwrap();
     assert!(
-        text.contains("left the working set (top 200): last in it the week ending 2026-07-19"),
+        text.contains("left the working set (top 200): last in it the window ending 2026-07-19"),
         "{text}"
     );
 
