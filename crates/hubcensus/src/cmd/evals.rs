@@ -157,7 +157,10 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     let matcher = Matcher::new(candidates);
     let report = match_records(&mut records, &matcher);
     let imported = records.len();
-    let distinct: BTreeSet<_> = records.iter().map(|r| r.identity()).collect();
+    let distinct: BTreeSet<_> = records
+        .iter()
+        .map(hubcensus_evals::EvalRecord::identity)
+        .collect();
     let repeated = imported - distinct.len();
     drop(distinct);
     let models: BTreeSet<&str> = records.iter().map(|r| r.model.as_str()).collect();
