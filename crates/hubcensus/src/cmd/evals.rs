@@ -143,6 +143,11 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     };
     let store = EvalStore::at(&context.data_dir);
     let stored = store.load()?;
+    let unmatched_before: BTreeSet<String> = stored
+        .iter()
+        .filter(|record| record.hub_id.is_none())
+        .map(|record| record.model.clone())
+        .collect();
     // Matching candidates: the store's catalog when there is one, else the Hub ids the evidence
     // itself carries.
     let candidates: BTreeSet<ModelId> = match catalog_ids(context)? {
@@ -156,6 +161,17 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     let n_candidates = candidates.len();
     let matcher = Matcher::new(candidates);
     let report = match_records(&mut records, &matcher);
+    // Names stored unmatched by earlier imports get the same chance against today's candidates.
+    let mut stored = stored;
+    let _ = match_records(&mut stored, &matcher);
+    let rematched: BTreeSet<&str> = stored
+        .iter()
+        .filter(|record| {
+            record.hub_id.is_some() && unmatched_before.contains(record.model.as_str())
+        })
+        .map(|record| record.model.as_str())
+        .collect();
+    let rematched = rematched.len();
     let imported = records.len();
     let distinct: BTreeSet<_> = records
         .iter()
@@ -165,7 +181,7 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     drop(distinct);
     let models: BTreeSet<&str> = records.iter().map(|r| r.model.as_str()).collect();
     let n_models = models.len();
-    let total = store.merge(records)?;
+    let total = store.merge(stored.into_iter().chain(records).collect())?;
 
     let mut out = String::new();
     let _ = writeln!(
@@ -188,6 +204,12 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
         report.unmatched.len(),
         report.ambiguous.len()
     );
+    if rematched > 0 {
+        let _ = writeln!(
+            out,
+            "{rematched} names stored unmatched by earlier imports now match a Hub id"
+        );
+    }
     if repeated > 0 {
         let _ = writeln!(
             out,

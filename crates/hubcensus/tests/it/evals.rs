@@ -118,6 +118,31 @@ fn import_matches_names_and_lists_the_unmatched() {
         .stderr(predicate::str::contains(
             "no scores on record for Qwen/Qwen3-8B",
         ));
+    // A later file that carries Hub ids gives the stored names their chance.
+    let ids = data.path().join("ids.csv");
+    std::fs::write(
+        &ids,
+        "model,hf_id,reported_by_authors,effective_length,4k,8k,16k,32k,64k,128k,avg\n\
+         Llama,meta-llama/Llama-3.1-8B-Instruct,False,32K,95,,,,,,\n\
+         Qwen,Qwen/Qwen3-8B,False,32K,96,,,,,,\n",
+    )
+    .unwrap();
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&ids)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "3 names stored unmatched by earlier imports now match a Hub id",
+        ));
+    hubcensus(data.path())
+        .args(["evals", "show", "Qwen/Qwen3-8B", "--workload", "reasoning"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "2 scores on record for Qwen/Qwen3-8B\n",
+        ))
+        .stdout(predicate::str::contains("as written: qwen/qwen3-8b"));
 }
 
 #[test]
