@@ -460,3 +460,84 @@ mod round_trip {
         }
     }
 }
+
+/// DuckDB reads the store as it is: Hive partitions, plain SQL types, same totals.
+#[test]
+fn duckdb_reads_the_store_with_the_same_rows_and_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let one: Vec<_> = (0..300u64)
+        .map(|i| {
+            let mut r = record(
+                Some(&format!("o{i}")),
+                &format!("org{}/m{i}", i % 7),
+                Some(i * 1_000),
+            );
+            r.tags = Some(vec!["x".into()]);
+            r.created_at = Some(Timestamp::from_secs(1_700_000_000 + i as i64));
+            r.pipeline_tag = Some(["text-generation", "fill-mask"][i as usize % 2].into());
+            r
+        })
+        .collect();
+    let two: Vec<_> = (100..350u64)
+        .map(|i| {
+            record(
+                Some(&format!("o{i}")),
+                &format!("org{}/m{i}", i % 7),
+                Some(i * 2_000),
+            )
+        })
+        .collect();
+    commit(dir.path(), T1, &one);
+    commit(dir.path(), T2, &two);
+    let store = Store::open(dir.path()).unwrap();
+    let expected_rows = (one.len() + two.len()) as u64;
+    let expected_sum: u64 = store
+        .snapshots()
+        .iter()
+        .map(|info| {
+            store
+                .manifest(info.as_of)
+                .unwrap()
+                .totals
+                .downloads_all_time
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        expected_sum,
+        (0..300u64).map(|i| i * 1_000).sum::<u64>() + (100..350u64).map(|i| i * 2_000).sum::<u64>()
+    );
+
+    let script = r#"
+import sys
+try:
+    import duckdb
+except ImportError:
+    sys.exit("the Python module duckdb is missing: pip install duckdb (CI installs it in .ci/run)")
+con = duckdb.connect()
+glob = sys.argv[1] + "/snapshots/*/models.parquet"
+rows, total, partitions = con.execute(
+    "select count(*), sum(downloads_all_time), count(distinct as_of) "
+    "from read_parquet(?, hive_partitioning = true)", [glob]).fetchone()
+types = dict((r[0], r[1]) for r in con.execute(
+    "describe select * from read_parquet(?, hive_partitioning = true)", [glob]).fetchall())
+print(rows, total, partitions, types["downloads_all_time"], types["created_at"], types["tags"], types["pipeline_tag"])
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "duckdb failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "{expected_rows} {expected_sum} 2 BIGINT TIMESTAMP WITH TIME ZONE VARCHAR[] VARCHAR"
+        )
+    );
+}
