@@ -461,7 +461,7 @@ mod round_trip {
     }
 }
 
-/// DuckDB reads the store as it is: Hive partitions, plain SQL types, same totals.
+/// `DuckDB` reads the store as it is: Hive partitions, plain SQL types, same totals.
 #[test]
 fn duckdb_reads_the_store_with_the_same_rows_and_totals() {
     let dir = tempfile::tempdir().unwrap();
