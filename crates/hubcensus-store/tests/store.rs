@@ -204,3 +204,340 @@ fn a_second_writer_is_refused_with_the_holders_pid() {
         "{message}"
     );
 }
+
+mod round_trip {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::option;
+    use proptest::prelude::*;
+
+    fn timestamp() -> impl Strategy<Value = Timestamp> {
+        (0i64..4_000_000_000_000).prop_map(Timestamp::from_millis)
+    }
+
+    fn count() -> impl Strategy<Value = u64> {
+        prop_oneof![Just(0u64), 0u64..1_000, 0..=i64::MAX as u64]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![Just(String::new()), "[a-z]{1,6}", "\\PC{0,12}"]
+    }
+
+    fn lineage(pool: usize) -> impl Strategy<Value = Lineage> {
+        (
+            prop::sample::select(Relation::ALL.to_vec()),
+            vec(0..pool + 3, 1..4),
+            prop::sample::select(vec![
+                LineageSource::BaseModels,
+                LineageSource::RelationTags,
+                LineageSource::PlainTags,
+            ]),
+        )
+            .prop_map(|(relation, parents, source)| Lineage {
+                relation,
+                parents: parents
+                    .into_iter()
+                    .map(|p| id(&format!("ns{}/m{p}", p % 3)))
+                    .collect(),
+                source,
+            })
+    }
+
+    /// The fields of one record except its keys.
+    #[derive(Clone, Debug)]
+    struct Fields {
+        created_at: Option<Timestamp>,
+        last_modified: Option<Timestamp>,
+        downloads_30d: Option<u64>,
+        downloads_all_time: Option<u64>,
+        likes: Option<u64>,
+        trending_score: Option<f64>,
+        tags: Option<Vec<String>>,
+        pipeline_tag: Option<String>,
+        library_name: Option<String>,
+        gated: Option<Gated>,
+        parameters: Option<u64>,
+        lineage: Option<Lineage>,
+        license: Option<String>,
+        languages: Option<Vec<String>>,
+        card_data: Option<String>,
+    }
+
+    fn fields(pool: usize) -> impl Strategy<Value = Fields> {
+        (
+            (
+                option::of(timestamp()),
+                option::of(timestamp()),
+                option::of(count()),
+                option::of(count()),
+                option::of(count()),
+                option::of(-1e9f64..1e9),
+                option::of(vec(
+                    prop_oneof![
+                        text(),
+                        (0..pool).prop_map(|p| format!("base_model:ns{}/m{p}", p % 3))
+                    ],
+                    0..4,
+                )),
+            ),
+            (
+                option::of(text()),
+                option::of(text()),
+                option::of(prop::sample::select(vec![
+                    Gated::No,
+                    Gated::Auto,
+                    Gated::Manual,
+                ])),
+                option::of(count()),
+                option::of(lineage(pool)),
+                option::of(text()),
+                option::of(vec(text(), 0..3)),
+                option::of(text()),
+            ),
+        )
+            .prop_map(
+                |(
+                    (
+                        created_at,
+                        last_modified,
+                        downloads_30d,
+                        downloads_all_time,
+                        likes,
+                        trending_score,
+                        tags,
+                    ),
+                    (
+                        pipeline_tag,
+                        library_name,
+                        gated,
+                        parameters,
+                        lineage,
+                        license,
+                        languages,
+                        card_data,
+                    ),
+                )| Fields {
+                    created_at,
+                    last_modified,
+                    downloads_30d,
+                    downloads_all_time,
+                    likes,
+                    trending_score,
+                    tags,
+                    pipeline_tag,
+                    library_name,
+                    gated,
+                    parameters,
+                    lineage,
+                    license,
+                    languages,
+                    card_data,
+                },
+            )
+    }
+
+    fn build(object_id: Option<String>, model: &str, fields: Fields) -> ModelRecord {
+        ModelRecord {
+            object_id,
+            id: id(model),
+            created_at: fields.created_at,
+            last_modified: fields.last_modified,
+            downloads_30d: fields.downloads_30d,
+            downloads_all_time: fields.downloads_all_time,
+            likes: fields.likes,
+            trending_score: fields.trending_score,
+            tags: fields.tags,
+            pipeline_tag: fields.pipeline_tag,
+            library_name: fields.library_name,
+            gated: fields.gated,
+            parameters: fields.parameters,
+            lineage: fields.lineage,
+            license: fields.license,
+            languages: fields.languages,
+            card_data: fields.card_data,
+        }
+    }
+
+    /// Two snapshots of up to 24 models: model `i` has `_id` `o{i}` or none; in the second
+    /// snapshot some models with an `_id` are renamed, some disappear.
+    fn snapshots() -> impl Strategy<Value = (Vec<ModelRecord>, Vec<ModelRecord>, Vec<usize>)> {
+        (1usize..24).prop_flat_map(|n| {
+            (
+                vec(any::<bool>(), n),
+                vec(fields(n), n),
+                vec(fields(n), n),
+                vec(0u8..4, n),
+                Just(()).prop_perturb(move |(), mut rng| {
+                    let mut order: Vec<usize> = (0..n).collect();
+                    for i in (1..n).rev() {
+                        order.swap(i, rng.random_range(0..=i));
+                    }
+                    order
+                }),
+            )
+                .prop_map(move |(has_oid, first, second, fate, order)| {
+                    let oid = |i: usize| has_oid[i].then(|| format!("o{i}"));
+                    let name = |i: usize| format!("ns{}/m{i}", i % 3);
+                    let one: Vec<ModelRecord> = (0..n)
+                        .map(|i| build(oid(i), &name(i), first[i].clone()))
+                        .collect();
+                    let mut renamed = Vec::new();
+                    let mut two = Vec::new();
+                    for &i in &order {
+                        match fate[i] {
+                            0 => {}
+                            1 if has_oid[i] => {
+                                renamed.push(i);
+                                two.push(build(
+                                    oid(i),
+                                    &format!("{}-r", name(i)),
+                                    second[i].clone(),
+                                ));
+                            }
+                            _ => two.push(build(oid(i), &name(i), second[i].clone())),
+                        }
+                    }
+                    (one, two, renamed)
+                })
+        })
+    }
+
+    fn sorted(mut records: Vec<ModelRecord>) -> Vec<ModelRecord> {
+        records.sort_by(|a, b| a.id.cmp(&b.id));
+        records
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        #[test]
+        fn records_round_trip_and_renames_resolve((one, two, renamed) in snapshots()) {
+            let dir = tempfile::tempdir().unwrap();
+            commit(dir.path(), T1, &one);
+            commit(dir.path(), T2, &two);
+            let store = Store::open(dir.path()).unwrap();
+            let back_one: Vec<_> = store.records(T1).unwrap().map(Result::unwrap).collect();
+            let back_two: Vec<_> = store.records(T2).unwrap().map(Result::unwrap).collect();
+            prop_assert_eq!(sorted(back_one), sorted(one.clone()));
+            prop_assert_eq!(sorted(back_two), sorted(two.clone()));
+            for i in renamed {
+                let old = format!("ns{}/m{i}", i % 3);
+                let new = format!("{old}-r");
+                prop_assert_eq!(store.resolve(&old), store.resolve(&new));
+                prop_assert_eq!(store.resolve(&format!("o{i}")), store.resolve(&new));
+            }
+            // Frames agree with the records (a naive join by key).
+            let frames = store.load_frames(&[T1, T2]).unwrap();
+            for (frame, records) in frames.frames.iter().zip([&one, &two]) {
+                prop_assert_eq!(frame.present.iter().filter(|p| **p).count(), records.len());
+                for record in records {
+                    let index = store.resolve(record.id.as_str()).unwrap() as usize;
+                    prop_assert!(frame.present[index]);
+                    prop_assert_eq!(frame.downloads_all_time[index], record.downloads_all_time);
+                    prop_assert_eq!(frame.likes[index], record.likes);
+                    prop_assert_eq!(
+                        frame.pipeline_tag[index].map(|c| frames.catalog.pipeline_tags[c as usize].clone()),
+                        record.pipeline_tag.clone()
+                    );
+                    prop_assert_eq!(
+                        frame.author[index].map(|c| frames.catalog.namespaces[c as usize].clone()),
+                        record.author().map(str::to_owned)
+                    );
+                }
+            }
+            // Every parent resolves.
+            let lineage = store.lineage(T2, &frames.catalog).unwrap();
+            for record in &two {
+                let index = store.resolve(record.id.as_str()).unwrap() as usize;
+                let expected = record.lineage.as_ref().map_or(0, |l| {
+                    let mut parents: Vec<u32> = l.parents.iter().map(|p| store.resolve(p.as_str()).unwrap()).collect();
+                    parents.sort_unstable();
+                    parents.dedup();
+                    parents.len()
+                });
+                prop_assert_eq!(lineage.parents_of(index).len(), expected);
+            }
+        }
+    }
+}
+
+/// `DuckDB` reads the store as it is: Hive partitions, plain SQL types, same totals.
+#[test]
+fn duckdb_reads_the_store_with_the_same_rows_and_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let one: Vec<_> = (0..300u64)
+        .map(|i| {
+            let mut r = record(
+                Some(&format!("o{i}")),
+                &format!("org{}/m{i}", i % 7),
+                Some(i * 1_000),
+            );
+            r.tags = Some(vec!["x".into()]);
+            r.created_at = Some(Timestamp::from_secs(1_700_000_000 + i as i64));
+            r.pipeline_tag = Some(["text-generation", "fill-mask"][i as usize % 2].into());
+            r
+        })
+        .collect();
+    let two: Vec<_> = (100..350u64)
+        .map(|i| {
+            record(
+                Some(&format!("o{i}")),
+                &format!("org{}/m{i}", i % 7),
+                Some(i * 2_000),
+            )
+        })
+        .collect();
+    commit(dir.path(), T1, &one);
+    commit(dir.path(), T2, &two);
+    let store = Store::open(dir.path()).unwrap();
+    let expected_rows = (one.len() + two.len()) as u64;
+    let expected_sum: u64 = store
+        .snapshots()
+        .iter()
+        .map(|info| {
+            store
+                .manifest(info.as_of)
+                .unwrap()
+                .totals
+                .downloads_all_time
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        expected_sum,
+        (0..300u64).map(|i| i * 1_000).sum::<u64>() + (100..350u64).map(|i| i * 2_000).sum::<u64>()
+    );
+
+    let script = r#"
+import sys
+try:
+    import duckdb
+except ImportError:
+    sys.exit("the Python module duckdb is missing: pip install duckdb (CI installs it in .ci/run)")
+con = duckdb.connect()
+glob = sys.argv[1] + "/snapshots/*/models.parquet"
+rows, total, partitions = con.execute(
+    "select count(*), sum(downloads_all_time), count(distinct as_of) "
+    "from read_parquet(?, hive_partitioning = true)", [glob]).fetchone()
+types = dict((r[0], r[1]) for r in con.execute(
+    "describe select * from read_parquet(?, hive_partitioning = true)", [glob]).fetchall())
+print(rows, total, partitions, types["downloads_all_time"], types["created_at"], types["tags"], types["pipeline_tag"])
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "duckdb failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "{expected_rows} {expected_sum} 2 BIGINT TIMESTAMP WITH TIME ZONE VARCHAR[] VARCHAR"
+        )
+    );
+}
