@@ -19,6 +19,7 @@ mod error;
 mod file;
 mod origin;
 mod registry;
+mod root;
 
 pub use check::Problem;
 pub use country::is_iso_alpha2;
@@ -29,5 +30,6 @@ pub use registry::{
     AccountKind, Entry, Fact, FactSources, LegacyMove, NamespaceLink, NamespaceRole, Organization,
     Registry,
 };
+pub use root::{LineageRoot, lineage_root};
 #[cfg(test)]
 mod tests;
