@@ -141,13 +141,20 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
+/// An error whose chain carries a [`Hint`] as a real cause, so `output::report_error` prints it
+/// on its own `hint:` line.
+fn hinted(message: String, hint: &str) -> anyhow::Error {
+    anyhow::Error::new(Hint(hint.to_owned())).context(message)
+}
+
 /// Parses every `*.toml` file of `dir`, `registry.toml` first, then by name.
 fn load_dir(dir: &Path) -> anyhow::Result<Registry> {
-    let entries = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read registry directory {}", dir.display()))
-        .context(Hint(
-            "pass the repository's registry/ directory, e.g. --dir registry".into(),
-        ))?;
+    let entries = std::fs::read_dir(dir).map_err(|error| {
+        hinted(
+            format!("cannot read registry directory {}: {error}", dir.display()),
+            "pass the repository's registry/ directory, e.g. --dir registry",
+        )
+    })?;
     let mut paths = Vec::new();
     for entry in entries {
         let path = entry
@@ -162,8 +169,9 @@ fn load_dir(dir: &Path) -> anyhow::Result<Registry> {
         (name.as_deref() != Some("registry.toml"), name)
     });
     if paths.is_empty() {
-        return Err(anyhow::anyhow!("no *.toml files in {}", dir.display())).context(Hint(
-            "pass the repository's registry/ directory, e.g. --dir registry".into(),
+        return Err(hinted(
+            format!("no *.toml files in {}", dir.display()),
+            "pass the repository's registry/ directory, e.g. --dir registry",
         ));
     }
     let mut files = Vec::new();
@@ -188,20 +196,19 @@ pub(crate) fn open_snapshot(
     snapshot: Option<&str>,
 ) -> anyhow::Result<(Store, SnapshotInfo)> {
     if !context.data_dir.is_dir() {
-        return Err(anyhow::anyhow!(
-            "no store at {} (no snapshot imported yet)",
-            context.data_dir.display()
-        ))
-        .context(Hint(
-            "import one first, e.g. `hubcensus import hub-stats models.parquet`, or pass --data-dir"
-                .into(),
+        return Err(hinted(
+            format!(
+                "no store at {} (no snapshot imported yet)",
+                context.data_dir.display()
+            ),
+            "import one first, e.g. `hubcensus import hub-stats models.parquet`, or pass --data-dir",
         ));
     }
     let store = Store::open(&context.data_dir)
         .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
     let info = match snapshot {
         None => store.latest().cloned().ok_or_else(|| {
-            anyhow::anyhow!(
+            format!(
                 "the store at {} has no snapshot",
                 context.data_dir.display()
             )
@@ -211,7 +218,7 @@ pub(crate) fn open_snapshot(
             store
                 .snapshot(as_of)
                 .or_else(|| {
-                    // A bare date names the snapshot taken that day.
+                    // A bare date names the latest snapshot taken that day.
                     let date = as_of.date_string();
                     store
                         .snapshots()
@@ -220,23 +227,23 @@ pub(crate) fn open_snapshot(
                         .find(|info| text.len() == 10 && info.as_of.date_string() == date)
                 })
                 .cloned()
-                .ok_or_else(|| anyhow::anyhow!("no snapshot at {text} in the store"))
+                .ok_or_else(|| format!("no snapshot at {text} in the store"))
         }
     }
-    .context(Hint("list the snapshots with `hubcensus snapshots`".into()))?;
+    .map_err(|message| hinted(message, "list the snapshots with `hubcensus snapshots`"))?;
     Ok((store, info))
 }
 
 fn coverage(args: &CoverageArgs, context: &Context) -> anyhow::Result<ExitCode> {
     let (store, info) = open_snapshot(context, args.snapshot.as_deref())?;
     if !info.has_column(args.measure.column()) {
-        return Err(anyhow::anyhow!(
-            "the snapshot at {} has no {} column",
-            info.as_of,
-            args.measure.column()
-        ))
-        .context(Hint(
-            "use --measure 30d (the only measure older snapshot eras carry)".into(),
+        return Err(hinted(
+            format!(
+                "the snapshot at {} has no {} column",
+                info.as_of,
+                args.measure.column()
+            ),
+            "use --measure 30d (the only measure older snapshot eras carry)",
         ));
     }
     let frames = store
