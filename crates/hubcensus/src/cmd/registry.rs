@@ -1,13 +1,14 @@
 //! `hubcensus registry`: check the attribution registry, or measure its coverage of a snapshot.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use hubcensus_model::{SnapshotInfo, Timestamp};
-use hubcensus_registry::{Coverage, CoverageInput, Registry};
-use hubcensus_store::Store;
+use hubcensus_registry::{AccountKind, Coverage, CoverageInput, Registry};
+use hubcensus_store::{Store, snapshot_dir_name};
 
 use crate::context::Context;
 use crate::output::{Hint, write_stdout};
@@ -35,7 +36,9 @@ Examples:
 Cost: loads one snapshot's columns from the store (about a second per million models).
 Population: every model present in the snapshot, or its top K by the measure (--top).
 Measure: the Hub's 30-day `downloads` (default) or `downloadsAllTime` (--measure all-time).
-Account kinds are not used: a namespace the registry does not know has no type.
+Account kinds: read from `hubcensus enrich`'s accounts.jsonl for the snapshot when present
+(<data-dir>/enrich/as_of=<time>/); an unknown user is then `individual` and an unknown
+organization `unclassified organization`. Without it, an unknown namespace has no type.
 
 Examples:
   hubcensus registry coverage                          # the latest snapshot, all models
@@ -270,6 +273,7 @@ fn coverage(args: &CoverageArgs, context: &Context) -> anyhow::Result<ExitCode> 
         });
         models.truncate(top);
     }
+    let accounts = account_kinds(context, info.as_of)?;
     let inputs = models.iter().map(|&(index, downloads)| {
         let namespace = match frame.author[index] {
             Some(code) => Some(catalog.namespaces[code as usize].as_str()),
@@ -277,22 +281,66 @@ fn coverage(args: &CoverageArgs, context: &Context) -> anyhow::Result<ExitCode> 
         };
         CoverageInput {
             namespace,
-            account: None,
+            account: namespace.and_then(|namespace| accounts.get(namespace).copied()),
             downloads,
         }
     });
     let result = registry.coverage(info.as_of, inputs, args.gaps);
     let text = match args.format {
         Format::Json => {
-            let mut json =
-                serde_json::to_string_pretty(&coverage_json(&result, &info, args, registry))?;
+            let mut json = serde_json::to_string_pretty(&coverage_json(
+                &result,
+                &info,
+                args,
+                registry,
+                accounts.len(),
+            ))?;
             json.push('\n');
             json
         }
-        Format::Table => coverage_table(&result, &info, args, registry),
+        Format::Table => coverage_table(&result, &info, args, registry, accounts.len()),
     };
     write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The account kinds `hubcensus enrich` recorded for the snapshot at `as_of`
+/// (`<data-dir>/enrich/as_of=<time>/accounts.jsonl`, lines `{"name": .., "kind": ..}` with kind
+/// `user`, `organization` or `unknown`); empty when it has not run. A torn or unreadable line
+/// is skipped, as enrich itself does.
+pub(crate) fn account_kinds(
+    context: &Context,
+    as_of: Timestamp,
+) -> anyhow::Result<BTreeMap<String, AccountKind>> {
+    #[derive(serde::Deserialize)]
+    struct Line {
+        name: String,
+        kind: String,
+    }
+    let path = context
+        .data_dir
+        .join("enrich")
+        .join(snapshot_dir_name(as_of))
+        .join("accounts.jsonl");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot read {}", path.display()));
+        }
+    };
+    Ok(text
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Line>(line).ok())
+        .filter_map(|line| {
+            let kind = match line.kind.as_str() {
+                "user" => AccountKind::User,
+                "organization" => AccountKind::Organization,
+                _ => return None,
+            };
+            Some((line.name, kind))
+        })
+        .collect())
 }
 
 /// The `--format json` contract, version 1 (documented in docs/registry.md).
@@ -301,6 +349,7 @@ fn coverage_json(
     info: &SnapshotInfo,
     args: &CoverageArgs,
     registry: &Registry,
+    accounts: usize,
 ) -> serde_json::Value {
     serde_json::json!({
         "schema": "hubcensus.registry.coverage/1",
@@ -314,7 +363,7 @@ fn coverage_json(
             "top": args.top,
             "models": coverage.models,
             "downloads": coverage.downloads,
-            "account_kinds": "not used",
+            "account_kinds": accounts,
         },
         "downloads_share_with_country": coverage.downloads_share_with_country(),
         "downloads_share_with_type": coverage.downloads_share_with_type(),
@@ -346,6 +395,7 @@ fn coverage_table(
     info: &SnapshotInfo,
     args: &CoverageArgs,
     registry: &Registry,
+    accounts: usize,
 ) -> String {
     let mut text = String::new();
     let population = args.top.map_or_else(
@@ -367,6 +417,15 @@ fn coverage_table(
         args.measure.column()
     );
     let _ = writeln!(text, "Registry: {}", registry.version());
+    let _ = writeln!(
+        text,
+        "Account kinds: {}",
+        if accounts == 0 {
+            "none recorded (run `hubcensus enrich`): unknown namespaces have no type".to_owned()
+        } else {
+            format!("{accounts} accounts from `hubcensus enrich`")
+        }
+    );
     let _ = writeln!(text);
     let _ = writeln!(text, "                 with country   with type");
     let _ = writeln!(

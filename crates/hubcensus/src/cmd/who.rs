@@ -82,6 +82,11 @@ fn answer(args: &Args, context: &Context) -> anyhow::Result<String> {
         }
         _ => None,
     };
+    let accounts = match &store_snapshot {
+        Some((_, info)) => super::registry::account_kinds(context, info.as_of)?,
+        None => std::collections::BTreeMap::new(),
+    };
+    let account_of = |namespace: &str| accounts.get(namespace).copied();
     let at = match &args.at {
         Some(text) => Timestamp::parse(text)?,
         None => store_snapshot
@@ -90,7 +95,7 @@ fn answer(args: &Args, context: &Context) -> anyhow::Result<String> {
     };
     let text = match &subject {
         Subject::Namespace(namespace) => {
-            let attribution = registry.attribute(namespace, at, None);
+            let attribution = registry.attribute(namespace, at, account_of(namespace));
             match args.format {
                 Format::Table => namespace_table(registry, namespace, at, &attribution),
                 Format::Json => json_text(&serde_json::json!({
@@ -99,7 +104,7 @@ fn answer(args: &Args, context: &Context) -> anyhow::Result<String> {
                     "kind": "namespace",
                     "at": at.to_string(),
                     "registry_version": registry.version(),
-                    "namespace": namespace_json(registry, namespace, at),
+                    "namespace": namespace_json(registry, namespace, at, &attribution),
                 }))?,
             }
         }
@@ -119,7 +124,12 @@ fn answer(args: &Args, context: &Context) -> anyhow::Result<String> {
                     },
                 },
             };
-            let origin = registry.origin(uploader.as_deref(), None, root, at);
+            let origin = registry.origin(
+                uploader.as_deref(),
+                uploader.as_deref().and_then(account_of),
+                root,
+                at,
+            );
             match args.format {
                 Format::Table => {
                     model_table(registry, id, uploader.as_deref(), at, &origin, &lineage)
@@ -249,12 +259,23 @@ fn write_namespace_lines(
     attribution: &Attribution,
 ) {
     let Some(entry) = registry.entry(namespace, at) else {
-        let _ = writeln!(
-            text,
-            "  not in the registry: country unattributed; type `individual` if the account is a \
-             user, `unclassified organization` if it is an organization (account kind unknown \
-             until `hubcensus enrich`)"
-        );
+        match attribution.contributor {
+            Some(kind) => {
+                let _ = writeln!(
+                    text,
+                    "  not in the registry: country unattributed; type {kind} (from the account \
+                     kind `hubcensus enrich` recorded)"
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    text,
+                    "  not in the registry: country unattributed; type `individual` if the account \
+                     is a user, `unclassified organization` if it is an organization (account kind \
+                     unknown until `hubcensus enrich`)"
+                );
+            }
+        }
         return;
     };
     let organization = entry.organization;
@@ -449,13 +470,17 @@ fn attribution_json(attribution: &Attribution) -> serde_json::Value {
     })
 }
 
-fn namespace_json(registry: &Registry, namespace: &str, at: Timestamp) -> serde_json::Value {
-    let attribution = registry.attribute(namespace, at, None);
+fn namespace_json(
+    registry: &Registry,
+    namespace: &str,
+    at: Timestamp,
+    attribution: &Attribution,
+) -> serde_json::Value {
     let Some(entry) = registry.entry(namespace, at) else {
         return serde_json::json!({
             "name": namespace,
             "in_registry": false,
-            "attribution": attribution_json(&attribution),
+            "attribution": attribution_json(attribution),
         });
     };
     let link = entry.link;
@@ -466,7 +491,7 @@ fn namespace_json(registry: &Registry, namespace: &str, at: Timestamp) -> serde_
     serde_json::json!({
         "name": namespace,
         "in_registry": true,
-        "attribution": attribution_json(&attribution),
+        "attribution": attribution_json(attribution),
         "registry_id": entry.organization.id,
         "multinational": entry.organization.multinational,
         "parents": entry.ancestors.iter().map(|parent| parent.id.as_str()).collect::<Vec<_>>(),
@@ -561,6 +586,7 @@ fn model_json(
                 "country": origin.lineage.country(),
             },
         },
-        "uploader": uploader.map(|namespace| namespace_json(registry, namespace, at)),
+        "uploader": uploader
+            .map(|namespace| namespace_json(registry, namespace, at, &origin.uploader)),
     })
 }

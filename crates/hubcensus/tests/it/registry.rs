@@ -342,3 +342,52 @@ fn coverage_of_a_real_data_daily_listing() {
     assert!(json["downloads_share_with_country"].as_f64().unwrap() >= 0.90);
     assert!(json["downloads_share_with_type"].as_f64().unwrap() >= 0.97);
 }
+
+#[test]
+fn coverage_and_who_use_the_account_kinds_enrich_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    small_store(dir.path());
+    let enrich = dir
+        .path()
+        .join("enrich")
+        .join(hubcensus_store::snapshot_dir_name(
+            Timestamp::parse("2026-08-22T00:00:00Z").unwrap(),
+        ));
+    std::fs::create_dir_all(&enrich).unwrap();
+    std::fs::write(
+        enrich.join("accounts.jsonl"),
+        "{\"name\":\"someone\",\"kind\":\"user\"}\n{\"name\":\"unknown-lab\",\"kind\":\"organization\"}\n{\"name\":\"torn\",\"ki",
+    )
+    .unwrap();
+    let output = hubcensus(dir.path())
+        .args(["registry", "coverage", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["population"]["account_kinds"], 2);
+    // `someone` (3,500) is now an individual; `unknown-lab` an unclassified organization,
+    // which does not count as a type.
+    assert_eq!(json["downloads_with_type"], 8_700 + 3_500);
+    assert_eq!(json["downloads_with_country"], 8_700);
+    hubcensus(dir.path())
+        .args(["who", "someone"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "type individual (from the account kind",
+        ));
+    let output = hubcensus(dir.path())
+        .args(["who", "unknown-lab/model", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        json["origin"]["uploader"]["contributor"],
+        "unclassified organization"
+    );
+}
