@@ -33,7 +33,7 @@ Examples:
     /// The share of a snapshot's downloads and models the registry attributes to a country and
     /// to a contributor type, and the biggest unattributed namespaces (the registry's to-do list)
     #[command(after_help = "\
-Cost: loads one snapshot's columns from the store (about a second per million models).
+Cost: decodes one snapshot's columns from the store (time grows with the snapshot's size).
 Population: every model present in the snapshot, or its top K by the measure (--top).
 Measure: the Hub's 30-day `downloads` (default) or `downloadsAllTime` (--measure all-time).
 Account kinds: read from `hubcensus enrich`'s accounts.jsonl for the snapshot when present
@@ -427,16 +427,22 @@ fn coverage_table(
         }
     );
     let _ = writeln!(text);
-    let _ = writeln!(text, "                 with country   with type");
     let _ = writeln!(
         text,
-        "share of downloads  {:>10}  {:>10}",
+        "{:<20}{:>12}  {:>10}",
+        "", "with country", "with type"
+    );
+    let _ = writeln!(
+        text,
+        "{:<20}{:>12}  {:>10}",
+        "share of downloads",
         percent(coverage.downloads_share_with_country()),
         percent(coverage.downloads_share_with_type())
     );
     let _ = writeln!(
         text,
-        "share of models     {:>10}  {:>10}",
+        "{:<20}{:>12}  {:>10}",
+        "share of models",
         percent(coverage.models_share_with_country()),
         percent(coverage.models_share_with_type())
     );
@@ -457,11 +463,12 @@ fn coverage_table(
         };
         let _ = writeln!(
             text,
-            "  {:<32} {:>14} downloads {:>6.2}%  {:>6} models  {}",
+            "  {:<32} {:>14} downloads {:>6.2}%  {:>6} model{}  {}",
             gap.namespace.as_deref().unwrap_or("(legacy, unnamespaced)"),
             gap.downloads,
             share * 100.0,
             gap.models,
+            if gap.models == 1 { " " } else { "s" },
             if gap.has_type {
                 "has a type"
             } else {

@@ -14,8 +14,8 @@ use crate::output::write_stdout;
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
-Cost: instant for a namespace; for a model, loads the snapshot's lineage from the store to find
-the model's root (about a second per million models). No network.
+Cost: instant for a namespace; for a model, decodes the snapshot's columns and lineage from the
+store to find the model's root (time grows with the snapshot's size). No network.
 
 Examples:
   hubcensus who Qwen                   # a namespace: organization, country, type, sources
@@ -394,7 +394,7 @@ fn lineage_line(origin: &Origin, lineage: &LineageFacts) -> String {
             },
         ) => {
             format!(
-                "root {} : {} (snapshot {snapshot})",
+                "root {}: {} (snapshot {snapshot})",
                 root_id.as_ref().map_or("?", ModelId::as_str),
                 describe(attribution)
             )

@@ -391,3 +391,30 @@ fn coverage_and_who_use_the_account_kinds_enrich_recorded() {
         "unclassified organization"
     );
 }
+
+/// The tables as a reader sees them (the registry version filtered: it changes with every
+/// registry edit).
+#[test]
+fn coverage_and_who_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    small_store(dir.path());
+    let run = |args: &[&str]| {
+        let output = hubcensus(dir.path()).args(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"\d{4}-\d{2}-\d{2}\+[0-9a-f]{12}", "[registry version]");
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "coverage_table",
+            run(&["registry", "coverage", "--gaps", "3"])
+        );
+        insta::assert_snapshot!("who_namespace", run(&["who", "Qwen"]));
+        insta::assert_snapshot!("who_model", run(&["who", "someone/Qwen3-8B-GGUF"]));
+    });
+}
