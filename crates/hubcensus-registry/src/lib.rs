@@ -9,8 +9,10 @@
 //! This crate answers (METHODS.md §6): the attribution of a namespace at a time with the
 //! unknown rules applied ([`Registry::attribute`]), both origin modes ([`Registry::origin`]),
 //! coverage of a population ([`Registry::coverage`]) and the registry's own problems
-//! ([`Registry::check`]). It does no I/O besides parsing the text it is given, reads no clock,
-//! and does not compute lineage roots (the caller passes the root's namespace).
+//! ([`Registry::check`]). It does no I/O besides parsing the text it is given and reads no
+//! clock. The lineage origin takes the root's namespace from the caller; [`lineage_root`] finds
+//! the root of one model over a `LineageTable` (for `hubcensus who`), while analytics computes
+//! roots in bulk.
 
 mod check;
 mod country;
