@@ -9,8 +9,10 @@
 //! This crate answers (METHODS.md §6): the attribution of a namespace at a time with the
 //! unknown rules applied ([`Registry::attribute`]), both origin modes ([`Registry::origin`]),
 //! coverage of a population ([`Registry::coverage`]) and the registry's own problems
-//! ([`Registry::check`]). It does no I/O besides parsing the text it is given, reads no clock,
-//! and does not compute lineage roots (the caller passes the root's namespace).
+//! ([`Registry::check`]). It does no I/O besides parsing the text it is given and reads no
+//! clock. The lineage origin takes the root's namespace from the caller; [`lineage_root`] finds
+//! the root of one model over a `LineageTable` (for `hubcensus who`), while analytics computes
+//! roots in bulk.
 
 mod check;
 mod country;
@@ -19,6 +21,7 @@ mod error;
 mod file;
 mod origin;
 mod registry;
+mod root;
 
 pub use check::Problem;
 pub use country::is_iso_alpha2;
@@ -29,5 +32,6 @@ pub use registry::{
     AccountKind, Entry, Fact, FactSources, LegacyMove, NamespaceLink, NamespaceRole, Organization,
     Registry,
 };
+pub use root::{LineageRoot, lineage_root};
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,7 @@
 //! Unit tests of the registry's answers on small registries written here.
 
+use std::fmt::Write as _;
+
 use hubcensus_model::{Attribution, ContributorType, ModelId, Timestamp};
 use proptest::prelude::*;
 
@@ -513,4 +515,75 @@ fn the_embedded_registry_knows_the_renames_the_issue_names() {
     }
     let gpt2 = ModelId::new("gpt2").unwrap();
     assert_eq!(registry.namespace_of(&gpt2), Some("openai-community"));
+}
+
+proptest! {
+    /// One namespace handed between owners over time: the lookup equals a naive scan of the
+    /// periods, whatever the dates and roles, and `check` finds no overlap in a generated
+    /// registry whose periods are disjoint by construction.
+    #[test]
+    fn lookup_equals_a_naive_scan_of_periods(
+        cuts in proptest::collection::btree_set(1i64..400, 1..6),
+        former in proptest::collection::vec(any::<bool>(), 6),
+        query_days in proptest::collection::vec(0i64..450, 1..20),
+    ) {
+        let day = |n: i64| Timestamp::parse("2024-01-01").unwrap().plus_days(n);
+        // Periods: [None, c1), [c1, c2), ..., [cn, None); owner i holds period i.
+        let cuts: Vec<i64> = cuts.into_iter().collect();
+        let mut text = String::from("[registry]\nupdated = \"2026-01-01\"\n");
+        let mut periods = Vec::new();
+        for (owner, &is_former_wanted) in former.iter().enumerate().take(cuts.len() + 1) {
+            let from = owner.checked_sub(1).map(|i| cuts[i]);
+            let to = cuts.get(owner).copied();
+            // Only a period that ends can be a former name.
+            let is_former = is_former_wanted && to.is_some();
+            periods.push((from, to, is_former));
+            let mut link = String::from("{ name = \"shared\", source = \"s\"");
+            if let Some(from) = from {
+                let _ = write!(link, ", from = \"{}\"", day(from).date_string());
+            }
+            if let Some(to) = to {
+                let _ = write!(link, ", to = \"{}\"", day(to).date_string());
+            }
+            if is_former {
+                link.push_str(", role = \"former\"");
+            }
+            link.push_str(" }");
+            let _ = write!(
+                text,
+                "\n[[organization]]\nid = \"owner{owner}\"\nname = \"Owner {owner}\"\ncontributor = \"industry\"\nsources.contributor = \"s\"\nnamespaces = [{link}]\n"
+            );
+        }
+        let registry = Registry::parse(&text).unwrap();
+        prop_assert_eq!(registry.check(), Vec::<Problem>::new());
+        for query in query_days {
+            let holding = periods.iter().position(|&(from, to, _)| {
+                from.is_none_or(|from| from <= query) && to.is_none_or(|to| query < to)
+            });
+            // Periods cover all time, so some owner always holds; the naive answer is it.
+            let expected = holding.map(|owner| format!("Owner {owner}"));
+            let got = registry.attribute("shared", day(query), None).organization;
+            prop_assert_eq!(got, expected, "day {}", query);
+        }
+    }
+
+    /// A renamed namespace: before the rename only the old name answers; after it both do, and
+    /// both give the same organization.
+    #[test]
+    fn a_rename_resolves_both_names_after_it(rename in 1i64..400, query in 0i64..450) {
+        let day = |n: i64| Timestamp::parse("2024-01-01").unwrap().plus_days(n);
+        let text = format!(
+            "[[organization]]\nid = \"o\"\nname = \"O\"\ncountry = \"FR\"\nsources.country = \"s\"\nnamespaces = [\n  {{ name = \"new\", from = \"{date}\", source = \"s\" }},\n  {{ name = \"old\", role = \"former\", to = \"{date}\", source = \"s\" }},\n]\n",
+            date = day(rename).date_string()
+        );
+        let registry = Registry::parse(&text).unwrap();
+        let old = registry.attribute("old", day(query), None);
+        let new = registry.attribute("new", day(query), None);
+        prop_assert_eq!(old.country.as_deref(), Some("FR"));
+        if query >= rename {
+            prop_assert_eq!(new, old);
+        } else {
+            prop_assert_eq!(new.organization, None);
+        }
+    }
 }
