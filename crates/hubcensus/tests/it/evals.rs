@@ -403,7 +403,7 @@ fn write_store(dir: &Path) {
         };
         for filler in 0..250u64 {
             push(
-                &format!("filler/m{filler:03}"),
+                &format!("zz-test-filler/m{filler:03}"),
                 1_000_000 + week * (2_000 + filler),
                 1_000_000_000,
                 None,
@@ -433,7 +433,7 @@ fn write_store(dir: &Path) {
         } else {
             1_110 + (week - 11) * 30_000
         };
-        push("alice/Qwen3-8B-tuned", tuned, 8_200_000_000, None);
+        push("zz-test-alice/Qwen3-8B-tuned", tuned, 8_200_000_000, None);
         let mut tuned_record = records.pop().unwrap();
         tuned_record.lineage = Lineage::new(
             Relation::Finetune,
@@ -554,8 +554,17 @@ fn audit_and_discover_read_the_store() {
     // alice's namespace is not in the registry and her account kind was not fetched: her type
     // is unknown, so by default she is counted, not listed.
     assert_eq!(found, Vec::<&str>::new());
-    // 252 = the 250 fillers, alice, and meta-llama (not in this build's registry).
-    assert_eq!(parsed["discover"]["unknown_contributor"], 252);
+    // The 250 fillers and alice, plus meta-llama and Qwen when the registry does not know them.
+    let registry = hubcensus_registry::Registry::embedded();
+    let as_of = hubcensus_model::Timestamp::parse("2026-08-23").unwrap();
+    let unknown_labs = ["meta-llama", "Qwen"]
+        .iter()
+        .filter(|namespace| registry.entry(namespace, as_of).is_none())
+        .count();
+    assert_eq!(
+        parsed["discover"]["unknown_contributor"],
+        251 + unknown_labs
+    );
     hubcensus(data.path())
         .args([
             "discover",
@@ -567,7 +576,7 @@ fn audit_and_discover_read_the_store() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "1. alice/Qwen3-8B-tuned — entered the working set (#",
+            "1. zz-test-alice/Qwen3-8B-tuned — entered the working set (#",
         ))
         .stdout(predicate::str::contains(
             "lineage: finetune of Qwen/Qwen3-8B",
