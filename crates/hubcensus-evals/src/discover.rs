@@ -358,4 +358,43 @@ mod tests {
         );
         assert_eq!((other_task.models_in_task, other_task.found.len()), (0, 0));
     }
+
+    proptest::proptest! {
+        /// The models listed are exactly those a naive reading of the rules selects, entries
+        /// before risers, every riser above the floors.
+        #[test]
+        fn selection_matches_the_rules(specs in proptest::collection::vec((0u64..5_000, 0u64..20_000, proptest::bool::ANY, proptest::bool::ANY, 0usize..3), 1..12)) {
+            let kinds = [Individual, Community, Industry];
+            let mut models = Vec::new();
+            for (index, &(then, now, in_then, in_now, kind)) in specs.iter().enumerate() {
+                let mut downloads = [then; 14];
+                downloads[13] = now;
+                let mut ranks = [None; 14];
+                for slot in ranks.iter_mut().take(13) {
+                    *slot = in_then.then_some(50);
+                }
+                ranks[13] = in_now.then_some(60);
+                models.push(model(&format!("org{index}/m"), 7, "mit", kinds[kind], downloads, ranks));
+            }
+            let query = DiscoverQuery::new("text-generation");
+            let discovery = discover(&world(models), &[], &query);
+            let mut naive: Vec<String> = Vec::new();
+            for (index, &(then, now, in_then, in_now, kind)) in specs.iter().enumerate() {
+                if kind == 2 {
+                    continue;
+                }
+                let entered = in_now && !in_then;
+                let grew = now >= 1_000 && then > 0 && now as f64 / then as f64 >= 2.0;
+                if entered || grew {
+                    naive.push(format!("org{index}/m"));
+                }
+            }
+            let mut found: Vec<String> = discovery.found.iter().map(|r| r.id.to_string()).collect();
+            let entries = discovery.found.iter().take_while(|r| r.rise == Rise::EnteredWorkingSet).count();
+            proptest::prop_assert!(discovery.found[entries..].iter().all(|r| r.rise == Rise::Grew));
+            found.sort();
+            naive.sort();
+            proptest::prop_assert_eq!(found, naive);
+        }
+    }
 }

@@ -183,4 +183,22 @@ mod tests {
         assert_eq!(change(&[Some(0), Some(5)], 1), None);
         assert_eq!(change(&[], 1), None);
     }
+
+    proptest::proptest! {
+        /// `change` equals the obvious formula wherever both ends are known and the earlier is
+        /// positive, and is `None` otherwise.
+        #[test]
+        fn change_matches_the_formula(series in proptest::collection::vec(proptest::option::of(0u64..1_000), 0..20), weeks in 0usize..20) {
+            let naive = if series.len() > weeks {
+                let (latest, earlier) = (series[series.len() - 1], series[series.len() - 1 - weeks]);
+                match (latest, earlier) {
+                    (Some(latest), Some(earlier)) if earlier > 0 => Some((latest as f64 - earlier as f64) / earlier as f64),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            proptest::prop_assert_eq!(change(&series, weeks), naive);
+        }
+    }
 }
