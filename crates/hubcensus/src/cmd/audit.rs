@@ -152,26 +152,46 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
     if picked.is_empty() {
         return Err(no_snapshots());
     }
-    let frames = store
-        .load_frames(&picked)
-        .context("cannot load the snapshots' frames")?;
-    let catalog = &frames.catalog;
     let filter = hubcensus_analytics::Filter::default();
-    // One window per snapshot after the first; a lone snapshot gives its 30-day window.
-    let mut windows = Vec::new();
+    // One window per consecutive pair of snapshots, loaded two at a time so that memory stays at
+    // two frames whatever the store's size (a lone snapshot gives its 30-day window). Each
+    // window keeps only its downloads and which models it counted.
+    let pairs: Vec<&[Timestamp]> = if picked.len() == 1 {
+        vec![&picked[..]]
+    } else {
+        picked.windows(2).collect()
+    };
+    let mut weekly: Vec<(Vec<u64>, Vec<bool>)> = Vec::new();
+    let mut working_sets: Vec<WorkingSet> = Vec::new();
     let mut weeks = Vec::new();
-    let start = usize::from(frames.frames.len() > 1);
-    for (index, (after, as_of)) in frames.frames.iter().zip(&picked).enumerate().skip(start) {
-        let before = index.checked_sub(1).map(|i| &frames.frames[i]);
-        let window = window_ending(catalog, before, after, &filter, None)
-            .with_context(|| format!("cannot compute the window ending {as_of}"))?;
-        weeks.push(*as_of);
-        windows.push(window);
+    let mut last = None;
+    for pair in pairs {
+        let set = store
+            .load_frames(pair)
+            .context("cannot load the snapshots' frames")?;
+        let after = set.frames.last().expect("one frame per as-of time");
+        let before = (set.frames.len() == 2).then(|| &set.frames[0]);
+        let window = window_ending(&set.catalog, before, after, &filter, None)
+            .with_context(|| format!("cannot compute the window ending {}", after.info.as_of))?;
+        working_sets.push(WorkingSet::of_window(
+            &window,
+            &set.catalog.ids,
+            WORKING_SET,
+            None,
+        ));
+        weekly.push((
+            window.downloads.clone(),
+            window
+                .status
+                .iter()
+                .map(|status| status.is_counted())
+                .collect(),
+        ));
+        weeks.push(after.info.as_of);
+        last = Some((set, window));
     }
-    let working_sets: Vec<WorkingSet> = windows
-        .iter()
-        .map(|window| WorkingSet::of_window(window, &catalog.ids, WORKING_SET, None))
-        .collect();
+    let (frames, last_window) = last.expect("at least one window");
+    let catalog = &frames.catalog;
     let latest = frames.frames.last().expect("at least one frame");
     let as_of = latest.info.as_of;
     let table = store
@@ -217,7 +237,6 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
             );
         }
     }
-    let last_window = windows.last().expect("at least one window");
     if let Some((task, min_downloads)) = &selection.task {
         for index in 0..catalog.ids.len() {
             if last_window.downloads.get(index).copied().unwrap_or(0) >= *min_downloads
@@ -250,6 +269,19 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
         Some(model) => card_new_version(&store, as_of, model)?,
         None => None,
     };
+    // Likes at the end of each window, for the chosen models only.
+    let mut likes: Vec<std::collections::BTreeMap<usize, Option<u64>>> = Vec::new();
+    for week in &weeks {
+        let column = store
+            .load_u64_column(*week, "likes")
+            .with_context(|| format!("cannot load the likes of the snapshot of {week}"))?;
+        likes.push(
+            chosen
+                .iter()
+                .map(|&index| (index, column.get(index).copied().flatten()))
+                .collect(),
+        );
+    }
     let mut models = Vec::new();
     for index in chosen {
         let id = catalog.ids[index].clone();
@@ -279,18 +311,14 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
             .map(|relation| (relation, direct.get(relation)))
             .filter(|(_, count)| *count > 0)
             .collect();
-        model.weekly_downloads = windows
+        model.weekly_downloads = weekly
             .iter()
-            .map(|window| {
-                window.status[index]
-                    .is_counted()
-                    .then(|| window.downloads[index])
-            })
+            .map(|(downloads, counted)| counted[index].then(|| downloads[index]))
             .collect();
         model.weekly_ranks = ranks.iter().map(|r| r.get(&index).copied()).collect();
-        model.weekly_likes = frames.frames[start..]
+        model.weekly_likes = likes
             .iter()
-            .map(|frame| frame.likes.get(index).copied().flatten())
+            .map(|column| column.get(&index).copied().flatten())
             .collect();
         if selection.model.as_ref() == Some(&id) {
             model.new_version.clone_from(&new_version);
