@@ -265,6 +265,9 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
         })
         .collect();
     let registry = hubcensus_registry::Registry::embedded();
+    // Account kinds `hubcensus enrich` recorded, so that a namespace the registry does not know
+    // is typed individual (a user) or unclassified organization (METHODS.md §6).
+    let accounts = super::registry::account_kinds(context, as_of)?;
     let new_version = match &selection.model {
         Some(model) => card_new_version(&store, as_of, model)?,
         None => None,
@@ -285,7 +288,10 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
     let mut models = Vec::new();
     for index in chosen {
         let id = catalog.ids[index].clone();
-        let attribution = registry.attribute_model(&id, as_of, None);
+        let account = registry
+            .namespace_of(&id)
+            .and_then(|namespace| accounts.get(namespace).copied());
+        let attribution = registry.attribute_model(&id, as_of, account);
         let mut model = ModelEvidence::new(id.clone());
         model.task = code(&latest.pipeline_tag, &catalog.pipeline_tags, index);
         model.license = code(&latest.license, &catalog.licenses, index);
@@ -331,13 +337,14 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
         task_downloads,
         models,
         provenance: format!(
-            "store {}: {} snapshot(s) from {} to {} ({}), registry {}",
+            "store {}: {} snapshot(s) from {} to {} ({}), registry {}, {} account kinds from enrich",
             context.data_dir.display(),
             picked.len(),
             picked[0].date_string(),
             as_of.date_string(),
             last_window.population.words,
-            registry.version()
+            registry.version(),
+            accounts.len()
         ),
     })
 }

@@ -581,4 +581,28 @@ fn audit_and_discover_read_the_store() {
         .stdout(predicate::str::contains(
             "lineage: finetune of Qwen/Qwen3-8B",
         ));
+    // Once `hubcensus enrich` has recorded that zz-test-alice is a user account, she is an
+    // individual (METHODS.md §6) and the default contributor types find her.
+    let enrich = data
+        .path()
+        .join("enrich")
+        .join(hubcensus_store::snapshot_dir_name(
+            hubcensus_model::Timestamp::parse("2026-08-23").unwrap(),
+        ));
+    std::fs::create_dir_all(&enrich).unwrap();
+    std::fs::write(
+        enrich.join("accounts.jsonl"),
+        "{\"name\": \"zz-test-alice\", \"kind\": \"user\"}\n",
+    )
+    .unwrap();
+    hubcensus(data.path())
+        .args(["discover", "--task", "text-generation"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1. zz-test-alice/Qwen3-8B-tuned — entered the working set (#",
+        ))
+        .stdout(predicate::str::contains(
+            "origin: organization unknown (individual)",
+        ));
 }
