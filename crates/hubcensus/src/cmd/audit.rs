@@ -25,8 +25,8 @@ averaged.
 
 Examples:
   hubcensus audit meta-llama/Llama-3.1-8B-Instruct --workload multilingual
-  hubcensus audit Qwen/Qwen2.5-7B-Instruct --workload reasoning --max-params 14B --license permissive
-  hubcensus audit mistralai/Mistral-7B-Instruct-v0.3 --workload long-context --format md --evidence world.json")]
+  hubcensus audit Qwen/Qwen2.5-7B-Instruct --workload reasoning --max-params 14B
+  hubcensus audit Qwen/Qwen3-8B --workload long-context --format md --evidence world.json")]
 pub struct Args {
     /// The default model to audit (a Hub id)
     model: String,

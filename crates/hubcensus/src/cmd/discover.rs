@@ -24,7 +24,7 @@ A model is listed when it is of the task, its contributor type is one of --contr
 
 Examples:
   hubcensus discover --task text-generation
-  hubcensus discover --task sentence-similarity --contributor individual,community,academic --since 180d
+  hubcensus discover --task sentence-similarity --contributor individual,academic --since 26w
   hubcensus discover --task text-generation --format json --evidence world.json")]
 pub struct Args {
     /// The task (`pipeline_tag`), e.g. text-generation
