@@ -319,7 +319,14 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
             .collect();
         model.weekly_downloads = weekly
             .iter()
-            .map(|(downloads, counted)| counted[index].then(|| downloads[index]))
+            .map(|(downloads, counted)| {
+                counted
+                    .get(index)
+                    .copied()
+                    .unwrap_or(false)
+                    .then(|| downloads.get(index).copied())
+                    .flatten()
+            })
             .collect();
         model.weekly_ranks = ranks.iter().map(|r| r.get(&index).copied()).collect();
         model.weekly_likes = likes
