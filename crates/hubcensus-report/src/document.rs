@@ -612,3 +612,42 @@ fn lorenz_table(points: &[[f64; 2]], population: &Population) -> Table {
     }
     table
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn population() -> Population {
+        Population {
+            models: "m".into(),
+            downloads: "d".into(),
+            window: "w".into(),
+            attribution: "a".into(),
+            coverage: None,
+        }
+    }
+
+    #[test]
+    fn lorenz_deciles_interpolate_between_points() {
+        let cases: [(&[[f64; 2]], &str, &str); 3] = [
+            // Perfect equality: the decile shares equal the model shares.
+            (&[[0.0, 0.0], [1.0, 1.0]], "30.0%", "100.0%"),
+            // All downloads in the last model.
+            (&[[0.0, 0.0], [0.9, 0.0], [1.0, 1.0]], "0.0%", "100.0%"),
+            // A kink at half the models holding a tenth of the downloads.
+            (&[[0.0, 0.0], [0.5, 0.1], [1.0, 1.0]], "6.0%", "100.0%"),
+        ];
+        for (points, third_decile, last) in cases {
+            let table = lorenz_table(points, &population());
+            assert_eq!(table.rows.len(), 10);
+            assert_eq!(table.rows[2][1], third_decile, "{points:?}");
+            assert_eq!(table.rows[9][1], last);
+        }
+        assert!(lorenz_table(&[], &population()).rows.is_empty());
+    }
+
+    #[test]
+    fn chart_ids_are_plain_ascii() {
+        assert_eq!(chart_id("Up<loader> \"x\""), "up-loader---x-");
+    }
+}

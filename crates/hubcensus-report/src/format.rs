@@ -187,3 +187,53 @@ mod tests {
         assert_eq!(date("short"), "short");
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The obvious implementation of digit grouping.
+    fn naive_grouped(value: u64) -> String {
+        let digits: Vec<char> = value.to_string().chars().collect();
+        let mut groups: Vec<String> = digits
+            .rchunks(3)
+            .map(|chunk| chunk.iter().collect())
+            .collect();
+        groups.reverse();
+        groups.join(",")
+    }
+
+    proptest! {
+        #[test]
+        fn grouping_matches_the_naive_one(value in any::<u64>()) {
+            prop_assert_eq!(grouped(value), naive_grouped(value));
+        }
+
+        #[test]
+        fn compact_is_within_rounding_of_the_value(value in 0u64..10_000_000_000_000) {
+            let text = compact(value);
+            let (number, scale) = match text.chars().last() {
+                Some('k') => (&text[..text.len() - 1], 1e3),
+                Some('M') => (&text[..text.len() - 1], 1e6),
+                Some('B') => (&text[..text.len() - 1], 1e9),
+                _ => (text.as_str(), 1.0),
+            };
+            let shown: f64 = number.parse::<f64>().unwrap() * scale;
+            // At most three significant digits: within 0.5% (plus half a unit of the last digit).
+            let error = (shown - value as f64).abs();
+            prop_assert!(error <= value as f64 * 0.005 + 0.05 * scale, "{} -> {}", value, text);
+            // Never "1000k": the number shown is below 1000 unless it is in billions.
+            prop_assert!(number.parse::<f64>().unwrap() < 1000.0 || text.ends_with('B'), "{}", text);
+        }
+
+        #[test]
+        fn shares_show_the_rounded_percentage(value in 0.0f64..=1.0) {
+            let text = share(Some(value));
+            let shown: f64 = text.trim_end_matches('%').parse().unwrap();
+            prop_assert!((shown - value * 100.0).abs() <= 0.05 + 1e-9, "{} -> {}", value, text);
+            prop_assert!(value == 0.0 || shown > 0.0, "a non-zero share shows as zero: {}", text);
+        }
+    }
+}

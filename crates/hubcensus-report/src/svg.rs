@@ -739,3 +739,27 @@ mod tests {
         assert!(chart.contains(&format!("{:.1},{TOP:.1}", WIDTH - RIGHT)));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #[test]
+        fn ticks_start_at_zero_cover_the_maximum_and_are_evenly_spaced(max in 1e-6f64..1e12) {
+            let ticks = nice_ticks(max);
+            prop_assert!(ticks[0].abs() < f64::EPSILON);
+            prop_assert!(*ticks.last().unwrap() >= max * (1.0 - 1e-12));
+            prop_assert!(ticks.len() >= 2 && ticks.len() <= 7, "{:?}", ticks);
+            let step = ticks[1] - ticks[0];
+            for pair in ticks.windows(2) {
+                prop_assert!(((pair[1] - pair[0]) - step).abs() <= step * 1e-9);
+            }
+            // The step is 1, 2 or 5 times a power of ten.
+            let mantissa = step / 10f64.powf(step.log10().floor());
+            prop_assert!([1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6), "{}", step);
+        }
+    }
+}
