@@ -141,3 +141,38 @@ fn undefined_figures_say_so() {
     let value: serde_json::Value = serde_json::from_str(&json(&view)).unwrap();
     assert!(value["headline"][0]["value"].is_null());
 }
+
+#[test]
+fn every_json_field_is_documented() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/report-json.md"
+    ))
+    .expect("docs/report-json.md");
+    let value: serde_json::Value = serde_json::from_str(&json(&fixture::view())).unwrap();
+    let mut missing = Vec::new();
+    // Top-level fields, and the fields of each section object, appear in the document.
+    for (key, section) in value.as_object().unwrap() {
+        if !doc.contains(&format!("`{key}`")) {
+            missing.push(key.clone());
+        }
+        if let Some(fields) = section.as_object() {
+            for field in fields.keys() {
+                if !doc.contains(&format!("`{field}`")) {
+                    missing.push(format!("{key}.{field}"));
+                }
+            }
+        }
+    }
+    for field in value["headline"][0]["population"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        if !doc.contains(&format!("`{field}`")) {
+            missing.push(format!("population.{field}"));
+        }
+    }
+    assert!(missing.is_empty(), "undocumented JSON fields: {missing:?}");
+    assert!(doc.contains(&format!("`\"{}\"`", hubcensus_report::SCHEMA)));
+}
