@@ -176,3 +176,47 @@ fn every_json_field_is_documented() {
     assert!(missing.is_empty(), "undocumented JSON fields: {missing:?}");
     assert!(doc.contains(&format!("`\"{}\"`", hubcensus_report::SCHEMA)));
 }
+
+#[test]
+fn an_empty_view_renders_without_panicking() {
+    let mut view = fixture::view();
+    view.snapshots.clear();
+    view.filters.clear();
+    view.headline.clear();
+    view.geography.origins.clear();
+    for series in [
+        &mut view.builders.types_over_time,
+        &mut view.builders.credible_releases,
+        &mut view.concentration.top_k_share_over_time,
+    ] {
+        series.periods.clear();
+        series.groups.clear();
+    }
+    view.builders.types.rows.clear();
+    view.builders.types.total_downloads = 0;
+    view.concentration.figures.clear();
+    view.concentration.lorenz.clear();
+    view.working_set.rows.clear();
+    view.working_set.entries.clear();
+    view.working_set.exits.clear();
+    view.working_set.families.clear();
+    view.working_set.share_of_downloads = None;
+    view.working_set.churn = None;
+    view.derivatives.top_bases.clear();
+    view.derivatives.relation_mix.clear();
+    view.actions.track.items.clear();
+    view.data_quality.windows.clear();
+    view.data_quality.country_coverage = None;
+    view.methodology.clear();
+    let html = html(&view);
+    html_checks::check_balanced(&html).unwrap();
+    assert!(html.contains("no data"));
+    assert!(!html.contains("NaN"));
+    let markdown = markdown(&view);
+    assert!(markdown.contains("*(none)*"));
+    assert!(markdown.contains("churn against the previous week is not defined for the first week"));
+    assert!(markdown.contains("| Total | 0 | 0 | undefined |"));
+    assert!(!markdown.contains("NaN"));
+    let value: serde_json::Value = serde_json::from_str(&json(&view)).unwrap();
+    assert!(value["working_set"]["churn"].is_null());
+}
