@@ -16,6 +16,8 @@
 
 mod records;
 mod rng;
+#[cfg(test)]
+mod tests;
 mod vocabulary;
 mod world;
 
