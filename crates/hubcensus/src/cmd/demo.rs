@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use hubcensus_demo::{Headline, SYNTHETIC_LABEL, World, WorldConfig};
-use hubcensus_model::Timestamp;
+use hubcensus_model::{SourceKind, Timestamp};
 
 use crate::context::Context;
 use crate::output::{Hint, write_stdout};
@@ -53,6 +53,9 @@ pub struct Args {
     /// (DIR/models/<YYYY-MM-DD>/models.parquet) instead of filling the store
     #[arg(long, value_name = "DIR")]
     pub write_parquet: Option<PathBuf>,
+    /// Replace demo snapshots already in the store at the same dates (never real snapshots)
+    #[arg(long, conflicts_with = "write_parquet")]
+    pub replace: bool,
 }
 
 pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
@@ -62,6 +65,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         seed,
         start,
         write_parquet,
+        replace,
     } = args;
     let config = WorldConfig {
         models,
@@ -83,7 +87,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             write_archive(&world, &dir, context)?;
             Destination::Parquet(dir)
         }
-        None => Destination::Store(write_store(&world, context)?),
+        None => Destination::Store(write_store(&world, replace, context)?),
     };
     let elapsed = started.elapsed();
     let report = build_report(&world, &destination, context)?;
@@ -167,20 +171,137 @@ fn write_archive(world: &World, root: &Path, context: &Context) -> anyhow::Resul
     Ok(())
 }
 
-/// Fills the store with one synthetic snapshot per week. Returns the store's path.
-///
-/// Store writer API (branch `store`): `hubcensus_store::Writer::lock(data_dir)`, then per
-/// snapshot `begin(SnapshotDraft { synthetic: true, source: SourceKind::Synthetic, .. })`,
-/// `push(chunk)`, `commit()`.
-fn write_store(world: &World, context: &Context) -> anyhow::Result<PathBuf> {
-    let _ = world;
-    Err(anyhow::anyhow!(
-        "the snapshot store is not available in this build yet (issue #1)"
-    ))
-    .context(Hint(format!(
-        "write the demo world as a weekly archive instead: hubcensus demo --write-parquet {}",
-        context.data_dir.join("demo-archive").display()
-    )))
+/// A message from a generator thread to the store writer.
+enum Batch {
+    Records(Vec<hubcensus_model::ModelRecord>),
+    WeekDone,
+}
+
+/// Checks that the store holds nothing the demo world could mix with: no real snapshot, and no
+/// synthetic one outside this world's dates (a different world).
+fn check_store_is_demo_only(world: &World, data_dir: &Path) -> anyhow::Result<()> {
+    let store = hubcensus_store::Store::open(data_dir)
+        .with_context(|| format!("cannot open the store at {}", data_dir.display()))?;
+    let dates = world.as_of_times();
+    let fresh_dir = Hint(format!(
+        "use a separate store for the demo: hubcensus --data-dir {} demo",
+        data_dir.join("demo").display()
+    ));
+    if let Some(real) = store.snapshots().iter().find(|info| !info.synthetic) {
+        return Err(anyhow::anyhow!(
+            "the store at {} holds real snapshots (e.g. {}); the synthetic demo world must not mix with them",
+            data_dir.display(),
+            real.as_of
+        ))
+        .context(fresh_dir);
+    }
+    if let Some(other) = store
+        .snapshots()
+        .iter()
+        .find(|info| !dates.contains(&info.as_of))
+    {
+        return Err(anyhow::anyhow!(
+            "the store at {} holds a different synthetic world (a snapshot at {}, outside {} to {})",
+            data_dir.display(),
+            other.as_of,
+            world.as_of(0),
+            world.as_of(world.config().weeks - 1)
+        ))
+        .context(fresh_dir);
+    }
+    Ok(())
+}
+
+/// Fills the store with one synthetic snapshot per week (`synthetic: true`, source
+/// `SourceKind::Synthetic`). Two threads generate alternate weeks while this one pushes them to
+/// the store writer; bounded channels keep at most a few chunks in flight. Returns the store's
+/// path.
+fn write_store(world: &World, replace: bool, context: &Context) -> anyhow::Result<PathBuf> {
+    const GENERATORS: usize = 2;
+    const IN_FLIGHT: usize = 4;
+    let data_dir = &context.data_dir;
+    check_store_is_demo_only(world, data_dir)?;
+    let mut writer = hubcensus_store::Writer::lock(data_dir).with_context(|| {
+        format!(
+            "cannot open the store at {} for writing",
+            data_dir.display()
+        )
+    })?;
+    let weeks = world.config().weeks;
+    let progress = progress_bar(weeks, context);
+    let columns: Vec<String> = hubcensus_store::COLUMNS
+        .iter()
+        .map(|&column| column.to_owned())
+        .collect();
+    let location = format!(
+        "hubcensus demo --models {} --weeks {} --seed {} --start {}",
+        world.config().models,
+        weeks,
+        world.config().seed,
+        world.config().start
+    );
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let mut receivers = Vec::with_capacity(GENERATORS);
+        for thread in 0..GENERATORS.min(weeks) {
+            let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(IN_FLIGHT);
+            receivers.push(receiver);
+            scope.spawn(move || {
+                for week in (thread..weeks).step_by(GENERATORS) {
+                    let Ok(chunks) = world.snapshot(week) else {
+                        return;
+                    };
+                    for chunk in chunks {
+                        if sender.send(Batch::Records(chunk)).is_err() {
+                            return; // the writer stopped on an error
+                        }
+                    }
+                    if sender.send(Batch::WeekDone).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        for week in 0..weeks {
+            let as_of = world.as_of(week);
+            let mut builder = writer.begin(hubcensus_store::SnapshotDraft {
+                as_of,
+                crawl_started: None,
+                crawl_ended: None,
+                source: SourceKind::Synthetic,
+                source_location: location.clone(),
+                columns: columns.clone(),
+                partial: false,
+                synthetic: true,
+            })?;
+            let receiver = &receivers[week % receivers.len()];
+            loop {
+                match receiver.recv() {
+                    Ok(Batch::Records(chunk)) => builder.push(&chunk).with_context(|| {
+                        format!("cannot add the demo week {as_of} to the store")
+                    })?,
+                    Ok(Batch::WeekDone) => break,
+                    Err(_) => anyhow::bail!("bug: a demo generator stopped before week {week}"),
+                }
+            }
+            match builder.commit(replace) {
+                Ok(_) => {}
+                Err(error @ hubcensus_store::StoreError::SnapshotExists { .. }) => {
+                    return Err(anyhow::Error::new(error).context(Hint(
+                        "the store holds another demo world at these dates: pass --replace, or use another --data-dir".into(),
+                    )));
+                }
+                Err(error) => {
+                    return Err(anyhow::Error::new(error)
+                        .context(format!("cannot commit the demo week {as_of}")));
+                }
+            }
+            progress.inc(1);
+        }
+        // Dropping the receivers here lets any generator still blocked on a send finish.
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+    Ok(data_dir.clone())
 }
 
 /// REPORT CALL SITE (issue #6, part 2): build the State of Open Source report over the demo

@@ -62,8 +62,7 @@ fn demo_writes_a_synthetic_weekly_archive_that_reads_back_as_the_world() {
         .unwrap()
         .chunks()
         .unwrap()
-        .map(Result::unwrap)
-        .flatten()
+        .flat_map(Result::unwrap)
         .collect();
     assert_eq!(read.len(), expected.len());
     for (read, expected) in read.iter().zip(&expected) {
@@ -123,4 +122,64 @@ fn demo_help_states_the_cost_and_shows_examples() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Cost: no network"), "{stdout}");
     assert!(stdout.contains("hubcensus demo --models 2000000 --weeks 13 --write-parquet"));
+}
+
+fn demo_into_store(data_dir: &Path, extra: &[&str]) -> std::process::Output {
+    hubcensus(data_dir)
+        .args(["demo", "--models", "2000", "--weeks", "3"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn demo_fills_the_store_with_synthetic_snapshots() {
+    let temp = tempfile::tempdir().unwrap();
+    let output = demo_into_store(temp.path(), &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(&format!("store: {}", temp.path().display())),
+        "{stdout}"
+    );
+
+    let store = hubcensus_store::Store::open(temp.path()).unwrap();
+    let world = World::new(WorldConfig {
+        models: 2000,
+        weeks: 3,
+        seed: WorldConfig::DEFAULT_SEED,
+        start: WorldConfig::default_start(),
+    })
+    .unwrap();
+    assert_eq!(store.snapshots().len(), 3);
+    for (week, info) in store.snapshots().iter().enumerate() {
+        assert!(info.synthetic);
+        assert_eq!(info.source, hubcensus_model::SourceKind::Synthetic);
+        assert_eq!(info.as_of, world.as_of(week));
+        assert_eq!(info.models, world.models_in(week) as u64);
+    }
+
+    // The same world again is a no-op; another seed at the same dates is refused (exit 2)
+    // unless --replace.
+    assert!(demo_into_store(temp.path(), &[]).status.success());
+    let other = demo_into_store(temp.path(), &["--seed", "99"]);
+    assert_eq!(other.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&other.stderr).contains("pass --replace"));
+    assert!(
+        demo_into_store(temp.path(), &["--seed", "99", "--replace"])
+            .status
+            .success()
+    );
+    // A world at other dates would mix with this one: refused.
+    let later = demo_into_store(temp.path(), &["--start", "2027-01-03"]);
+    assert_eq!(later.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&later.stderr).contains("holds a different synthetic world"),
+        "{}",
+        String::from_utf8_lossy(&later.stderr)
+    );
 }
