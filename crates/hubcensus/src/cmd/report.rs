@@ -194,10 +194,10 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let store = Store::open(&context.data_dir)
         .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
     let view = build_view(&store, &options)?;
-    let mut bytes = Vec::new();
-    render(&view, format, &mut bytes)?;
     match output.as_deref() {
         Some(path) if path == Path::new("-") => {
+            let mut bytes = Vec::new();
+            render(&view, format, &mut bytes)?;
             write_stdout(&String::from_utf8_lossy(&bytes))?;
         }
         output => {
@@ -205,7 +205,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 || PathBuf::from(format!("report.{}", format.extension())),
                 Path::to_path_buf,
             );
-            write_file(&path, &bytes)?;
+            write_report_file(&view, format, &path)?;
             write_stdout(&format!("{}\n", path.display()))?;
         }
     }
@@ -220,6 +220,13 @@ pub fn render(view: &rv::ReportView, format: Format, out: &mut dyn Write) -> any
         Format::Json => rv::render_json(view, out),
     }
     .context("cannot render the report")
+}
+
+/// Renders `view` in `format` into the file at `path` (for `hubcensus demo`).
+pub fn write_report_file(view: &rv::ReportView, format: Format, path: &Path) -> anyhow::Result<()> {
+    let mut bytes = Vec::new();
+    render(view, format, &mut bytes)?;
+    write_file(path, &bytes)
 }
 
 /// Writes through a temporary file and a rename, so a reader never sees half a report.
@@ -268,37 +275,48 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
     let mut results: Vec<WindowResult> = Vec::new();
     let mut last: Option<(Catalog, SnapshotFrame, LineageGraph, Vec<Attribution>)> = None;
 
-    let pairs: Vec<(Option<Timestamp>, Timestamp)> = if infos.len() == 1 {
-        vec![(None, infos[0].as_of)]
-    } else {
-        infos
-            .windows(2)
-            .map(|p| (Some(p[0].as_of), p[1].as_of))
-            .collect()
-    };
-    for (index, (before, after)) in pairs.iter().enumerate() {
-        let as_ofs: Vec<Timestamp> = before.iter().copied().chain([*after]).collect();
+    // Each snapshot is decoded once: the end frame of one window is the start of the next.
+    // Frames loaded separately from one opened store share its catalog (the key dictionary is
+    // fixed when the store is opened), so they stay aligned.
+    let mut previous: Option<SnapshotFrame> = None;
+    let windows_wanted = infos.len().saturating_sub(1).max(1);
+    for (position, info) in infos.iter().enumerate() {
         let mut set = store
-            .load_frames(&as_ofs)
-            .with_context(|| format!("cannot load the snapshots {as_ofs:?}"))?;
+            .load_frames(&[info.as_of])
+            .with_context(|| format!("cannot load the snapshot of {}", info.as_of))?;
         let end = set
             .frames
             .pop()
             .context("the store returned no frame (a bug)")?;
-        let start = set.frames.pop();
+        if infos.len() > 1 && position == 0 {
+            previous = Some(end);
+            continue;
+        }
+        let start = previous.take();
+        if let Some(start) = &start
+            && start.len() != end.len()
+        {
+            anyhow::bail!(
+                "the snapshots of {} and {} are not aligned on one key dictionary (a bug)",
+                start.info.as_of,
+                end.info.as_of
+            );
+        }
         let catalog = set.catalog;
         let window = window_ending(&catalog, start.as_ref(), &end, &options.filter, cadence)
             .context("cannot compute the window downloads")?;
+        drop(start);
         let table = store
             .lineage(end.info.as_of, &catalog)
             .context("cannot load the lineage table")?;
         let graph = LineageGraph::new(&table, catalog.ids.len());
+        drop(table);
         let attributions: Vec<Attribution> = catalog
             .namespaces
             .iter()
             .map(|namespace| registry.attribute(namespace, end.info.as_of, None))
             .collect();
-        let is_last = index + 1 == pairs.len();
+        let is_last = results.len() + 1 == windows_wanted;
         let figures = builder
             .push(
                 &catalog,
@@ -331,10 +349,12 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
             countries,
             types,
         });
+        drop(window);
         if is_last {
             last = Some((catalog, end, graph, attributions));
+        } else {
+            previous = Some(end);
         }
-        drop(window);
     }
     let (catalog, end, graph, attributions) = last.context("no window was computed (a bug)")?;
     Ok(map_view(
@@ -877,19 +897,27 @@ fn map_view(
             .filter(|r| r.figures.working_set.members.contains(&model))
             .count()
     };
-    let review_defaults = exits
-        .iter()
-        .filter(|exit| weeks_in_set(catalog_index(catalog, &exit.model)) * 2 >= results.len())
-        .map(|exit| rv::ActionItem {
-            model: exit.model.clone(),
-            detail: format!(
-                "in the top {k} for {} of {} windows; rank {} in the previous window",
-                weeks_in_set(catalog_index(catalog, &exit.model)),
-                results.len(),
-                exit.rank
-            ),
-        })
-        .collect();
+    let review_defaults = match (churn, previous) {
+        (Some(churn), Some(previous)) => churn
+            .exits
+            .iter()
+            .filter(|model| weeks_in_set(**model) * 2 >= results.len())
+            .map(|model| rv::ActionItem {
+                model: id_of(*model),
+                detail: format!(
+                    "in the top {k} for {} of {} windows; rank {} in the previous window",
+                    weeks_in_set(*model),
+                    results.len(),
+                    previous
+                        .members
+                        .iter()
+                        .position(|m| m == model)
+                        .map_or(0, |index| index + 1)
+                ),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let small_team = |kind: &str| !matches!(kind, "industry" | "government");
     let evaluate_newcomers = entries
         .iter()
@@ -1036,15 +1064,6 @@ fn map_view(
         },
         methodology: METHODOLOGY.to_owned(),
     }
-}
-
-/// The dense index of a model id in the catalog (ids are unique in a catalog).
-fn catalog_index(catalog: &Catalog, id: &str) -> u32 {
-    catalog
-        .ids
-        .iter()
-        .position(|candidate| candidate.as_str() == id)
-        .map_or(u32::MAX, |index| index as u32)
 }
 
 fn filters(filter: &Filter) -> Vec<rv::Filter> {
