@@ -573,7 +573,7 @@ fn map_view(
             headline.push(figure(
                 &format!("{}_share_{}", region.to_lowercase(), origin.as_str()),
                 &format!(
-                    "{region}'s share of the window's downloads ({} origin)",
+                    "Share of the window's downloads from {region} ({} origin)",
                     origin.as_str()
                 ),
                 row.map_or(table.total.gt(&0).then_some(0.0), |row| row.share),
