@@ -240,3 +240,24 @@ fn report_writes_json_markdown_and_html_from_the_store() {
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(!html.contains("<script"));
 }
+
+#[test]
+fn report_help_states_cost_and_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hubcensus(dir.path())
+        .args(["report", "--help"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for needle in [
+        "Cost:",
+        "Examples:",
+        "hubcensus report -o report.html",
+        "--origin <ORIGIN>",
+        "--format <FORMAT>",
+        "--task <TASK>",
+    ] {
+        assert!(help.contains(needle), "help lacks {needle}:\n{help}");
+    }
+}
