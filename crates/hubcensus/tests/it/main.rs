@@ -1,7 +1,9 @@
 //! Integration tests: the real `hubcensus` binary in a temporary data directory.
 //! One module per subcommand area; tests that read ../shared/data have `real_data` in their name.
 
+mod demo;
 mod evals;
 mod registry;
+mod report;
 mod store;
 mod support;
