@@ -215,6 +215,17 @@ impl Store {
 
     /// The current id of every dense index.
     pub fn ids(&self) -> Result<Vec<ModelId>, StoreError> {
+        if self.dictionary.get().is_none()
+            && let Some(generation) = self.generation
+        {
+            let mut path = layout::dictionary_path(&self.root, generation);
+            if !path.exists()
+                && let Some(newer) = self.newer_generation(generation)?
+            {
+                path = newer;
+            }
+            return Dictionary::read_current_ids(&path, self.len);
+        }
         Ok(self
             .dictionary()?
             .entries

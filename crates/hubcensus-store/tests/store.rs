@@ -541,3 +541,122 @@ print(rows, total, partitions, types["downloads_all_time"], types["created_at"],
         )
     );
 }
+
+/// Past its memory limit a builder spills sorted runs to staging and the commit merges them:
+/// the result is the same file content as an in-memory commit.
+#[test]
+fn spilled_runs_merge_into_the_same_snapshot() {
+    let records: Vec<ModelRecord> = (0..5_000u64)
+        .map(|i| {
+            // A scrambled but deterministic order, and some renames into the second half.
+            let j = (i * 7_919) % 5_000;
+            let mut r = record(
+                Some(&format!("o{j}")),
+                &format!("ns{}/m{j}", j % 13),
+                Some(j),
+            );
+            r.pipeline_tag = Some(format!("task{}", j % 5));
+            r.tags = (j % 3 == 0).then(Vec::new);
+            r
+        })
+        .collect();
+    let in_memory = tempfile::tempdir().unwrap();
+    let spilled = tempfile::tempdir().unwrap();
+    // Index order = first-seen order: commit a first snapshot sorted, so the scrambled second
+    // one has to be sorted at commit.
+    let mut sorted_records = records.clone();
+    sorted_records.sort_by_key(|r| r.downloads_all_time);
+    for dir in [in_memory.path(), spilled.path()] {
+        commit(dir, T1, &sorted_records);
+    }
+    commit(in_memory.path(), T2, &records);
+    {
+        let mut writer = Writer::lock(spilled.path()).unwrap();
+        let mut builder = writer.begin(draft(T2)).unwrap();
+        builder.set_memory_limit(1);
+        for chunk in records.chunks(700) {
+            builder.push(chunk).unwrap();
+        }
+        // A duplicate of a spilled record still names the first id.
+        let error = builder
+            .push(&[record(Some("o0"), "x/dup", None)])
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("ids ns0/m0 and x/dup"),
+            "{error}"
+        );
+        assert!(
+            std::fs::read_dir(spilled.path().join("staging"))
+                .unwrap()
+                .count()
+                > 0
+        );
+        assert!(matches!(
+            builder.commit(false).unwrap(),
+            CommitOutcome::Committed(_)
+        ));
+    }
+    assert_eq!(
+        std::fs::read_dir(spilled.path().join("staging"))
+            .unwrap()
+            .count(),
+        0,
+        "staging is cleaned after the commit"
+    );
+    let a = Store::open(in_memory.path()).unwrap();
+    let b = Store::open(spilled.path()).unwrap();
+    assert_eq!(
+        a.manifest(T2).unwrap().content_hash,
+        b.manifest(T2).unwrap().content_hash
+    );
+    let read = |store: &Store| {
+        let mut records = store.records(T2).unwrap();
+        let mut rows = Vec::new();
+        while let Some(row) = records.next_indexed() {
+            rows.push(row.unwrap());
+        }
+        rows
+    };
+    let rows = read(&b);
+    assert_eq!(rows, read(&a));
+    assert!(
+        rows.windows(2).all(|w| w[0].0 < w[1].0),
+        "rows sorted by index"
+    );
+    assert_eq!(rows.len(), 5_000);
+}
+
+#[test]
+fn a_dropped_builder_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    {
+        let mut builder = writer.begin(draft(T2)).unwrap();
+        builder.set_memory_limit(1);
+        builder
+            .push(&[
+                record(Some("o2"), "b/new", Some(1)),
+                record(Some("o1"), "a/renamed", Some(2)),
+            ])
+            .unwrap();
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("staging"))
+            .unwrap()
+            .count(),
+        0
+    );
+    // The writer's dictionary forgot the uncommitted keys: the next commit does not know them.
+    let mut builder = writer.begin(draft(T2)).unwrap();
+    builder
+        .push(&[record(Some("o3"), "c/other", Some(1))])
+        .unwrap();
+    builder.commit(false).unwrap();
+    drop(writer);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.resolve("b/new"), None);
+    assert_eq!(store.resolve("a/renamed"), None);
+    assert_eq!(store.resolve("c/other"), Some(1));
+    assert_eq!(store.len(), 2);
+}
