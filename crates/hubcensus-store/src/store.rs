@@ -286,6 +286,35 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::load_u64_column`] for several snapshots at once, decoded in parallel (one
+    /// thread per snapshot, at most four at a time); the result is in the order of `as_ofs`.
+    pub fn load_u64_columns(
+        &self,
+        as_ofs: &[Timestamp],
+        column: &str,
+    ) -> Result<Vec<Vec<Option<u64>>>, StoreError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .clamp(1, 4);
+        let mut out = Vec::with_capacity(as_ofs.len());
+        for chunk in as_ofs.chunks(threads) {
+            let results: Vec<Result<Vec<Option<u64>>, StoreError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|&as_of| scope.spawn(move || self.load_u64_column(as_of, column)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a column-loading thread panicked"))
+                    .collect()
+            });
+            for result in results {
+                out.push(result?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Loads the frames of the snapshots at `as_ofs` (in that order), aligned on one catalog.
     /// Frames are decoded in parallel; the result is the same whatever the scheduling.
     pub fn load_frames(&self, as_ofs: &[Timestamp]) -> Result<FrameSet, StoreError> {

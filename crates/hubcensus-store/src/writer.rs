@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use hubcensus_model::{ModelRecord, SnapshotInfo, SourceKind, Timestamp};
+use hubcensus_model::{ModelId, ModelRecord, SnapshotInfo, SourceKind, Timestamp};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::{Compression, ZstdLevel};
@@ -484,9 +484,7 @@ impl SnapshotBuilder<'_> {
             }
             self.dictionary_changed |= changed;
             self.mark_seen(index);
-            let digest = Sha256::digest(
-                serde_json::to_vec(record).expect("a model record always serializes"),
-            );
+            let digest = record_digest(record);
             for (lane, chunk) in self.lanes.iter_mut().zip(digest.chunks_exact(8)) {
                 *lane =
                     lane.wrapping_add(u64::from_le_bytes(chunk.try_into().expect("8-byte chunks")));
@@ -520,7 +518,7 @@ impl SnapshotBuilder<'_> {
 
     fn content_hash(&self) -> String {
         let mut hasher = Sha256::new();
-        hasher.update(b"hubcensus-store content v1\n");
+        hasher.update(b"hubcensus-store content v2\n");
         for lane in self.lanes {
             hasher.update(lane.to_le_bytes());
         }
@@ -745,6 +743,77 @@ impl Drop for SnapshotBuilder<'_> {
             self.writer.dictionary = None;
         }
     }
+}
+
+/// A canonical, unambiguous digest of one record: every field in order, `None` and `Some`
+/// tagged, strings and lists length-prefixed (no intermediate allocation).
+fn record_digest(record: &ModelRecord) -> [u8; 32] {
+    fn text(hasher: &mut Sha256, value: Option<&str>) {
+        match value {
+            None => hasher.update([0]),
+            Some(value) => {
+                hasher.update([1]);
+                hasher.update((value.len() as u64).to_le_bytes());
+                hasher.update(value.as_bytes());
+            }
+        }
+    }
+    fn number(hasher: &mut Sha256, value: Option<u64>) {
+        match value {
+            None => hasher.update([0]),
+            Some(value) => {
+                hasher.update([1]);
+                hasher.update(value.to_le_bytes());
+            }
+        }
+    }
+    fn list<S: AsRef<str>>(hasher: &mut Sha256, values: Option<&[S]>) {
+        match values {
+            None => hasher.update([0]),
+            Some(values) => {
+                hasher.update([1]);
+                hasher.update((values.len() as u64).to_le_bytes());
+                for value in values {
+                    text(hasher, Some(value.as_ref()));
+                }
+            }
+        }
+    }
+    let time = |t: Option<Timestamp>| t.map(|t| t.as_millis() as u64);
+    let mut hasher = Sha256::new();
+    text(&mut hasher, record.object_id.as_deref());
+    text(&mut hasher, Some(record.id.as_str()));
+    number(&mut hasher, time(record.created_at));
+    number(&mut hasher, time(record.last_modified));
+    number(&mut hasher, record.downloads_30d);
+    number(&mut hasher, record.downloads_all_time);
+    number(&mut hasher, record.likes);
+    number(&mut hasher, record.trending_score.map(f64::to_bits));
+    list(&mut hasher, record.tags.as_deref());
+    text(&mut hasher, record.pipeline_tag.as_deref());
+    text(&mut hasher, record.library_name.as_deref());
+    text(
+        &mut hasher,
+        record.gated.map(hubcensus_model::Gated::as_str),
+    );
+    number(&mut hasher, record.parameters);
+    match &record.lineage {
+        None => hasher.update([0]),
+        Some(lineage) => {
+            hasher.update([1]);
+            text(&mut hasher, Some(lineage.relation.as_str()));
+            let parents: Vec<&str> = lineage.parents.iter().map(ModelId::as_str).collect();
+            list(&mut hasher, Some(&parents));
+            text(
+                &mut hasher,
+                Some(schema::lineage_source_str(lineage.source)),
+            );
+        }
+    }
+    text(&mut hasher, record.license.as_deref());
+    list(&mut hasher, record.languages.as_deref());
+    text(&mut hasher, record.card_data.as_deref());
+    hasher.finalize().into()
 }
 
 /// The key of a record as text: its `_id`, else its id.

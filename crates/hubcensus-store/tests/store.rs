@@ -123,6 +123,16 @@ fn renames_align_across_snapshots() {
     let before = store.load_u64_column(T1, "downloads_all_time").unwrap();
     let after = store.load_u64_column(T2, "downloads_all_time").unwrap();
     assert_eq!(
+        store
+            .load_u64_columns(&[T1, T2], "downloads_all_time")
+            .unwrap(),
+        vec![before.clone(), after.clone()]
+    );
+    assert!(matches!(
+        store.load_u64_column(T1, "tags"),
+        Err(StoreError::UnknownColumn { .. })
+    ));
+    assert_eq!(
         (before[index as usize], after[index as usize]),
         (Some(10), Some(15))
     );
