@@ -647,12 +647,11 @@ impl RawFrame {
                     })
                 })
                 .collect();
-            remapped.push(
-                codes
-                    .into_iter()
-                    .map(|code| code.map(|code| map[code as usize]))
-                    .collect(),
-            );
+            let mut codes = codes;
+            for code in codes.iter_mut().flatten() {
+                *code = map[*code as usize];
+            }
+            remapped.push(codes);
         }
         let mut remapped = remapped.into_iter();
         frame.author = remapped.next().expect("four columns");
