@@ -670,3 +670,63 @@ fn a_dropped_builder_leaves_nothing_behind() {
     assert_eq!(store.resolve("c/other"), Some(1));
     assert_eq!(store.len(), 2);
 }
+
+#[test]
+fn readers_ignore_directories_without_a_valid_manifest_and_refuse_other_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
+    let snapshots = dir.path().join("snapshots");
+    // A directory with no manifest, and one whose manifest is not JSON.
+    std::fs::create_dir(snapshots.join("as_of=2030-01-01T00:00:00Z")).unwrap();
+    let broken = snapshots.join("as_of=2031-01-01T00:00:00Z");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(broken.join("manifest.json"), "{ not json").unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.snapshots().len(), 1);
+    assert_eq!(store.latest().unwrap().as_of, T1);
+    assert!(matches!(
+        store.records(T2).err(),
+        Some(StoreError::SnapshotNotFound { .. })
+    ));
+
+    // A manifest of another format version is refused, naming both versions.
+    let manifest_path = snapshots
+        .join(hubcensus_store::snapshot_dir_name(T1))
+        .join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        &manifest_path,
+        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+    )
+    .unwrap();
+    let error = Store::open(dir.path()).err().expect("another version");
+    assert!(
+        error
+            .to_string()
+            .contains("has schema version 99; this hubcensus reads version 1"),
+        "{error}"
+    );
+}
+
+#[test]
+fn undeclared_columns_and_unknown_column_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let mut thirty_day = draft(T1);
+    thirty_day.columns = vec!["id".into(), "downloads_30d".into()];
+    let mut builder = writer.begin(thirty_day.clone()).unwrap();
+    let error = builder.push(&[record(None, "a/x", Some(5))]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "model a/x has a value for downloads_all_time, which the snapshot's draft does not list among its columns"
+    );
+    drop(builder);
+    thirty_day.columns.push("downloads".into());
+    let error = writer.begin(thirty_day).err().expect("unknown column");
+    assert!(
+        error
+            .to_string()
+            .starts_with("unknown column \"downloads\""),
+        "{error}"
+    );
+}
