@@ -144,6 +144,24 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// CPU time (user + system, all threads) of this process so far, from /proc/self/stat (in
+/// clock ticks of 10 ms).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // Fields 14 and 15 of stat (utime, stime) are at 11 and 12 after the command name.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e3
 }
@@ -155,7 +173,14 @@ fn main() {
         .find_map(|arg| arg.parse().ok())
         .unwrap_or(2_000_000);
     let dir = tempfile::tempdir().expect("a temp dir");
+    let start = Instant::now();
+    let generated = (0..models).filter_map(|i| model(i, 0)).count();
+    let generation = start.elapsed();
     println!("align benchmark: two snapshots of {models} models (1% renamed, 1% gone, 1% new)");
+    println!(
+        "generating the {generated} records alone (no store):   {:>9.0} ms",
+        ms(generation)
+    );
     let first = commit(dir.path(), T1, models, 0);
     println!(
         "commit week 0 ({models} rows, arrival order):        {:>9.0} ms",
@@ -169,7 +194,7 @@ fn main() {
     let rss_after_commit = peak_rss_mb();
 
     // The store's way: dense index, two aligned columns, one pass.
-    let (aligned, deltas) = best_of(5, || {
+    let (sequential, _) = best_of(5, || {
         let store = Store::open(dir.path()).expect("open");
         let before = store
             .load_u64_column(T1, "downloads_all_time")
@@ -177,6 +202,21 @@ fn main() {
         let after = store
             .load_u64_column(T2, "downloads_all_time")
             .expect("load");
+        (before, after)
+    });
+    println!(
+        "open + load 2 aligned columns in turn (best of 5):   {:>9.1} ms",
+        ms(sequential)
+    );
+    // The same, the two columns decoded in parallel, plus the delta vector.
+    let cpu_before = cpu_time();
+    let (aligned, deltas) = best_of(5, || {
+        let store = Store::open(dir.path()).expect("open");
+        let mut columns = store
+            .load_u64_columns(&[T1, T2], "downloads_all_time")
+            .expect("load");
+        let after = columns.pop().expect("two columns");
+        let before = columns.pop().expect("two columns");
         let deltas: Vec<Option<i64>> = before
             .iter()
             .zip(&after)
@@ -187,11 +227,19 @@ fn main() {
             .collect();
         deltas
     });
+    let cpu_per_run = cpu_time().saturating_sub(cpu_before) / 5;
     let matched = deltas.iter().filter(|d| d.is_some()).count();
     let sum: i64 = deltas.iter().flatten().sum();
     println!(
         "aligned: open + load 2 columns + delta (best of 5):  {:>9.1} ms   ({matched} matched, delta sum {sum})",
         ms(aligned)
+    );
+    println!(
+        "  CPU time per run (user+sys, all threads; 10 ms ticks): {:>6.0} ms   (load average now: {})",
+        ms(cpu_per_run),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
 
     let (frames_time, frame_len) = best_of(3, || {

@@ -123,6 +123,16 @@ fn renames_align_across_snapshots() {
     let before = store.load_u64_column(T1, "downloads_all_time").unwrap();
     let after = store.load_u64_column(T2, "downloads_all_time").unwrap();
     assert_eq!(
+        store
+            .load_u64_columns(&[T1, T2], "downloads_all_time")
+            .unwrap(),
+        vec![before.clone(), after.clone()]
+    );
+    assert!(matches!(
+        store.load_u64_column(T1, "tags"),
+        Err(StoreError::UnknownColumn { .. })
+    ));
+    assert_eq!(
         (before[index as usize], after[index as usize]),
         (Some(10), Some(15))
     );
@@ -539,5 +549,184 @@ print(rows, total, partitions, types["downloads_all_time"], types["created_at"],
         format!(
             "{expected_rows} {expected_sum} 2 BIGINT TIMESTAMP WITH TIME ZONE VARCHAR[] VARCHAR"
         )
+    );
+}
+
+/// Past its memory limit a builder spills sorted runs to staging and the commit merges them:
+/// the result is the same file content as an in-memory commit.
+#[test]
+fn spilled_runs_merge_into_the_same_snapshot() {
+    let records: Vec<ModelRecord> = (0..5_000u64)
+        .map(|i| {
+            // A scrambled but deterministic order, and some renames into the second half.
+            let j = (i * 7_919) % 5_000;
+            let mut r = record(
+                Some(&format!("o{j}")),
+                &format!("ns{}/m{j}", j % 13),
+                Some(j),
+            );
+            r.pipeline_tag = Some(format!("task{}", j % 5));
+            r.tags = (j % 3 == 0).then(Vec::new);
+            r
+        })
+        .collect();
+    let in_memory = tempfile::tempdir().unwrap();
+    let spilled = tempfile::tempdir().unwrap();
+    // Index order = first-seen order: commit a first snapshot sorted, so the scrambled second
+    // one has to be sorted at commit.
+    let mut sorted_records = records.clone();
+    sorted_records.sort_by_key(|r| r.downloads_all_time);
+    for dir in [in_memory.path(), spilled.path()] {
+        commit(dir, T1, &sorted_records);
+    }
+    commit(in_memory.path(), T2, &records);
+    {
+        let mut writer = Writer::lock(spilled.path()).unwrap();
+        let mut builder = writer.begin(draft(T2)).unwrap();
+        builder.set_memory_limit(1);
+        for chunk in records.chunks(700) {
+            builder.push(chunk).unwrap();
+        }
+        // A duplicate of a spilled record still names the first id.
+        let error = builder
+            .push(&[record(Some("o0"), "x/dup", None)])
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("ids ns0/m0 and x/dup"),
+            "{error}"
+        );
+        assert!(
+            std::fs::read_dir(spilled.path().join("staging"))
+                .unwrap()
+                .count()
+                > 0
+        );
+        assert!(matches!(
+            builder.commit(false).unwrap(),
+            CommitOutcome::Committed(_)
+        ));
+    }
+    assert_eq!(
+        std::fs::read_dir(spilled.path().join("staging"))
+            .unwrap()
+            .count(),
+        0,
+        "staging is cleaned after the commit"
+    );
+    let a = Store::open(in_memory.path()).unwrap();
+    let b = Store::open(spilled.path()).unwrap();
+    assert_eq!(
+        a.manifest(T2).unwrap().content_hash,
+        b.manifest(T2).unwrap().content_hash
+    );
+    let read = |store: &Store| {
+        let mut records = store.records(T2).unwrap();
+        let mut rows = Vec::new();
+        while let Some(row) = records.next_indexed() {
+            rows.push(row.unwrap());
+        }
+        rows
+    };
+    let rows = read(&b);
+    assert_eq!(rows, read(&a));
+    assert!(
+        rows.windows(2).all(|w| w[0].0 < w[1].0),
+        "rows sorted by index"
+    );
+    assert_eq!(rows.len(), 5_000);
+}
+
+#[test]
+fn a_dropped_builder_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    {
+        let mut builder = writer.begin(draft(T2)).unwrap();
+        builder.set_memory_limit(1);
+        builder
+            .push(&[
+                record(Some("o2"), "b/new", Some(1)),
+                record(Some("o1"), "a/renamed", Some(2)),
+            ])
+            .unwrap();
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("staging"))
+            .unwrap()
+            .count(),
+        0
+    );
+    // The writer's dictionary forgot the uncommitted keys: the next commit does not know them.
+    let mut builder = writer.begin(draft(T2)).unwrap();
+    builder
+        .push(&[record(Some("o3"), "c/other", Some(1))])
+        .unwrap();
+    builder.commit(false).unwrap();
+    drop(writer);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.resolve("b/new"), None);
+    assert_eq!(store.resolve("a/renamed"), None);
+    assert_eq!(store.resolve("c/other"), Some(1));
+    assert_eq!(store.len(), 2);
+}
+
+#[test]
+fn readers_ignore_directories_without_a_valid_manifest_and_refuse_other_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
+    let snapshots = dir.path().join("snapshots");
+    // A directory with no manifest, and one whose manifest is not JSON.
+    std::fs::create_dir(snapshots.join("as_of=2030-01-01T00:00:00Z")).unwrap();
+    let broken = snapshots.join("as_of=2031-01-01T00:00:00Z");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(broken.join("manifest.json"), "{ not json").unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.snapshots().len(), 1);
+    assert_eq!(store.latest().unwrap().as_of, T1);
+    assert!(matches!(
+        store.records(T2).err(),
+        Some(StoreError::SnapshotNotFound { .. })
+    ));
+
+    // A manifest of another format version is refused, naming both versions.
+    let manifest_path = snapshots
+        .join(hubcensus_store::snapshot_dir_name(T1))
+        .join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        &manifest_path,
+        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+    )
+    .unwrap();
+    let error = Store::open(dir.path()).err().expect("another version");
+    assert!(
+        error
+            .to_string()
+            .contains("has schema version 99; this hubcensus reads version 1"),
+        "{error}"
+    );
+}
+
+#[test]
+fn undeclared_columns_and_unknown_column_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let mut thirty_day = draft(T1);
+    thirty_day.columns = vec!["id".into(), "downloads_30d".into()];
+    let mut builder = writer.begin(thirty_day.clone()).unwrap();
+    let error = builder.push(&[record(None, "a/x", Some(5))]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "model a/x has a value for downloads_all_time, which the snapshot's draft does not list among its columns"
+    );
+    drop(builder);
+    thirty_day.columns.push("downloads".into());
+    let error = writer.begin(thirty_day).err().expect("unknown column");
+    assert!(
+        error
+            .to_string()
+            .starts_with("unknown column \"downloads\""),
+        "{error}"
     );
 }
