@@ -105,7 +105,7 @@ struct CardFields {
 enum StringOrList {
     One(String),
     Many(Vec<Option<String>>),
-    Other(serde_json::Value),
+    Other(serde::de::IgnoredAny),
 }
 
 impl StringOrList {
@@ -158,9 +158,8 @@ fn gated(raw: Option<&RawValue>) -> Result<Option<Gated>, ModelObjectError> {
         "false" => Ok(Some(Gated::No)),
         "null" => Ok(None),
         "\"auto\"" => Ok(Some(Gated::Auto)),
-        "\"manual\"" => Ok(Some(Gated::Manual)),
         // Older listings said `true` for gated repos before auto/manual existed.
-        "true" => Ok(Some(Gated::Manual)),
+        "\"manual\"" | "true" => Ok(Some(Gated::Manual)),
         other => Err(ModelObjectError::Gated {
             value: other.to_owned(),
         }),

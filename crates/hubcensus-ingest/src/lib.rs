@@ -5,3 +5,4 @@
 //! decides what a figure means.
 
 pub mod api_json;
+pub mod hub;
