@@ -1,0 +1,543 @@
+//! The store's public API, end to end in a temporary directory.
+
+use hubcensus_model::{
+    Gated, Lineage, LineageSource, ModelId, ModelRecord, Relation, SourceKind, Timestamp,
+};
+use hubcensus_store::{COLUMNS, CommitOutcome, SnapshotDraft, Store, StoreError, Writer};
+
+fn id(text: &str) -> ModelId {
+    ModelId::new(text).unwrap()
+}
+
+fn draft(as_of: Timestamp) -> SnapshotDraft {
+    SnapshotDraft {
+        as_of,
+        crawl_started: None,
+        crawl_ended: Some(as_of),
+        source: SourceKind::HubApiJson,
+        source_location: "test".into(),
+        columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+        partial: false,
+        synthetic: true,
+    }
+}
+
+fn record(object_id: Option<&str>, model: &str, all_time: Option<u64>) -> ModelRecord {
+    let mut record = ModelRecord::new(id(model));
+    record.object_id = object_id.map(str::to_owned);
+    record.downloads_all_time = all_time;
+    record
+}
+
+const T1: Timestamp = Timestamp::from_secs(1_780_000_000);
+const T2: Timestamp = Timestamp::from_secs(1_780_604_800);
+
+fn commit(dir: &std::path::Path, as_of: Timestamp, records: &[ModelRecord]) -> CommitOutcome {
+    let mut writer = Writer::lock(dir).unwrap();
+    let mut builder = writer.begin(draft(as_of)).unwrap();
+    builder.push(records).unwrap();
+    builder.commit(false).unwrap()
+}
+
+#[test]
+fn a_full_record_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut full = record(Some("65f0aa"), "org/model", Some(12));
+    full.created_at = Some(Timestamp::from_secs(1_700_000_000));
+    full.last_modified = Some(Timestamp::from_millis(1_700_000_000_123));
+    full.downloads_30d = Some(0);
+    full.likes = Some(3);
+    full.trending_score = Some(1.5);
+    full.tags = Some(vec!["a".into(), "base_model:finetune:base/x".into()]);
+    full.pipeline_tag = Some("text-generation".into());
+    full.library_name = Some("transformers".into());
+    full.gated = Some(Gated::Manual);
+    full.parameters = Some(8_000_000_000);
+    full.lineage = Some(Lineage {
+        relation: Relation::Finetune,
+        parents: vec![id("base/x")],
+        source: LineageSource::BaseModels,
+    });
+    full.license = Some("mit".into());
+    full.languages = Some(vec![]);
+    full.card_data = Some(r#"{"license":"mit"}"#.into());
+    let bare = record(None, "gpt2", None);
+    let outcome = commit(dir.path(), T1, &[full.clone(), bare.clone()]);
+    assert!(matches!(outcome, CommitOutcome::Committed(ref info) if info.models == 2));
+
+    let store = Store::open(dir.path()).unwrap();
+    let records: Vec<ModelRecord> = store.records(T1).unwrap().map(Result::unwrap).collect();
+    assert_eq!(records, vec![full, bare]);
+    // The parent is known as an id-keyed entry, so lineage resolves.
+    let parent = store.resolve("base/x").unwrap();
+    let frames = store.load_frames(&[T1]).unwrap();
+    assert_eq!(frames.catalog.ids.len(), 3);
+    let lineage = store.lineage(T1, &frames.catalog).unwrap();
+    let model = store.resolve("org/model").unwrap() as usize;
+    assert_eq!(lineage.parents_of(model), &[parent]);
+    assert_eq!(lineage.mentions_of(model), &[parent]);
+    assert_eq!(lineage.relation[model], Some(Relation::Finetune));
+    let frame = &frames.frames[0];
+    assert_eq!(frame.downloads_all_time[model], Some(12));
+    assert_eq!(frame.downloads_30d[model], Some(0));
+    assert!(!frame.present[parent as usize]);
+    assert_eq!(
+        frames.catalog.namespaces[frame.author[model].unwrap() as usize],
+        "org"
+    );
+    assert_eq!(frame.author[store.resolve("gpt2").unwrap() as usize], None);
+    let manifest = store.manifest(T1).unwrap();
+    assert_eq!(manifest.totals.downloads_all_time, Some(12));
+    store.verify(T1).unwrap();
+}
+
+#[test]
+fn renames_align_across_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(
+        dir.path(),
+        T1,
+        &[
+            record(Some("o1"), "a/old", Some(10)),
+            record(Some("o2"), "b/x", Some(5)),
+        ],
+    );
+    commit(
+        dir.path(),
+        T2,
+        &[
+            record(Some("o2"), "b/x", Some(7)),
+            record(Some("o1"), "a/new", Some(15)),
+        ],
+    );
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.resolve("a/old"), store.resolve("a/new"));
+    assert_eq!(store.resolve("o1"), store.resolve("a/new"));
+    let index = store.resolve("a/new").unwrap();
+    let history: Vec<_> = store
+        .id_history(index)
+        .into_iter()
+        .map(|(id, t)| (id.to_string(), t))
+        .collect();
+    assert_eq!(history, vec![("a/old".into(), T1), ("a/new".into(), T2)]);
+    let before = store.load_u64_column(T1, "downloads_all_time").unwrap();
+    let after = store.load_u64_column(T2, "downloads_all_time").unwrap();
+    assert_eq!(
+        (before[index as usize], after[index as usize]),
+        (Some(10), Some(15))
+    );
+    let frames = store.load_frames(&[T1, T2]).unwrap();
+    assert_eq!(frames.catalog.ids[index as usize].as_str(), "a/new");
+    // Rows come back in dense-index order whatever order they were pushed in.
+    let ids: Vec<String> = store
+        .records(T2)
+        .unwrap()
+        .map(|r| r.unwrap().id.to_string())
+        .collect();
+    assert_eq!(ids, vec!["a/new", "b/x"]);
+}
+
+#[test]
+fn identical_reimport_is_unchanged_and_different_content_needs_replace() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = [record(Some("o1"), "a/x", Some(1))];
+    assert!(matches!(
+        commit(dir.path(), T1, &records),
+        CommitOutcome::Committed(_)
+    ));
+    assert!(matches!(
+        commit(dir.path(), T1, &records),
+        CommitOutcome::Unchanged(_)
+    ));
+
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let changed = [record(Some("o1"), "a/x", Some(2))];
+    let mut builder = writer.begin(draft(T1)).unwrap();
+    builder.push(&changed).unwrap();
+    let error = builder.commit(false).unwrap_err();
+    assert!(
+        matches!(error, StoreError::SnapshotExists { .. }),
+        "{error}"
+    );
+    let mut builder = writer.begin(draft(T1)).unwrap();
+    builder.push(&changed).unwrap();
+    assert!(matches!(
+        builder.commit(true).unwrap(),
+        CommitOutcome::Committed(_)
+    ));
+    drop(writer);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.snapshots().len(), 1);
+    let records: Vec<_> = store.records(T1).unwrap().map(Result::unwrap).collect();
+    assert_eq!(records, changed);
+}
+
+#[test]
+fn duplicate_keys_are_refused_naming_both_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let mut builder = writer.begin(draft(T1)).unwrap();
+    let error = builder
+        .push(&[
+            record(Some("o1"), "a/x", None),
+            record(Some("o1"), "a/y", None),
+        ])
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!("duplicate model key o1 in the snapshot at {T1}: ids a/x and a/y")
+    );
+    // The first record was kept; the builder goes on.
+    builder.push(&[record(None, "b/z", None)]).unwrap();
+    assert_eq!(builder.len(), 2);
+}
+
+#[test]
+fn a_second_writer_is_refused_with_the_holders_pid() {
+    let dir = tempfile::tempdir().unwrap();
+    let _writer = Writer::lock(dir.path()).unwrap();
+    let error = Writer::lock(dir.path()).err().expect("the lock is held");
+    let message = error.to_string();
+    assert!(
+        message.contains("is locked by another writer")
+            && message.contains(&std::process::id().to_string()),
+        "{message}"
+    );
+}
+
+mod round_trip {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::option;
+    use proptest::prelude::*;
+
+    fn timestamp() -> impl Strategy<Value = Timestamp> {
+        (0i64..4_000_000_000_000).prop_map(Timestamp::from_millis)
+    }
+
+    fn count() -> impl Strategy<Value = u64> {
+        prop_oneof![Just(0u64), 0u64..1_000, 0..=i64::MAX as u64]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![Just(String::new()), "[a-z]{1,6}", "\\PC{0,12}"]
+    }
+
+    fn lineage(pool: usize) -> impl Strategy<Value = Lineage> {
+        (
+            prop::sample::select(Relation::ALL.to_vec()),
+            vec(0..pool + 3, 1..4),
+            prop::sample::select(vec![
+                LineageSource::BaseModels,
+                LineageSource::RelationTags,
+                LineageSource::PlainTags,
+            ]),
+        )
+            .prop_map(|(relation, parents, source)| Lineage {
+                relation,
+                parents: parents
+                    .into_iter()
+                    .map(|p| id(&format!("ns{}/m{p}", p % 3)))
+                    .collect(),
+                source,
+            })
+    }
+
+    /// The fields of one record except its keys.
+    #[derive(Clone, Debug)]
+    struct Fields {
+        created_at: Option<Timestamp>,
+        last_modified: Option<Timestamp>,
+        downloads_30d: Option<u64>,
+        downloads_all_time: Option<u64>,
+        likes: Option<u64>,
+        trending_score: Option<f64>,
+        tags: Option<Vec<String>>,
+        pipeline_tag: Option<String>,
+        library_name: Option<String>,
+        gated: Option<Gated>,
+        parameters: Option<u64>,
+        lineage: Option<Lineage>,
+        license: Option<String>,
+        languages: Option<Vec<String>>,
+        card_data: Option<String>,
+    }
+
+    fn fields(pool: usize) -> impl Strategy<Value = Fields> {
+        (
+            (
+                option::of(timestamp()),
+                option::of(timestamp()),
+                option::of(count()),
+                option::of(count()),
+                option::of(count()),
+                option::of(-1e9f64..1e9),
+                option::of(vec(
+                    prop_oneof![
+                        text(),
+                        (0..pool).prop_map(|p| format!("base_model:ns{}/m{p}", p % 3))
+                    ],
+                    0..4,
+                )),
+            ),
+            (
+                option::of(text()),
+                option::of(text()),
+                option::of(prop::sample::select(vec![
+                    Gated::No,
+                    Gated::Auto,
+                    Gated::Manual,
+                ])),
+                option::of(count()),
+                option::of(lineage(pool)),
+                option::of(text()),
+                option::of(vec(text(), 0..3)),
+                option::of(text()),
+            ),
+        )
+            .prop_map(
+                |(
+                    (
+                        created_at,
+                        last_modified,
+                        downloads_30d,
+                        downloads_all_time,
+                        likes,
+                        trending_score,
+                        tags,
+                    ),
+                    (
+                        pipeline_tag,
+                        library_name,
+                        gated,
+                        parameters,
+                        lineage,
+                        license,
+                        languages,
+                        card_data,
+                    ),
+                )| Fields {
+                    created_at,
+                    last_modified,
+                    downloads_30d,
+                    downloads_all_time,
+                    likes,
+                    trending_score,
+                    tags,
+                    pipeline_tag,
+                    library_name,
+                    gated,
+                    parameters,
+                    lineage,
+                    license,
+                    languages,
+                    card_data,
+                },
+            )
+    }
+
+    fn build(object_id: Option<String>, model: &str, fields: Fields) -> ModelRecord {
+        ModelRecord {
+            object_id,
+            id: id(model),
+            created_at: fields.created_at,
+            last_modified: fields.last_modified,
+            downloads_30d: fields.downloads_30d,
+            downloads_all_time: fields.downloads_all_time,
+            likes: fields.likes,
+            trending_score: fields.trending_score,
+            tags: fields.tags,
+            pipeline_tag: fields.pipeline_tag,
+            library_name: fields.library_name,
+            gated: fields.gated,
+            parameters: fields.parameters,
+            lineage: fields.lineage,
+            license: fields.license,
+            languages: fields.languages,
+            card_data: fields.card_data,
+        }
+    }
+
+    /// Two snapshots of up to 24 models: model `i` has `_id` `o{i}` or none; in the second
+    /// snapshot some models with an `_id` are renamed, some disappear.
+    fn snapshots() -> impl Strategy<Value = (Vec<ModelRecord>, Vec<ModelRecord>, Vec<usize>)> {
+        (1usize..24).prop_flat_map(|n| {
+            (
+                vec(any::<bool>(), n),
+                vec(fields(n), n),
+                vec(fields(n), n),
+                vec(0u8..4, n),
+                Just(()).prop_perturb(move |(), mut rng| {
+                    let mut order: Vec<usize> = (0..n).collect();
+                    for i in (1..n).rev() {
+                        order.swap(i, rng.random_range(0..=i));
+                    }
+                    order
+                }),
+            )
+                .prop_map(move |(has_oid, first, second, fate, order)| {
+                    let oid = |i: usize| has_oid[i].then(|| format!("o{i}"));
+                    let name = |i: usize| format!("ns{}/m{i}", i % 3);
+                    let one: Vec<ModelRecord> = (0..n)
+                        .map(|i| build(oid(i), &name(i), first[i].clone()))
+                        .collect();
+                    let mut renamed = Vec::new();
+                    let mut two = Vec::new();
+                    for &i in &order {
+                        match fate[i] {
+                            0 => {}
+                            1 if has_oid[i] => {
+                                renamed.push(i);
+                                two.push(build(
+                                    oid(i),
+                                    &format!("{}-r", name(i)),
+                                    second[i].clone(),
+                                ));
+                            }
+                            _ => two.push(build(oid(i), &name(i), second[i].clone())),
+                        }
+                    }
+                    (one, two, renamed)
+                })
+        })
+    }
+
+    fn sorted(mut records: Vec<ModelRecord>) -> Vec<ModelRecord> {
+        records.sort_by(|a, b| a.id.cmp(&b.id));
+        records
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        #[test]
+        fn records_round_trip_and_renames_resolve((one, two, renamed) in snapshots()) {
+            let dir = tempfile::tempdir().unwrap();
+            commit(dir.path(), T1, &one);
+            commit(dir.path(), T2, &two);
+            let store = Store::open(dir.path()).unwrap();
+            let back_one: Vec<_> = store.records(T1).unwrap().map(Result::unwrap).collect();
+            let back_two: Vec<_> = store.records(T2).unwrap().map(Result::unwrap).collect();
+            prop_assert_eq!(sorted(back_one), sorted(one.clone()));
+            prop_assert_eq!(sorted(back_two), sorted(two.clone()));
+            for i in renamed {
+                let old = format!("ns{}/m{i}", i % 3);
+                let new = format!("{old}-r");
+                prop_assert_eq!(store.resolve(&old), store.resolve(&new));
+                prop_assert_eq!(store.resolve(&format!("o{i}")), store.resolve(&new));
+            }
+            // Frames agree with the records (a naive join by key).
+            let frames = store.load_frames(&[T1, T2]).unwrap();
+            for (frame, records) in frames.frames.iter().zip([&one, &two]) {
+                prop_assert_eq!(frame.present.iter().filter(|p| **p).count(), records.len());
+                for record in records {
+                    let index = store.resolve(record.id.as_str()).unwrap() as usize;
+                    prop_assert!(frame.present[index]);
+                    prop_assert_eq!(frame.downloads_all_time[index], record.downloads_all_time);
+                    prop_assert_eq!(frame.likes[index], record.likes);
+                    prop_assert_eq!(
+                        frame.pipeline_tag[index].map(|c| frames.catalog.pipeline_tags[c as usize].clone()),
+                        record.pipeline_tag.clone()
+                    );
+                    prop_assert_eq!(
+                        frame.author[index].map(|c| frames.catalog.namespaces[c as usize].clone()),
+                        record.author().map(str::to_owned)
+                    );
+                }
+            }
+            // Every parent resolves.
+            let lineage = store.lineage(T2, &frames.catalog).unwrap();
+            for record in &two {
+                let index = store.resolve(record.id.as_str()).unwrap() as usize;
+                let expected = record.lineage.as_ref().map_or(0, |l| {
+                    let mut parents: Vec<u32> = l.parents.iter().map(|p| store.resolve(p.as_str()).unwrap()).collect();
+                    parents.sort_unstable();
+                    parents.dedup();
+                    parents.len()
+                });
+                prop_assert_eq!(lineage.parents_of(index).len(), expected);
+            }
+        }
+    }
+}
+
+/// `DuckDB` reads the store as it is: Hive partitions, plain SQL types, same totals.
+#[test]
+fn duckdb_reads_the_store_with_the_same_rows_and_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let one: Vec<_> = (0..300u64)
+        .map(|i| {
+            let mut r = record(
+                Some(&format!("o{i}")),
+                &format!("org{}/m{i}", i % 7),
+                Some(i * 1_000),
+            );
+            r.tags = Some(vec!["x".into()]);
+            r.created_at = Some(Timestamp::from_secs(1_700_000_000 + i as i64));
+            r.pipeline_tag = Some(["text-generation", "fill-mask"][i as usize % 2].into());
+            r
+        })
+        .collect();
+    let two: Vec<_> = (100..350u64)
+        .map(|i| {
+            record(
+                Some(&format!("o{i}")),
+                &format!("org{}/m{i}", i % 7),
+                Some(i * 2_000),
+            )
+        })
+        .collect();
+    commit(dir.path(), T1, &one);
+    commit(dir.path(), T2, &two);
+    let store = Store::open(dir.path()).unwrap();
+    let expected_rows = (one.len() + two.len()) as u64;
+    let expected_sum: u64 = store
+        .snapshots()
+        .iter()
+        .map(|info| {
+            store
+                .manifest(info.as_of)
+                .unwrap()
+                .totals
+                .downloads_all_time
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        expected_sum,
+        (0..300u64).map(|i| i * 1_000).sum::<u64>() + (100..350u64).map(|i| i * 2_000).sum::<u64>()
+    );
+
+    let script = r#"
+import sys
+try:
+    import duckdb
+except ImportError:
+    sys.exit("the Python module duckdb is missing: pip install duckdb (CI installs it in .ci/run)")
+con = duckdb.connect()
+glob = sys.argv[1] + "/snapshots/*/models.parquet"
+rows, total, partitions = con.execute(
+    "select count(*), sum(downloads_all_time), count(distinct as_of) "
+    "from read_parquet(?, hive_partitioning = true)", [glob]).fetchone()
+types = dict((r[0], r[1]) for r in con.execute(
+    "describe select * from read_parquet(?, hive_partitioning = true)", [glob]).fetchall())
+print(rows, total, partitions, types["downloads_all_time"], types["created_at"], types["tags"], types["pipeline_tag"])
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "duckdb failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "{expected_rows} {expected_sum} 2 BIGINT TIMESTAMP WITH TIME ZONE VARCHAR[] VARCHAR"
+        )
+    );
+}
