@@ -96,6 +96,12 @@ impl CrawlParams {
     fn head_target(&self) -> u64 {
         self.limit.map_or(self.head, |limit| self.head.min(limit))
     }
+
+    /// Whether the listing needs the closing head pass: not when it is itself no longer than
+    /// the head (a `--limit` within the head, or a Hub smaller than the head).
+    fn needs_head_pass(&self, listed: u64) -> bool {
+        self.head > 0 && self.limit.is_none_or(|limit| limit > self.head) && listed > self.head
+    }
 }
 
 /// The directory name of a crawl: a stable hash of its parameters (FNV-1a, hex).
@@ -312,10 +318,7 @@ pub async fn crawl(
             state.next = None;
             state.phase = match phase {
                 // The head pass is needed only when the listing went beyond the head.
-                Phase::Listing
-                    if config.params.head_target() > 0
-                        && state.listing_models > config.params.head_target() =>
-                {
+                Phase::Listing if config.params.needs_head_pass(state.listing_models) => {
                     Phase::Head
                 }
                 _ => Phase::Done,

@@ -58,6 +58,8 @@ pub struct StandInConfig {
     pub organizations: BTreeSet<String>,
     /// Full objects for `/api/models/{id}` (else the listing object is served).
     pub details: BTreeMap<String, String>,
+    /// Added to every response (a slow Hub).
+    pub latency: Duration,
 }
 
 struct Shared {
@@ -67,6 +69,7 @@ struct Shared {
     users: BTreeSet<String>,
     organizations: BTreeSet<String>,
     details: BTreeMap<String, String>,
+    latency: Duration,
     started: Instant,
     requests: u64,
     window: u64,
@@ -105,6 +108,7 @@ impl StandIn {
             users: config.users,
             organizations: config.organizations,
             details: config.details,
+            latency: config.latency,
             started: Instant::now(),
             requests: 0,
             window: 0,
@@ -236,6 +240,7 @@ fn admit(shared: &Shared_, path_and_query: String, headers: &HeaderMap) -> Admis
     Admission::Go {
         headers: rate_headers,
         fault,
+        latency: state.latency,
     }
 }
 
@@ -244,13 +249,23 @@ enum Admission {
     Go {
         headers: HeaderMap,
         fault: Option<Fault>,
+        latency: Duration,
     },
 }
 
 async fn respond(admission: Admission, body: Option<String>, link: Option<String>) -> Response {
     let (mut headers, fault) = match admission {
         Admission::Refused(response) => return response,
-        Admission::Go { headers, fault } => (headers, fault),
+        Admission::Go {
+            headers,
+            fault,
+            latency,
+        } => {
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+            (headers, fault)
+        }
     };
     match fault {
         Some(Fault::TooManyRequests { retry_after }) => {
