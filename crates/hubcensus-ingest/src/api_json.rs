@@ -126,9 +126,17 @@ pub fn parse_model_object(text: &str) -> Result<ModelRecord, ModelObjectError> {
 
 /// Parses a JSON array of model objects, as one `/api/models` page returns it. An error names
 /// the zero-based position of the object that failed.
+///
+/// One pass over the text when every object is readable (the common case, and the crawler's
+/// hot path); on an error, a second pass object by object finds its position.
 pub fn parse_model_array(
     text: &str,
 ) -> Result<Vec<ModelRecord>, (Option<usize>, ModelObjectError)> {
+    if let Ok(objects) = serde_json::from_str::<Vec<ApiModel<'_>>>(text)
+        && let Ok(records) = objects.into_iter().map(into_record).collect()
+    {
+        return Ok(records);
+    }
     let objects: Vec<&RawValue> =
         serde_json::from_str(text).map_err(|e| (None, ModelObjectError::Json(e)))?;
     objects
@@ -323,5 +331,24 @@ mod tests {
         }
         let (position, _) = parse_model_array(r#"[{"id":"a/b"},{"id":""}]"#).unwrap_err();
         assert_eq!(position, Some(1));
+    }
+
+    #[test]
+    fn the_one_pass_array_parse_equals_parsing_object_by_object() {
+        let objects = [
+            r#"{"_id":"1","id":"a/b","tags":["base_model:finetune:x/y","license:mit"]}"#,
+            r#"{"_id":"2","id":"esc\u0061ped/na\"me-is-bad"}"#,
+            r#"{"id":"c/d","gated":"auto","cardData":{"license":["apache-2.0"]},"downloads":3}"#,
+            r#"{"modelId":"legacy","extra":{"nested":[1,2,{"x":null}]}}"#,
+        ];
+        for pick in [&objects[..1], &objects[2..], &objects[..]] {
+            let text = format!("[{}]", pick.join(","));
+            let naive: Result<Vec<_>, _> = pick.iter().map(|o| parse_model_object(o)).collect();
+            match (parse_model_array(&text), naive) {
+                (Ok(fast), Ok(slow)) => assert_eq!(fast, slow),
+                (Err((position, _)), Err(_)) => assert_eq!(position, Some(1)),
+                (fast, slow) => panic!("{text}: {fast:?} vs {slow:?}"),
+            }
+        }
     }
 }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use super::{Event, EventSink, HubClient, HubError, write_atomic};
-use crate::api_json::parse_model_object;
+use crate::api_json::{parse_model_array, parse_model_object};
 
 /// The listing's `expand[]` set: every field the snapshot keeps. The Hub returns `_id` and `id`
 /// with any `expand`, so `_id` needs no entry (and `expand` excludes `full`, `cardData`,
@@ -216,6 +216,9 @@ fn page_path(staging: &Path, phase: Phase, number: u64) -> PathBuf {
 /// again). Returns how many objects it holds and how many of them are unreadable models.
 fn check_page(body: &[u8]) -> Result<(u64, u64), String> {
     let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    if let Ok(records) = parse_model_array(text) {
+        return Ok((records.len() as u64, 0));
+    }
     let objects: Vec<&RawValue> = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let bad = objects
         .iter()
