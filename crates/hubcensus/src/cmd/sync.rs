@@ -310,6 +310,14 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         std::fs::remove_dir_all(&staging)
             .with_context(|| format!("cannot remove {}", staging.display()))?;
     }
+    // Say so when a staged crawl is resumed: it may be old (a run that failed last week).
+    if let Ok(Some(staged)) = hubcensus_ingest::hub::CrawlState::load(&staging) {
+        tracing::warn!(
+            "resuming the crawl started at {} ({} pages staged); --restart starts over",
+            staged.started_at,
+            staged.listing_pages + staged.head_pages
+        );
+    }
     let config = CrawlConfig {
         params,
         staging: staging.clone(),
