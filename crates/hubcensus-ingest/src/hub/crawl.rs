@@ -497,3 +497,122 @@ impl StagedCrawl {
         Ok(all)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Stages a finished crawl whose pages hold sightings `(key, value)`; returns its directory.
+    fn stage(dir: &Path, listing: &[Vec<(u8, u32)>], head: &[Vec<(u8, u32)>], limit: Option<u64>) {
+        let object = |(key, value): &(u8, u32)| {
+            format!(r#"{{"_id":"k{key}","id":"ns/m{key}-{value}","downloads":{value}}}"#)
+        };
+        let write = |phase, pages: &[Vec<(u8, u32)>]| {
+            for (number, page) in pages.iter().enumerate() {
+                let text = format!(
+                    "[{}]",
+                    page.iter().map(object).collect::<Vec<_>>().join(",")
+                );
+                write_atomic(&page_path(dir, phase, number as u64 + 1), text.as_bytes()).unwrap();
+            }
+        };
+        write(Phase::Listing, listing);
+        write(Phase::Head, head);
+        let mut params = CrawlParams::new("http://127.0.0.1:9", limit, 1);
+        params.page_size = 3;
+        CrawlState {
+            version: STATE_VERSION,
+            params,
+            started_at: Timestamp::from_secs(0),
+            finished_at: Some(Timestamp::from_secs(1)),
+            phase: Phase::Done,
+            next: None,
+            listing_pages: listing.len() as u64,
+            listing_models: 0,
+            head_pages: head.len() as u64,
+            head_models: 0,
+            listing_complete: limit.is_none(),
+            skipped_objects: 0,
+        }
+        .save(dir)
+        .unwrap();
+    }
+
+    /// The rule stated on `for_each_chunk`, computed the slow way: every sighting in reading
+    /// order; per key, the last head sighting if any, else the last listing sighting; keys in
+    /// order of first sighting; the first `limit` keys.
+    fn naive(
+        listing: &[Vec<(u8, u32)>],
+        head: &[Vec<(u8, u32)>],
+        limit: Option<u64>,
+    ) -> Vec<(u8, u32)> {
+        let sightings: Vec<(bool, u8, u32)> = head
+            .iter()
+            .flatten()
+            .map(|&(k, v)| (true, k, v))
+            .chain(listing.iter().flatten().map(|&(k, v)| (false, k, v)))
+            .collect();
+        let mut order: Vec<u8> = Vec::new();
+        for (_, key, _) in &sightings {
+            if !order.contains(key) {
+                order.push(*key);
+            }
+        }
+        order.truncate(limit.map_or(usize::MAX, |l| l as usize));
+        let mut winners: BTreeMap<u8, u32> = BTreeMap::new();
+        for key in &order {
+            let of_key: Vec<_> = sightings.iter().filter(|s| s.1 == *key).collect();
+            let in_head: Vec<_> = of_key.iter().filter(|s| s.0).collect();
+            let winner = in_head
+                .last()
+                .map_or_else(|| of_key.last().unwrap().2, |s| s.2);
+            winners.insert(*key, winner);
+        }
+        winners.into_iter().collect()
+    }
+
+    fn pages() -> impl Strategy<Value = Vec<Vec<(u8, u32)>>> {
+        prop::collection::vec(prop::collection::vec((0u8..12, 0u32..1000), 0..4), 0..5)
+    }
+
+    proptest! {
+        // Each case stages files with fsync: 64 cases keep the test to a couple of seconds.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn dedupe_matches_the_naive_rule(
+            listing in pages(),
+            head in pages(),
+            limit in prop::option::of(1u64..10),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            stage(dir.path(), &listing, &head, limit);
+            let records = StagedCrawl::open(dir.path()).unwrap().records().unwrap();
+            let mut got: Vec<(u8, u32)> = records
+                .iter()
+                .map(|r| {
+                    let key = r.object_id.as_deref().unwrap()[1..].parse().unwrap();
+                    (key, r.downloads_30d.unwrap() as u32)
+                })
+                .collect();
+            let keys: BTreeSet<u8> = got.iter().map(|(k, _)| *k).collect();
+            prop_assert_eq!(keys.len(), got.len(), "one record per key");
+            got.sort_unstable();
+            prop_assert_eq!(got, naive(&listing, &head, limit));
+        }
+    }
+
+    #[test]
+    fn an_unfinished_crawl_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        stage(dir.path(), &[vec![(1, 1)]], &[], None);
+        let mut state = CrawlState::load(dir.path()).unwrap().unwrap();
+        state.phase = Phase::Head;
+        state.save(dir.path()).unwrap();
+        let error = StagedCrawl::open(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("not finished"), "{error}");
+    }
+}
