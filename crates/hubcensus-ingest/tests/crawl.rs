@@ -105,6 +105,16 @@ async fn a_clean_crawl_stages_exactly_the_hubs_models() {
         log.iter()
             .all(|r| r.authorization.as_deref() == Some(&*format!("Bearer {SECRET}")))
     );
+    // Nothing staged holds the token.
+    for folder in ["", "listing", "head"] {
+        for entry in std::fs::read_dir(staging.path().join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(!text.contains(SECRET), "{}", path.display());
+            }
+        }
+    }
     // Every listing request asks for the expand set and follows the Link cursor exactly.
     assert!(log[0].path_and_query.contains("expand[]=downloadsAllTime"));
     assert!(log[1].path_and_query.contains("cursor=c"));
