@@ -10,6 +10,7 @@
 //! hub-stats schema (fixtures, the demo world, benchmarks).
 
 pub mod api_json;
+pub mod hub;
 mod archive;
 mod arrow_columns;
 mod error;

@@ -1,12 +1,129 @@
 //! `hubcensus enrich`: fetch lineage, cards and account kinds for the top models of a snapshot.
+//!
+//! Results go to `<data-dir>/enrich/as_of=<time>/` (`models.jsonl`, `accounts.jsonl`; see
+//! docs/sync.md). The store should own these files later; for now they sit beside it.
 
+use std::collections::BTreeSet;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use hubcensus_ingest::hub::{EnrichConfig, HubClient, enrich};
+use hubcensus_model::{ModelId, Timestamp};
+use hubcensus_store::{Store, snapshot_dir_name};
+
+use super::sync::{HubArgs, ProgressView, runtime};
 use crate::context::Context;
+use crate::output::{Hint, write_stdout};
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(after_help = "\
+Cost: one request per model (the top N and their direct base models) and one or two per \
+author; at the Hub's rate limits, --top 1000 takes minutes. Bounded by --top, and resumable: \
+run the same command again after a kill.
 
-pub fn run(_args: Args, _context: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`hubcensus enrich` is not built yet (issue #3)")
+Examples:
+  hubcensus enrich                           # top 1,000 of the latest snapshot
+  hubcensus enrich --top 10000 --as-of 2026-08-23
+  hubcensus enrich --top 200 --no-base-models --progress json")]
+pub struct Args {
+    #[command(flatten)]
+    pub hub: HubArgs,
+    /// How many of the snapshot's top models (by 30-day downloads) to enrich
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub top: usize,
+    /// The snapshot [default: the latest]
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Skip the base models of the top N
+    #[arg(long)]
+    pub no_base_models: bool,
+    /// Stop after this many requests (tests of resumption)
+    #[arg(long, hide = true)]
+    pub stop_after: Option<u64>,
+}
+
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "the signature every subcommand shares"
+)]
+pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&context.data_dir)
+        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
+    let info = match &args.as_of {
+        Some(text) => {
+            let as_of = Timestamp::parse(text).context(Hint(
+                "give --as-of as 2026-08-23 or 2026-08-23T00:00:00Z".into(),
+            ))?;
+            store
+                .snapshot(as_of)
+                .with_context(|| format!("no snapshot at {as_of}"))
+                .context(Hint("list them with `hubcensus snapshots`".into()))?
+        }
+        None => store
+            .latest()
+            .context("the store has no snapshot")
+            .context(Hint(
+                "make one with `hubcensus sync` or `hubcensus import`".into(),
+            ))?,
+    }
+    .clone();
+    // The top N by 30-day downloads, ties by id.
+    let mut ranked: Vec<(u64, ModelId)> = Vec::new();
+    for record in store.records(info.as_of)? {
+        let record = record?;
+        ranked.push((record.downloads_30d.unwrap_or(0), record.id));
+    }
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    ranked.truncate(args.top);
+    let models: Vec<ModelId> = ranked.into_iter().map(|(_, id)| id).collect();
+    let authors: BTreeSet<String> = models
+        .iter()
+        .filter_map(|id| id.namespace().map(str::to_owned))
+        .collect();
+    let out = context
+        .data_dir
+        .join("enrich")
+        .join(snapshot_dir_name(info.as_of));
+    let config = EnrichConfig {
+        models,
+        base_models: !args.no_base_models,
+        authors: authors.into_iter().collect(),
+        out: out.clone(),
+        stop_after: args.stop_after,
+    };
+    let endpoint = args.hub.endpoint();
+    let view = ProgressView::new(args.hub.progress, context, "enrich");
+    let client = HubClient::new(args.hub.client_config(&endpoint)?, view.sink())?;
+    let outcome = runtime()?.block_on(enrich(&client, &config, &view.sink()));
+    view.finish();
+    let outcome = outcome.map_err(|error| {
+        let resumable = error.is_resumable();
+        let error = anyhow::Error::new(error);
+        if resumable {
+            error.context(Hint(
+                "the results so far are kept; run the same command again to resume".into(),
+            ))
+        } else {
+            error
+        }
+    })?;
+    if !outcome.finished {
+        write_stdout(&format!(
+            "enrichment of {} stopped early: {} models, {} base models, {} accounts this run; \
+             run again to finish\n",
+            info.as_of, outcome.models, outcome.base_models, outcome.accounts
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    write_stdout(&format!(
+        "enriched {}: {} models, {} base models, {} accounts fetched ({} from an earlier run) \
+         -> {}\n",
+        info.as_of,
+        outcome.models,
+        outcome.base_models,
+        outcome.accounts,
+        outcome.resumed,
+        out.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }

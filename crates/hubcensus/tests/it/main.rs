@@ -7,3 +7,4 @@ mod registry;
 mod report;
 mod store;
 mod support;
+mod sync;

@@ -1,0 +1,244 @@
+//! `hubcensus sync` and `hubcensus enrich` against the Hub stand-in on loopback.
+
+use std::path::Path;
+use std::time::Duration;
+
+use hubcensus_ingest::api_json::parse_model_object;
+use hubcensus_ingest::hub::standin::{Fault, StandIn, StandInConfig, fixture_models};
+use hubcensus_model::{ModelRecord, Timestamp};
+use hubcensus_store::Store;
+
+use crate::support::hubcensus;
+
+const SECRET: &str = "hf_itSECRETtoken987";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn sync_args(stand_in: &StandIn) -> Vec<String> {
+    [
+        "sync",
+        "--endpoint",
+        &stand_in.endpoint(),
+        "--token",
+        SECRET,
+        "--page-size",
+        "100",
+        "--head",
+        "300",
+        "--timeout",
+        "2",
+        "--backoff-base-ms",
+        "10",
+        "--reset-margin-ms",
+        "50",
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn stored(data_dir: &Path) -> Vec<ModelRecord> {
+    let store = Store::open(data_dir).unwrap();
+    let as_of = Timestamp::parse("2026-11-01T00:00:00Z").unwrap();
+    let mut records: Vec<ModelRecord> = store.records(as_of).unwrap().map(Result::unwrap).collect();
+    records.sort_by_key(ModelRecord::key);
+    records
+}
+
+fn expected(stand_in: &StandIn) -> Vec<ModelRecord> {
+    let mut records: Vec<ModelRecord> = stand_in
+        .models()
+        .iter()
+        .map(|text| parse_model_object(text).unwrap())
+        .collect();
+    records.sort_by_key(ModelRecord::key);
+    records
+}
+
+#[test]
+fn sync_commits_the_stand_ins_models_under_faults() {
+    let runtime = runtime();
+    let stand_in = runtime
+        .block_on(StandIn::start(StandInConfig {
+            models: fixture_models(1_500, 11),
+            faults: vec![
+                (2, Fault::Status(500)),
+                (
+                    4,
+                    Fault::TooManyRequests {
+                        retry_after: Some(1),
+                    },
+                ),
+                (6, Fault::TruncatedJson),
+                (8, Fault::ConnectionCut),
+                (9, Fault::Swap(3, 120)),
+                (11, Fault::Rename(40, "acme/renamed".to_owned())),
+            ],
+            ..StandInConfig::default()
+        }))
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let output = hubcensus(data.path())
+        .args(sync_args(&stand_in))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("snapshot 2026-11-01T00:00:00Z committed: 1500 models\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
+    let records = stored(data.path());
+    assert_eq!(records, expected(&stand_in));
+    let store = Store::open(data.path()).unwrap();
+    let info = store.latest().unwrap();
+    assert!(!info.partial);
+    assert!(info.crawl_started.is_some() && info.crawl_ended.is_some());
+    // The staging is gone after the commit.
+    assert!(
+        std::fs::read_dir(data.path().join("crawl"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
+}
+
+#[test]
+fn sync_killed_at_random_points_resumes_to_an_identical_snapshot() {
+    let runtime = runtime();
+    let config = StandInConfig {
+        models: fixture_models(2_000, 12),
+        latency: Duration::from_millis(40),
+        ..StandInConfig::default()
+    };
+    let stand_in = runtime.block_on(StandIn::start(config)).unwrap();
+    let reference = tempfile::tempdir().unwrap();
+    hubcensus(reference.path())
+        .args(sync_args(&stand_in))
+        .assert()
+        .success();
+    let data = tempfile::tempdir().unwrap();
+    let mut kills = 0;
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for attempt in 0..50 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hubcensus"))
+            .env_clear()
+            .env("HUBCENSUS_HOME", data.path())
+            .args(sync_args(&stand_in))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill after a random 50..450 ms (a page takes about 50 ms), at most 4 times.
+        std::thread::sleep(Duration::from_millis(50 + x % 400));
+        if kills < 4 && child.try_wait().unwrap().is_none() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            kills += 1;
+            continue;
+        }
+        let status = child.wait().unwrap();
+        assert!(status.success(), "attempt {attempt}");
+        break;
+    }
+    assert!(kills >= 2, "the crawl was killed {kills} times");
+    assert_eq!(stored(data.path()), stored(reference.path()));
+    assert_eq!(stored(data.path()), expected(&stand_in));
+}
+
+#[test]
+fn a_refused_token_is_an_error_with_a_hint_and_never_printed() {
+    let runtime = runtime();
+    let stand_in = runtime
+        .block_on(StandIn::start(StandInConfig {
+            models: fixture_models(10, 13),
+            faults: vec![(1, Fault::Status(401))],
+            ..StandInConfig::default()
+        }))
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let output = hubcensus(data.path())
+        .args(sync_args(&stand_in))
+        .arg("-vvv")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("HTTP 401"), "{stderr}");
+    assert!(stderr.contains("standin-1"), "{stderr}");
+    assert!(stderr.contains("check the token"), "{stderr}");
+    assert!(!stderr.contains(SECRET), "{stderr}");
+}
+
+#[test]
+fn limit_is_partial_and_enrich_writes_models_and_accounts() {
+    let runtime = runtime();
+    let models = fixture_models(400, 14);
+    let stand_in = runtime
+        .block_on(StandIn::start(StandInConfig {
+            organizations: models
+                .iter()
+                .take(3)
+                .map(|m| parse_model_object(m).unwrap().author().unwrap().to_owned())
+                .collect(),
+            models,
+            ..StandInConfig::default()
+        }))
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let output = hubcensus(data.path())
+        .args(sync_args(&stand_in))
+        .args(["--limit", "250", "--progress", "json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("250 models (partial: top-N)"), "{stdout}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let pages: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|v: &serde_json::Value| v["event"] == "page")
+        .collect();
+    assert_eq!(pages.len(), 3, "{stderr}");
+    assert!(Store::open(data.path()).unwrap().latest().unwrap().partial);
+    let output = hubcensus(data.path())
+        .args([
+            "enrich",
+            "--endpoint",
+            &stand_in.endpoint(),
+            "--top",
+            "3",
+            "--no-base-models",
+            "--backoff-base-ms",
+            "10",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dir = data.path().join("enrich/as_of=2026-11-01T00:00:00Z");
+    let models = std::fs::read_to_string(dir.join("models.jsonl")).unwrap();
+    assert_eq!(models.lines().count(), 3);
+    let accounts = std::fs::read_to_string(dir.join("accounts.jsonl")).unwrap();
+    assert!(
+        accounts
+            .lines()
+            .all(|l| l.contains("\"kind\":\"organization\""))
+    );
+}
