@@ -251,14 +251,19 @@ fn namespace(out: &mut String, author: Author) {
     }
 }
 
+/// Writes a parameter count the way model names do: `8B`, `0.5B`, `110M` (integer arithmetic:
+/// float formatting is a measurable share of generation time).
 fn push_size(out: &mut String, parameters: u64) {
-    let billions = parameters as f64 / 1e9;
-    if billions >= 0.95 {
-        let _ = write!(out, "{}B", billions.round());
-    } else if billions >= 0.1 {
-        let _ = write!(out, "{billions:.1}B");
+    if parameters >= 950_000_000 {
+        let _ = write!(out, "{}B", (parameters + 500_000_000) / 1_000_000_000);
+    } else if parameters >= 100_000_000 {
+        let _ = write!(
+            out,
+            "0.{}B",
+            ((parameters + 50_000_000) / 100_000_000).min(9)
+        );
     } else {
-        let _ = write!(out, "{}M", (parameters as f64 / 1e6).round());
+        let _ = write!(out, "{}M", (parameters + 500_000) / 1_000_000);
     }
 }
 
@@ -632,5 +637,26 @@ impl Iterator for Snapshot<'_> {
             }
         }
         (!records.is_empty()).then_some(records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_size;
+
+    #[test]
+    fn sizes_read_like_model_names() {
+        for (parameters, text) in [
+            (8_030_000_000, "8B"),
+            (960_000_000, "1B"),
+            (494_000_000, "0.5B"),
+            (110_000_000, "0.1B"),
+            (66_400_000, "66M"),
+            (671_000_000_000, "671B"),
+        ] {
+            let mut out = String::new();
+            push_size(&mut out, parameters);
+            assert_eq!(out, text, "{parameters}");
+        }
     }
 }
