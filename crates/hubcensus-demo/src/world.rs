@@ -342,6 +342,11 @@ impl World {
             let relation = (rng.unit() < LINEAGE_SHARE).then(|| draw_relation(rng.unit()));
             let mut rank = u32::try_from(draw_cdf(&namespace_cdf, rng.unit()))
                 .expect("bug: namespace rank fits u32");
+            // Labs publish base models here; a derivative drawn onto a lab's rank goes to the
+            // next rank that is not a lab (labs' ranks are spaced apart, so one step is enough).
+            while relation.is_some() && matches!(author_of_rank(rank), Author::Lab(_)) {
+                rank += 1;
+            }
             // Half of all quantizations come from the quantizer hubs.
             if relation == Some(Relation::Quantized) && rng.unit() < 0.5 {
                 rank = u32::try_from(draw_cdf(&hub_cdf, rng.unit())).expect("bug: small");
