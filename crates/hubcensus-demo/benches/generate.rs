@@ -9,6 +9,17 @@ use std::time::Instant;
 
 use hubcensus_demo::{World, WorldConfig};
 
+/// CPU seconds used by this process so far (user + system), from /proc/self/stat (Linux; clock
+/// ticks of 1/100 s). On a shared machine the wall time depends on the other tenants; CPU
+/// seconds / cores is what the same work takes on idle cores.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: f64 = fields.get(11)?.parse().ok()?;
+    let system: f64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) / 100.0)
+}
+
 fn main() {
     let args: Vec<usize> = std::env::args()
         .skip(1)
@@ -44,6 +55,7 @@ fn main() {
     );
 
     let all = Instant::now();
+    let cpu_before = cpu_seconds();
     let total: usize = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|thread| {
@@ -66,9 +78,17 @@ fn main() {
     });
     let all = all.elapsed() + drawn;
     eprintln!(
-        "{models} x {weeks} weeks = {total} records on {threads} threads: {:.2} s including the draw (budget: 60 s)",
+        "{models} x {weeks} weeks = {total} records on {threads} threads: {:.2} s wall including the draw (budget: 60 s)",
         all.as_secs_f64()
     );
+    if let (Some(before), Some(after)) = (cpu_before, cpu_seconds()) {
+        let cpu = after - before + drawn.as_secs_f64();
+        eprintln!(
+            "  CPU: {cpu:.1} s ({:.2} us per record); on {threads} idle cores: about {:.1} s",
+            cpu * 1e6 / total as f64,
+            cpu / threads as f64
+        );
+    }
 
     for week in [1.min(weeks - 1), weeks - 1] {
         let headline = world.headline(week).expect("week");

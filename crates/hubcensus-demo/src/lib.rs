@@ -105,12 +105,12 @@ impl World {
             }
             let index = u32::try_from(index).expect("bug: slot fits u32");
             models += 1;
-            let (all_time, _) = records::downloads(self, index, week);
+            let all_time = records::downloads(self, index, week).all_time;
             under += usize::from(all_time < 200);
             lineage += usize::from(slot.relation.is_some());
             if week > 0 {
                 if slot.is_alive(week - 1) {
-                    let (before, _) = records::downloads(self, index, week - 1);
+                    let before = records::downloads(self, index, week - 1).all_time;
                     window.push(all_time.saturating_sub(before));
                 } else if usize::from(slot.birth) == week {
                     window.push(all_time);

@@ -251,22 +251,30 @@ fn namespace(out: &mut String, author: Author) {
     }
 }
 
+/// Writes a parameter count the way model names do: `8B`, `0.5B`, `110M` (integer arithmetic:
+/// float formatting is a measurable share of generation time).
 fn push_size(out: &mut String, parameters: u64) {
-    let billions = parameters as f64 / 1e9;
-    if billions >= 0.95 {
-        let _ = write!(out, "{}B", billions.round());
-    } else if billions >= 0.1 {
-        let _ = write!(out, "{billions:.1}B");
+    if parameters >= 950_000_000 {
+        let _ = write!(out, "{}B", (parameters + 500_000_000) / 1_000_000_000);
+    } else if parameters >= 100_000_000 {
+        let _ = write!(
+            out,
+            "0.{}B",
+            ((parameters + 50_000_000) / 100_000_000).min(9)
+        );
     } else {
-        let _ = write!(out, "{}M", (parameters as f64 / 1e6).round());
+        let _ = write!(out, "{}M", (parameters + 500_000) / 1_000_000);
     }
 }
 
 /// The model's id at `week` (before or after its rename). Unique: every name ends in a tag
 /// derived from the slot number.
 pub(crate) fn model_id(world: &World, slot_index: u32, week: usize) -> ModelId {
+    model_id_with(world, slot_index, week, &profile(world, slot_index))
+}
+
+fn model_id_with(world: &World, slot_index: u32, week: usize, profile: &Profile) -> ModelId {
     let slot = &world.slots[slot_index as usize];
-    let profile = profile(world, slot_index);
     let h = hash(world.config.seed, u64::from(slot_index), 0, stream::NAME);
     let author = slot.author();
     let mut id = String::with_capacity(64);
@@ -347,67 +355,96 @@ pub(crate) fn object_id(world: &World, slot_index: u32) -> String {
     format!("{seconds:08x}{random:010x}{slot_index:06x}")
 }
 
-/// The downloads of a slot in week `k` (the window ending at snapshot `k`); `k` may be
-/// negative (before the world's first snapshot) for the 30-day figure.
-fn weekly(world: &World, slot_index: u32, slot: &Slot, k: i64) -> u64 {
-    let level = slot.rate * (slot.growth * k as f64).exp();
-    let h = hash(
-        world.config.seed,
-        u64::from(slot_index),
-        k as u64,
-        stream::WEEKLY,
-    );
+/// The downloads of a slot in week `k` (the window ending at snapshot `k`), given the expected
+/// level `r * exp(g k)` of that week. `k` may be negative (before the world's first snapshot)
+/// for the 30-day figure.
+fn weekly(seed: u64, slot_index: u32, level: f64, k: i64) -> u64 {
+    let h = hash(seed, u64::from(slot_index), k as u64, stream::WEEKLY);
     let noise = 0.6 + 0.8 * unit(h);
     // Stochastic rounding keeps small expected counts honest (many weeks are 0).
     (level * noise + unit(mix(h))) as u64
 }
 
-/// All-time downloads at snapshot `week`, and the weekly increment of that week.
-pub(crate) fn downloads(world: &World, slot_index: u32, week: usize) -> (u64, u64) {
-    let slot = &world.slots[slot_index as usize];
-    let birth = usize::from(slot.birth);
-    let start = world.config.start.as_millis();
-    let mut all_time = if birth == 0 {
-        let age_weeks = ((start - slot.created_ms) as f64 / WEEK_MS as f64).max(0.0);
-        let noise = 0.5
-            + unit(hash(
-                world.config.seed,
-                u64::from(slot_index),
-                0,
-                stream::PRE,
-            ));
-        (slot.rate * age_weeks * noise) as u64
-    } else {
-        let week_end = start + birth as i64 * WEEK_MS;
-        let fraction = ((week_end - slot.created_ms) as f64 / WEEK_MS as f64).clamp(0.0, 1.0);
-        (weekly(world, slot_index, slot, birth as i64) as f64 * fraction) as u64
-    };
-    let mut last = all_time;
-    let mut before_fall = 0;
-    for k in birth + 1..=week {
-        if k == usize::from(slot.falling) {
-            before_fall = all_time;
-        }
-        last = weekly(world, slot_index, slot, k as i64);
-        all_time += last;
-    }
-    if slot.falling != NEVER && week >= usize::from(slot.falling) {
-        // A recount: the count drops by a fifth of its previous value plus the week's gain.
-        let week_gain = weekly(world, slot_index, slot, i64::from(slot.falling));
-        all_time -= before_fall / 5 + week_gain;
-    }
-    (all_time, last)
+/// How much more a model downloaded per week over its past life than it does now: downloads
+/// concentrate shortly after release ("The Brief and Wondrous Life of Open Models", `FAccT` 2025),
+/// so the all-time count of an old model is several times its current rate times its age.
+pub(crate) fn lifetime_factor(age_weeks: f64) -> f64 {
+    (1.0 + age_weeks / 13.0).min(8.0)
 }
 
-fn downloads_30d(world: &World, slot_index: u32, week: usize, all_time: u64) -> u64 {
+/// Extra downloads of a new model in its first week, relative to its settled rate (fading by a
+/// factor e every three weeks).
+const NEW_RELEASE_BOOST: f64 = 3.0;
+
+/// A model's download counters at one snapshot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Downloads {
+    pub all_time: u64,
+    /// The downloads of the week ending at the snapshot (0 in the model's first week).
+    pub last_week: u64,
+    /// The rolling 30-day count (`downloads`), never above `all_time`.
+    pub thirty_days: u64,
+}
+
+/// The counters of a slot at snapshot `week`: one pass over the weeks since its birth (or the
+/// four weeks before the first snapshot, for the 30-day count).
+pub(crate) fn downloads(world: &World, slot_index: u32, week: usize) -> Downloads {
     let slot = &world.slots[slot_index as usize];
+    let seed = world.config.seed;
     let birth = i64::from(slot.birth);
     let week = week as i64;
-    let four: u64 = (week - 3..=week)
-        .filter(|&k| birth == 0 || k > birth)
-        .map(|k| weekly(world, slot_index, slot, k))
-        .sum();
-    ((four as f64 * 30.0 / 28.0) as u64).min(all_time)
+    let start = world.config.start.as_millis();
+    let step = slot.growth.exp();
+    let mut all_time = if birth == 0 {
+        let age_weeks = ((start - slot.created_ms) as f64 / WEEK_MS as f64).max(0.0);
+        let noise = 0.5 + unit(hash(seed, u64::from(slot_index), 0, stream::PRE));
+        (slot.rate * age_weeks * lifetime_factor(age_weeks) * noise) as u64
+    } else {
+        0
+    };
+    let mut last_week = 0;
+    let mut thirty_days = 0;
+    let mut before_fall = 0;
+    let first = if birth == 0 { (week - 3).min(1) } else { birth };
+    let mut level = slot.rate * (slot.growth * first as f64).exp();
+    for k in first..=week {
+        let boost = if birth > 0 {
+            // A new release's first weeks: extra attention that fades in about a month.
+            1.0 + NEW_RELEASE_BOOST * (-((k - birth) as f64) / 3.0).exp()
+        } else {
+            1.0
+        };
+        let mut gained = weekly(seed, slot_index, level * boost, k);
+        level *= step;
+        if birth > 0 && k == birth {
+            // Born inside this week: only the part since creation.
+            let week_end = start + birth * WEEK_MS;
+            let fraction = ((week_end - slot.created_ms) as f64 / WEEK_MS as f64).clamp(0.0, 1.0);
+            gained = (gained as f64 * fraction) as u64;
+        }
+        if k >= week - 3 {
+            thirty_days += gained;
+        }
+        if k < 1 && birth == 0 {
+            continue; // before the first snapshot: only in the 30-day count
+        }
+        if k == i64::from(slot.falling) {
+            before_fall = all_time;
+        }
+        all_time += gained;
+        if k == i64::from(slot.falling) {
+            // A recount: the count drops to 80% of the previous week's.
+            all_time = before_fall - before_fall / 5;
+        }
+        if k > birth {
+            last_week = gained;
+        }
+    }
+    Downloads {
+        all_time,
+        last_week,
+        thirty_days: ((thirty_days as f64 * 30.0 / 28.0) as u64).min(all_time),
+    }
 }
 
 /// One record of slot `slot_index` at `week` (the slot must be alive then).
@@ -415,8 +452,12 @@ pub(crate) fn record(world: &World, slot_index: u32, week: usize) -> ModelRecord
     let slot = &world.slots[slot_index as usize];
     let seed = world.config.seed;
     let profile = profile(world, slot_index);
-    let id = model_id(world, slot_index, week);
-    let (all_time, last_week) = downloads(world, slot_index, week);
+    let id = model_id_with(world, slot_index, week, &profile);
+    let Downloads {
+        all_time,
+        last_week,
+        thirty_days,
+    } = downloads(world, slot_index, week);
     let as_of = world.as_of(week).as_millis();
     let extra = hash(seed, u64::from(slot_index), 0, stream::EXTRA);
     let created_at = slot.created_at();
@@ -480,7 +521,7 @@ pub(crate) fn record(world: &World, slot_index: u32, week: usize) -> ModelRecord
         id,
         created_at,
         last_modified: Some(Timestamp::from_millis(last_modified.min(as_of))),
-        downloads_30d: Some(downloads_30d(world, slot_index, week, all_time)),
+        downloads_30d: Some(thirty_days),
         downloads_all_time: Some(all_time),
         likes: Some(likes),
         trending_score: Some(trending),
@@ -596,5 +637,26 @@ impl Iterator for Snapshot<'_> {
             }
         }
         (!records.is_empty()).then_some(records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_size;
+
+    #[test]
+    fn sizes_read_like_model_names() {
+        for (parameters, text) in [
+            (8_030_000_000, "8B"),
+            (960_000_000, "1B"),
+            (494_000_000, "0.5B"),
+            (110_000_000, "0.1B"),
+            (66_400_000, "66M"),
+            (671_000_000_000, "671B"),
+        ] {
+            let mut out = String::new();
+            push_size(&mut out, parameters);
+            assert_eq!(out, text, "{parameters}");
+        }
     }
 }

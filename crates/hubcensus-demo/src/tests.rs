@@ -319,9 +319,9 @@ fn the_planted_stories_happen() {
             if !slot.is_alive(week) {
                 continue;
             }
-            let (now, _) = crate::records::downloads(&world, index, week);
+            let now = crate::records::downloads(&world, index, week).all_time;
             let before = if slot.is_alive(week - 1) {
-                crate::records::downloads(&world, index, week - 1).0
+                crate::records::downloads(&world, index, week - 1).all_time
             } else {
                 0
             };

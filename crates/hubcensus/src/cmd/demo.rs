@@ -90,7 +90,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         None => Destination::Store(write_store(&world, replace, context)?),
     };
     let elapsed = started.elapsed();
-    let report = build_report(&world, &destination, context)?;
+    let report = build_report(&destination)?;
     write_stdout(&summary(&world, &destination, report.as_deref(), elapsed)?)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -304,17 +304,21 @@ fn write_store(world: &World, replace: bool, context: &Context) -> anyhow::Resul
     Ok(data_dir.clone())
 }
 
-/// REPORT CALL SITE (issue #6, part 2): build the State of Open Source report over the demo
-/// snapshots and return its path. Until the report engine is wired here, no report is written
-/// and the summary prints the headline figures computed from the world itself.
-#[allow(clippy::unnecessary_wraps)]
-fn build_report(
-    world: &World,
-    destination: &Destination,
-    context: &Context,
-) -> anyhow::Result<Option<PathBuf>> {
-    let _ = (world, destination, context);
-    Ok(None)
+/// The report call site (issue #6): builds the State of Open Source report over the demo
+/// snapshots just written (default options: every snapshot, k = 200, both origin modes, no
+/// filter) into `<data dir>/demo-report.html`, and returns its path. A weekly archive written
+/// with `--write-parquet` is not in the store: no report (import it first).
+fn build_report(destination: &Destination) -> anyhow::Result<Option<PathBuf>> {
+    let Destination::Store(data_dir) = destination else {
+        return Ok(None);
+    };
+    let store = hubcensus_store::Store::open(data_dir)
+        .with_context(|| format!("cannot open the store at {}", data_dir.display()))?;
+    let view = crate::cmd::report::build_view(&store, &crate::cmd::report::Options::default())
+        .context("cannot build the report of the demo world")?;
+    let path = data_dir.join("demo-report.html");
+    crate::cmd::report::write_report_file(&view, crate::cmd::report::Format::Html, &path)?;
+    Ok(Some(path))
 }
 
 fn progress_bar(weeks: usize, context: &Context) -> indicatif::ProgressBar {
@@ -422,7 +426,10 @@ fn summary(
         None => {
             let _ = writeln!(
                 out,
-                "\nreport: not built by `demo` in this build; run `hubcensus report` over the store"
+                "\nreport: none for a weekly archive; import it (hubcensus import {}) and run `hubcensus report`",
+                match destination {
+                    Destination::Parquet(path) | Destination::Store(path) => path.display(),
+                }
             );
         }
     }

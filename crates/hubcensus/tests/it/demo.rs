@@ -146,6 +146,13 @@ fn demo_fills_the_store_with_synthetic_snapshots() {
         stdout.contains(&format!("store: {}", temp.path().display())),
         "{stdout}"
     );
+    let report_path = temp.path().join("demo-report.html");
+    assert!(
+        stdout.contains(&format!("report: {}", report_path.display())),
+        "{stdout}"
+    );
+    let report = std::fs::read_to_string(report_path).unwrap();
+    assert!(report.contains("Synthetic demo data"));
 
     let store = hubcensus_store::Store::open(temp.path()).unwrap();
     let world = World::new(WorldConfig {
