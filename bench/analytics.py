@@ -48,16 +48,17 @@ SELECT m,
        (m * 48271 + 11) % 2147483647 AS r1,
        (m * 69621 + 7) % 2147483647 AS r2
 FROM range({N}) t(m);
+CREATE TABLE mixed AS SELECT m, r1, r2, (r1 * r1 + r2) % 2147483647 AS r3 FROM models;
 CREATE TABLE params AS
 SELECT m, r1, r2,
-       CASE WHEN r1 % 20 = 0 THEN 1 + r2 % 12 ELSE 0 END AS first_week,
-       CASE WHEN r1 % 50 = 1 THEN 1 + (r2 // 7) % 12 ELSE 99 END AS gone_week,
-       CASE WHEN r2 % 97 = 0 THEN NULL
-            WHEN r1 % 20 = 0 THEN {T0} + (r2 % 12) * {WEEK} + 3 * {DAY}
+       CASE WHEN r1 % 20 = 0 THEN 1 + r3 % 12 ELSE 0 END AS first_week,
+       CASE WHEN r1 % 50 = 1 THEN 1 + (r3 // 7) % 12 ELSE 99 END AS gone_week,
+       CASE WHEN r3 % 97 = 0 THEN NULL
+            WHEN r1 % 20 = 0 THEN {T0} + (r3 % 12) * {WEEK} + 3 * {DAY}
             ELSE {T0} - (r2 % 1000) * {DAY} END AS created_ms,
        r2 % 10000 AS base,
        CASE WHEN r1 % 1000 = 999 THEN NULL ELSE r2 % 50000 END AS author
-FROM models;
+FROM mixed;
 CREATE TABLE grid AS
 SELECT params.*, w,
        CASE WHEN w = 0 OR r1 % 7 = 0 THEN 0

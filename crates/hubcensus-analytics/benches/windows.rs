@@ -25,19 +25,24 @@ const DAY_MS: i64 = 86_400_000;
 struct Model {
     r1: u64,
     r2: u64,
+    /// A non-linear mix, so that appearance and disappearance weeks spread out.
+    r3: u64,
 }
 
 impl Model {
     fn new(m: u64) -> Self {
+        let r1 = (m * 48_271 + 11) % 2_147_483_647;
+        let r2 = (m * 69_621 + 7) % 2_147_483_647;
         Self {
-            r1: (m * 48_271 + 11) % 2_147_483_647,
-            r2: (m * 69_621 + 7) % 2_147_483_647,
+            r1,
+            r2,
+            r3: (r1 * r1 + r2) % 2_147_483_647,
         }
     }
     /// The week the model first appears.
     fn first_week(&self) -> u64 {
         if self.r1 % 20 == 0 {
-            1 + self.r2 % 12
+            1 + self.r3 % 12
         } else {
             0
         }
@@ -45,7 +50,7 @@ impl Model {
     /// The week from which the model is gone (never when 99).
     fn gone_week(&self) -> u64 {
         if self.r1 % 50 == 1 {
-            1 + (self.r2 / 7) % 12
+            1 + (self.r3 / 7) % 12
         } else {
             99
         }
@@ -54,7 +59,7 @@ impl Model {
         week >= self.first_week() && week < self.gone_week()
     }
     fn created_ms(&self) -> Option<i64> {
-        if self.r2 % 97 == 0 {
+        if self.r3 % 97 == 0 {
             return None; // unknown (the sentinel): a late-appearing one is unmatched
         }
         let first = self.first_week();
