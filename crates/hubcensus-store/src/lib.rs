@@ -1,1 +1,28 @@
-//! hubcensus-store: see ARCHITECTURE.md. Under construction.
+//! hubcensus-store: the embedded snapshot store.
+//!
+//! A store is a directory (`--data-dir`, `HUBCENSUS_HOME`) holding one zstd Parquet file per
+//! snapshot under a Hive-style path (`snapshots/as_of=2026-08-23T00:00:00Z/models.parquet`), so
+//! `DuckDB`, Polars, pandas and Spark read it as it is; a manifest per snapshot, written last; and
+//! a persistent key dictionary giving every model key ever seen a dense index, stable forever,
+//! so two snapshots' columns align by position with no join (see docs/store.md).
+//!
+//! - Read side: [`Store`] (snapshots, aligned [`FrameSet`]s, lineage, records, key resolution).
+//! - Write side: [`Writer`] (the exclusive writer lock) -> [`SnapshotBuilder`] -> an atomic
+//!   commit. A crash at any point leaves the store as it was before or after the commit.
+//!
+//! This crate knows the on-disk format and its version, and nothing of the Hub's own JSON or
+//! Parquet shapes (that is `hubcensus-ingest`), of argv or of the terminal.
+
+mod dictionary;
+mod error;
+mod layout;
+mod manifest;
+mod schema;
+mod store;
+mod writer;
+
+pub use error::StoreError;
+pub use manifest::{FileEntry, Manifest, SCHEMA_VERSION, Totals, snapshot_dir_name};
+pub use schema::{COLUMNS, STORE_COLUMNS};
+pub use store::{FrameSet, Records, Store};
+pub use writer::{CRASH_POINTS, CommitOutcome, SnapshotBuilder, SnapshotDraft, Writer};

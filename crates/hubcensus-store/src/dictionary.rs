@@ -1,0 +1,396 @@
+//! The persistent model-key dictionary: every key ever seen gets a dense `u32` index, stable
+//! forever, with the history of the ids it was seen under.
+//!
+//! Keys are `_id` when a source carries it, else `id`. A rename (the same `_id` under a new
+//! `id`) keeps its index and adds the new id to the history; both ids resolve to it. When a
+//! record with `_id` X and id Y arrives and Y is known only as an id-keyed entry (seen in a
+//! source without `_id`, or named as a parent), X is attached to that entry rather than given a
+//! second index.
+//!
+//! On disk each generation is one Parquet file, `dictionary/<generation>.parquet`, one row per
+//! (index, id) pair: `model_index`, `object_id`, `id`, `first_seen`, sorted by index then
+//! first-seen time. A generation is never modified; a commit that adds keys writes the next one.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::builder::{Int32Builder, StringBuilder, TimestampMillisecondBuilder};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, TimestampMillisecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use hubcensus_model::{ModelId, Timestamp};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::StoreError;
+use crate::schema::StrColumn;
+
+/// Entries per written batch.
+const CHUNK: usize = 65_536;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub object_id: Option<String>,
+    /// Sorted by first-seen time, then id; never empty. The last element is the current id.
+    pub history: Vec<(ModelId, Timestamp)>,
+}
+
+impl Entry {
+    pub(crate) fn current_id(&self) -> &ModelId {
+        &self
+            .history
+            .last()
+            .expect("a dictionary entry has at least one id")
+            .0
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Dictionary {
+    pub entries: Vec<Entry>,
+    by_object_id: HashMap<String, u32>,
+    /// Every id in any history -> the index that holds it, with the time it was first seen
+    /// there. An id reused by a different model goes to whichever saw it latest.
+    by_id: HashMap<ModelId, (u32, Timestamp)>,
+}
+
+impl PartialEq for Dictionary {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries
+    }
+}
+
+impl Dictionary {
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Keeps the first `len` entries (a newer generation read for an older view).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        if len >= self.entries.len() {
+            return;
+        }
+        self.entries.truncate(len);
+        self.by_object_id.retain(|_, index| (*index as usize) < len);
+        self.by_id.clear();
+        let mut by_id = HashMap::new();
+        std::mem::swap(&mut by_id, &mut self.by_id);
+        for index in 0..self.entries.len() {
+            let history = self.entries[index].history.clone();
+            for (id, seen) in history {
+                self.claim_id(&id, index as u32, seen);
+            }
+        }
+    }
+
+    pub(crate) fn resolve(&self, text: &str) -> Option<u32> {
+        if let Some(&index) = self.by_object_id.get(text) {
+            return Some(index);
+        }
+        let id = ModelId::new(text).ok()?;
+        self.by_id.get(&id).map(|&(index, _)| index)
+    }
+
+    /// The index [`Dictionary::assign`] would give, without changing anything; `None` when it
+    /// would create a new entry.
+    pub(crate) fn lookup(&self, object_id: Option<&str>, id: &ModelId) -> Option<u32> {
+        match object_id.filter(|oid| !oid.is_empty()) {
+            Some(oid) => self.by_object_id.get(oid).copied().or_else(|| {
+                self.by_id
+                    .get(id)
+                    .map(|&(index, _)| index)
+                    .filter(|&index| self.entries[index as usize].object_id.is_none())
+            }),
+            None => self.resolve_id(id),
+        }
+    }
+
+    pub(crate) fn resolve_id(&self, id: &ModelId) -> Option<u32> {
+        self.by_id.get(id).map(|&(index, _)| index)
+    }
+
+    fn claim_id(&mut self, id: &ModelId, index: u32, seen: Timestamp) {
+        match self.by_id.get_mut(id) {
+            Some(slot) if slot.0 == index => slot.1 = slot.1.min(seen),
+            Some(slot) if slot.1 > seen => {}
+            Some(slot) => *slot = (index, seen),
+            None => {
+                self.by_id.insert(id.clone(), (index, seen));
+            }
+        }
+    }
+
+    fn push_entry(&mut self, object_id: Option<&str>, id: &ModelId, seen: Timestamp) -> u32 {
+        let index = u32::try_from(self.entries.len()).expect("fewer than 2^32 model keys");
+        self.entries.push(Entry {
+            object_id: object_id.map(str::to_owned),
+            history: vec![(id.clone(), seen)],
+        });
+        if let Some(object_id) = object_id {
+            self.by_object_id.insert(object_id.to_owned(), index);
+        }
+        self.claim_id(id, index, seen);
+        index
+    }
+
+    /// Records that `index` was seen under `id` at `seen`. Returns whether anything changed.
+    fn observe(&mut self, index: u32, id: &ModelId, seen: Timestamp) -> bool {
+        let entry = &mut self.entries[index as usize];
+        let changed = match entry.history.iter_mut().find(|(known, _)| known == id) {
+            Some((_, first)) if *first <= seen => false,
+            Some((_, first)) => {
+                *first = seen;
+                entry.history.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+                true
+            }
+            None => {
+                entry.history.push((id.clone(), seen));
+                entry.history.sort_by(|a, b| (a.1, &a.0).cmp(&(b.1, &b.0)));
+                true
+            }
+        };
+        if changed {
+            self.claim_id(id, index, seen);
+        }
+        changed
+    }
+
+    /// The index of the model with this `_id` (if any) and id, seen at `seen`, creating or
+    /// updating its entry. Returns the index and whether the dictionary changed.
+    pub(crate) fn assign(
+        &mut self,
+        object_id: Option<&str>,
+        id: &ModelId,
+        seen: Timestamp,
+    ) -> (u32, bool) {
+        match object_id.filter(|oid| !oid.is_empty()) {
+            Some(oid) => {
+                if let Some(&index) = self.by_object_id.get(oid) {
+                    let changed = self.observe(index, id, seen);
+                    return (index, changed);
+                }
+                if let Some(&(index, _)) = self.by_id.get(id)
+                    && self.entries[index as usize].object_id.is_none()
+                {
+                    self.entries[index as usize].object_id = Some(oid.to_owned());
+                    self.by_object_id.insert(oid.to_owned(), index);
+                    self.observe(index, id, seen);
+                    return (index, true);
+                }
+                (self.push_entry(Some(oid), id, seen), true)
+            }
+            None => match self.by_id.get(id) {
+                Some(&(index, _)) => {
+                    let changed = self.observe(index, id, seen);
+                    (index, changed)
+                }
+                None => (self.push_entry(None, id, seen), true),
+            },
+        }
+    }
+
+    /// The index of a model named only by id (a parent, a tag mention), creating an id-keyed
+    /// entry if it is unknown. Returns the index and whether the dictionary changed.
+    pub(crate) fn ensure_id(&mut self, id: &ModelId, seen: Timestamp) -> (u32, bool) {
+        match self.by_id.get(id) {
+            Some(&(index, _)) => (index, false),
+            None => (self.push_entry(None, id, seen), true),
+        }
+    }
+
+    fn schema() -> Arc<Schema> {
+        Arc::new(Schema::new(vec![
+            Field::new("model_index", DataType::Int32, false),
+            Field::new("object_id", DataType::Utf8, true),
+            Field::new("id", DataType::Utf8, false),
+            Field::new(
+                "first_seen",
+                DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+                false,
+            ),
+        ]))
+    }
+
+    /// Writes this generation to `file` (which the caller fsyncs).
+    pub(crate) fn write<W: std::io::Write + Send>(
+        &self,
+        out: W,
+        path: &Path,
+    ) -> Result<W, StoreError> {
+        let schema = Self::schema();
+        let properties = crate::writer::parquet_properties();
+        let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties))
+            .map_err(StoreError::parquet(path))?;
+        let mut start = 0;
+        while start < self.entries.len() {
+            let end = (start + CHUNK).min(self.entries.len());
+            let mut model_index = Int32Builder::new();
+            let mut object_id = StringBuilder::new();
+            let mut id = StringBuilder::new();
+            let mut first_seen = TimestampMillisecondBuilder::new().with_timezone("UTC");
+            for (index, entry) in self.entries[start..end].iter().enumerate() {
+                for (known, seen) in &entry.history {
+                    model_index.append_value((start + index) as i32);
+                    object_id.append_option(entry.object_id.as_deref());
+                    id.append_value(known.as_str());
+                    first_seen.append_value(seen.as_millis());
+                }
+            }
+            let columns: Vec<ArrayRef> = vec![
+                Arc::new(model_index.finish()),
+                Arc::new(object_id.finish()),
+                Arc::new(id.finish()),
+                Arc::new(first_seen.finish()),
+            ];
+            let batch = RecordBatch::try_new(schema.clone(), columns)
+                .map_err(StoreError::arrow("the key dictionary"))?;
+            writer.write(&batch).map_err(StoreError::parquet(path))?;
+            start = end;
+        }
+        writer.into_inner().map_err(StoreError::parquet(path))
+    }
+
+    /// Reads a generation written by [`Dictionary::write`].
+    pub(crate) fn read(path: &Path) -> Result<Self, StoreError> {
+        let file = File::open(path).map_err(StoreError::io(path))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(StoreError::parquet(path))?
+            .with_batch_size(65_536)
+            .build()
+            .map_err(StoreError::parquet(path))?;
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut dictionary = Self::default();
+        for batch in reader {
+            let batch = batch.map_err(|source| StoreError::Arrow {
+                what: "the key dictionary",
+                source,
+            })?;
+            let model_index = batch
+                .column_by_name("model_index")
+                .and_then(|c| c.as_primitive_opt::<Int32Type>())
+                .ok_or_else(|| corrupt("no model_index column".into()))?;
+            let first_seen = batch
+                .column_by_name("first_seen")
+                .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
+                .ok_or_else(|| corrupt("no first_seen column".into()))?;
+            let object_id = StrColumn::of(batch.column_by_name("object_id"));
+            let id = StrColumn::of(batch.column_by_name("id"));
+            for row in 0..batch.num_rows() {
+                let index = model_index.value(row) as usize;
+                let id = id
+                    .get(row)
+                    .ok_or_else(|| corrupt(format!("row {row} has no id")))
+                    .and_then(|text| {
+                        ModelId::new(text).map_err(|error| corrupt(format!("row {row}: {error}")))
+                    })?;
+                let seen = Timestamp::from_millis(first_seen.value(row));
+                if index == dictionary.entries.len() {
+                    let oid = object_id.get(row);
+                    dictionary.entries.push(Entry {
+                        object_id: oid.map(str::to_owned),
+                        history: Vec::with_capacity(1),
+                    });
+                    if let Some(oid) = oid {
+                        dictionary.by_object_id.insert(oid.to_owned(), index as u32);
+                    }
+                } else if index + 1 != dictionary.entries.len() || first_seen.is_null(row) {
+                    return Err(corrupt(format!(
+                        "row {row}: model_index {index} out of order"
+                    )));
+                }
+                dictionary.claim_id(&id, index as u32, seen);
+                dictionary.entries[index].history.push((id, seen));
+            }
+        }
+        Ok(dictionary)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(text: &str) -> ModelId {
+        ModelId::new(text).unwrap()
+    }
+
+    const T1: Timestamp = Timestamp::from_secs(1_000);
+    const T2: Timestamp = Timestamp::from_secs(2_000);
+
+    #[test]
+    fn renames_keep_their_index_and_both_ids_resolve() {
+        let mut dictionary = Dictionary::default();
+        assert_eq!(dictionary.assign(Some("oid1"), &id("a/old"), T1), (0, true));
+        assert_eq!(dictionary.assign(Some("oid2"), &id("b/x"), T1), (1, true));
+        assert_eq!(dictionary.assign(Some("oid1"), &id("a/new"), T2), (0, true));
+        assert_eq!(
+            dictionary.assign(Some("oid1"), &id("a/new"), T2),
+            (0, false)
+        );
+        assert_eq!(dictionary.resolve("a/old"), Some(0));
+        assert_eq!(dictionary.resolve("a/new"), Some(0));
+        assert_eq!(dictionary.resolve("oid1"), Some(0));
+        assert_eq!(dictionary.entries[0].current_id(), &id("a/new"));
+        assert_eq!(dictionary.resolve("nobody/here"), None);
+    }
+
+    #[test]
+    fn an_object_id_attaches_to_an_id_keyed_entry() {
+        let mut dictionary = Dictionary::default();
+        // Named as a parent first, then seen with its `_id`.
+        assert_eq!(dictionary.ensure_id(&id("base/model"), T1), (0, true));
+        assert_eq!(dictionary.ensure_id(&id("base/model"), T2), (0, false));
+        assert_eq!(
+            dictionary.assign(Some("oid9"), &id("base/model"), T2),
+            (0, true)
+        );
+        assert_eq!(dictionary.entries[0].object_id.as_deref(), Some("oid9"));
+        // A source without `_id` finds it by id.
+        assert_eq!(dictionary.assign(None, &id("base/model"), T2), (0, false));
+        // A different `_id` under an id already attached is a different model (id reuse).
+        assert_eq!(
+            dictionary.assign(Some("oid10"), &id("base/model"), T2),
+            (1, true)
+        );
+        assert_eq!(dictionary.len(), 2);
+    }
+
+    #[test]
+    fn out_of_order_observations_keep_the_history_chronological() {
+        let mut dictionary = Dictionary::default();
+        dictionary.assign(Some("oid"), &id("a/new"), T2);
+        dictionary.assign(Some("oid"), &id("a/old"), T1);
+        let history: Vec<_> = dictionary.entries[0]
+            .history
+            .iter()
+            .map(|(i, t)| (i.as_str(), *t))
+            .collect();
+        assert_eq!(history, vec![("a/old", T1), ("a/new", T2)]);
+        assert_eq!(dictionary.entries[0].current_id(), &id("a/new"));
+    }
+
+    #[test]
+    fn write_then_read_is_identity() {
+        let mut dictionary = Dictionary::default();
+        dictionary.assign(Some("oid1"), &id("a/old"), T1);
+        dictionary.assign(None, &id("legacy"), T1);
+        dictionary.assign(Some("oid1"), &id("a/new"), T2);
+        dictionary.ensure_id(&id("p/parent"), T2);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0.parquet");
+        dictionary
+            .write(File::create(&path).unwrap(), &path)
+            .unwrap();
+        let read = Dictionary::read(&path).unwrap();
+        assert_eq!(read, dictionary);
+        for text in ["a/old", "a/new", "oid1", "legacy", "p/parent"] {
+            assert_eq!(read.resolve(text), dictionary.resolve(text), "{text}");
+        }
+    }
+}

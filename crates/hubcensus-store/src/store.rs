@@ -1,0 +1,666 @@
+//! The read side: committed snapshots, frames aligned on the dense model index, lineage, and
+//! records streamed back.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use hubcensus_model::{
+    Catalog, LineageTable, ModelId, ModelRecord, Relation, SnapshotFrame, SnapshotInfo, Timestamp,
+};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+
+use crate::StoreError;
+use crate::dictionary::Dictionary;
+use crate::layout::{self, Committed};
+use crate::manifest::Manifest;
+use crate::schema::{self, StrColumn};
+
+/// Rows per decoded batch when reading.
+const READ_BATCH: usize = 65_536;
+
+/// Frames of several snapshots aligned on one catalog: every frame is `catalog.ids.len()` long.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameSet {
+    pub catalog: Catalog,
+    pub frames: Vec<SnapshotFrame>,
+}
+
+/// A read-only view of a store, as committed when it was opened. Readers never block and are
+/// never blocked by a writer; a snapshot committed after `open` is not seen until the next one.
+pub struct Store {
+    root: PathBuf,
+    committed: Vec<Committed>,
+    infos: Vec<SnapshotInfo>,
+    /// The dictionary generation and length the committed manifests reference (the highest).
+    generation: Option<u64>,
+    len: usize,
+    dictionary: OnceLock<Dictionary>,
+}
+
+impl Store {
+    /// Opens the store at `data_dir`, creating its layout if the directory is new. Cheap: reads
+    /// the manifests only; the key dictionary is loaded on first use.
+    pub fn open(data_dir: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let root = data_dir.as_ref().to_path_buf();
+        if !layout::snapshots_dir(&root).is_dir() {
+            layout::create(&root)?;
+        }
+        let committed = layout::scan(&root)?;
+        let infos = committed.iter().map(|c| c.manifest.info.clone()).collect();
+        let generation = committed
+            .iter()
+            .map(|c| c.manifest.dictionary_generation)
+            .max();
+        let len = committed
+            .iter()
+            .map(|c| c.manifest.dictionary_len as usize)
+            .max()
+            .unwrap_or(0);
+        Ok(Self {
+            root,
+            committed,
+            infos,
+            generation,
+            len,
+            dictionary: OnceLock::new(),
+        })
+    }
+
+    #[must_use]
+    pub fn data_dir(&self) -> &Path {
+        &self.root
+    }
+
+    /// Committed snapshots, sorted by as-of time.
+    #[must_use]
+    pub fn snapshots(&self) -> &[SnapshotInfo] {
+        &self.infos
+    }
+
+    #[must_use]
+    pub fn snapshot(&self, as_of: Timestamp) -> Option<&SnapshotInfo> {
+        self.infos.iter().find(|info| info.as_of == as_of)
+    }
+
+    #[must_use]
+    pub fn latest(&self) -> Option<&SnapshotInfo> {
+        self.infos.last()
+    }
+
+    /// The manifest of the snapshot at `as_of` (totals, content hash, files).
+    #[must_use]
+    pub fn manifest(&self, as_of: Timestamp) -> Option<&Manifest> {
+        self.find(as_of).map(|c| &c.manifest)
+    }
+
+    /// The number of model keys the store knows: the length of every aligned column.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn find(&self, as_of: Timestamp) -> Option<&Committed> {
+        crate::writer::find(&self.committed, as_of)
+    }
+
+    fn committed(&self, as_of: Timestamp) -> Result<&Committed, StoreError> {
+        self.find(as_of)
+            .ok_or(StoreError::SnapshotNotFound { as_of })
+    }
+
+    pub(crate) fn dictionary(&self) -> Result<&Dictionary, StoreError> {
+        if let Some(dictionary) = self.dictionary.get() {
+            return Ok(dictionary);
+        }
+        let dictionary = match self.generation {
+            None => Dictionary::default(),
+            Some(generation) => {
+                // A writer removes generations older than the previous one; a newer generation
+                // is a superset, cut back to the length this view committed.
+                let mut path = layout::dictionary_path(&self.root, generation);
+                if !path.exists()
+                    && let Some(newer) = self.newer_generation(generation)?
+                {
+                    path = newer;
+                }
+                let mut dictionary = Dictionary::read(&path)?;
+                if dictionary.len() < self.len {
+                    return Err(StoreError::Corrupt {
+                        path,
+                        reason: format!(
+                            "{} keys, but the manifests reference {}",
+                            dictionary.len(),
+                            self.len
+                        ),
+                    });
+                }
+                dictionary.truncate(self.len);
+                dictionary
+            }
+        };
+        Ok(self.dictionary.get_or_init(|| dictionary))
+    }
+
+    fn newer_generation(&self, generation: u64) -> Result<Option<PathBuf>, StoreError> {
+        let dir = layout::dictionary_dir(&self.root);
+        let mut best: Option<(u64, PathBuf)> = None;
+        for entry in fs::read_dir(&dir).map_err(StoreError::io(&dir))? {
+            let path = entry.map_err(StoreError::io(&dir))?.path();
+            let found = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_suffix(".parquet"))
+                .and_then(|stem| stem.parse::<u64>().ok());
+            if let Some(found) = found
+                && found > generation
+                && best.as_ref().is_none_or(|(b, _)| found < *b)
+            {
+                best = Some((found, path));
+            }
+        }
+        Ok(best.map(|(_, path)| path))
+    }
+
+    /// The dense index of a model id (any id in its history) or `_id`. `None` when unknown (or
+    /// when the dictionary cannot be read, which is logged; use [`Store::try_resolve`] to see
+    /// the error).
+    #[must_use]
+    pub fn resolve(&self, id_or_key: &str) -> Option<u32> {
+        self.try_resolve(id_or_key).unwrap_or_else(|error| {
+            tracing::warn!("cannot read the key dictionary: {error}");
+            None
+        })
+    }
+
+    pub fn try_resolve(&self, id_or_key: &str) -> Result<Option<u32>, StoreError> {
+        Ok(self.dictionary()?.resolve(id_or_key))
+    }
+
+    /// The ids dense index `index` has been seen under, with the time each was first seen,
+    /// oldest first (the last is its current id). Empty for an unknown index.
+    #[must_use]
+    pub fn id_history(&self, index: u32) -> Vec<(ModelId, Timestamp)> {
+        match self.dictionary() {
+            Ok(dictionary) => dictionary
+                .entries
+                .get(index as usize)
+                .map(|entry| entry.history.clone())
+                .unwrap_or_default(),
+            Err(error) => {
+                tracing::warn!("cannot read the key dictionary: {error}");
+                Vec::new()
+            }
+        }
+    }
+
+    /// The `_id` of dense index `index`, when any source carried it.
+    pub fn object_id(&self, index: u32) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .dictionary()?
+            .entries
+            .get(index as usize)
+            .and_then(|entry| entry.object_id.clone()))
+    }
+
+    /// The current id of every dense index.
+    pub fn ids(&self) -> Result<Vec<ModelId>, StoreError> {
+        Ok(self
+            .dictionary()?
+            .entries
+            .iter()
+            .map(|entry| entry.current_id().clone())
+            .collect())
+    }
+
+    fn reader(
+        committed: &Committed,
+        columns: Option<&[&str]>,
+    ) -> Result<ParquetRecordBatchReader, StoreError> {
+        let path = committed.models_path();
+        let file = File::open(&path).map_err(StoreError::io(&path))?;
+        let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(StoreError::parquet(&path))?
+            .with_batch_size(READ_BATCH);
+        if let Some(columns) = columns {
+            let schema = builder.parquet_schema();
+            let arrow_schema = builder.schema();
+            let roots: Vec<usize> = columns
+                .iter()
+                .filter_map(|name| arrow_schema.index_of(name).ok())
+                .collect();
+            let mask = ProjectionMask::roots(schema, roots);
+            builder = builder.with_projection(mask);
+        }
+        builder.build().map_err(StoreError::parquet(&path))
+    }
+
+    /// One integer column of one snapshot (`downloads_all_time`, `downloads_30d`, `likes`,
+    /// `parameters`) aligned on the dense index: `len()` long, `None` where the model is absent
+    /// or the value is null. The fastest path for comparing two snapshots.
+    pub fn load_u64_column(
+        &self,
+        as_of: Timestamp,
+        column: &str,
+    ) -> Result<Vec<Option<u64>>, StoreError> {
+        if !["downloads_all_time", "downloads_30d", "likes", "parameters"].contains(&column) {
+            return Err(StoreError::UnknownColumn {
+                column: column.to_owned(),
+                known: "downloads_all_time, downloads_30d, likes, parameters".to_owned(),
+            });
+        }
+        let committed = self.committed(as_of)?;
+        let path = committed.models_path();
+        let mut out = vec![None; self.len];
+        for batch in Self::reader(committed, Some(&["model_index", column]))? {
+            let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
+            let indices = model_indices(&batch, &path, self.len)?;
+            if let Some(values) = batch
+                .column_by_name(column)
+                .and_then(|c| c.as_primitive_opt::<Int64Type>())
+            {
+                scatter_i64(indices, values, &mut out);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Loads the frames of the snapshots at `as_ofs` (in that order), aligned on one catalog.
+    /// Frames are decoded in parallel; the result is the same whatever the scheduling.
+    pub fn load_frames(&self, as_ofs: &[Timestamp]) -> Result<FrameSet, StoreError> {
+        let committed = as_ofs
+            .iter()
+            .map(|&as_of| self.committed(as_of))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ids = self.ids()?;
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .clamp(1, 4);
+        let mut raw: Vec<Option<Result<RawFrame, StoreError>>> =
+            (0..committed.len()).map(|_| None).collect();
+        for (chunk_number, chunk) in committed.chunks(threads).enumerate() {
+            let results: Vec<Result<RawFrame, StoreError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|c| scope.spawn(|| self.load_raw(c)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a frame-loading thread panicked"))
+                    .collect()
+            });
+            for (offset, result) in results.into_iter().enumerate() {
+                raw[chunk_number * threads + offset] = Some(result);
+            }
+        }
+        let mut catalog = Catalog {
+            ids,
+            ..Catalog::default()
+        };
+        let mut vocabularies: [HashMap<String, u32>; 4] = Default::default();
+        let mut frames = Vec::with_capacity(raw.len());
+        for raw in raw {
+            let raw = raw.expect("every frame was loaded")?;
+            frames.push(raw.into_frame(&mut catalog, &mut vocabularies));
+        }
+        Ok(FrameSet { catalog, frames })
+    }
+
+    fn load_raw(&self, committed: &Committed) -> Result<RawFrame, StoreError> {
+        let path = committed.models_path();
+        let len = self.len;
+        let mut frame = SnapshotFrame::empty(committed.manifest.info.clone(), len);
+        let mut codes: [Vec<Option<u32>>; 4] = Default::default();
+        for column in &mut codes {
+            *column = vec![None; len];
+        }
+        let mut local: [Vocabulary; 4] = Default::default();
+        let columns = [
+            "model_index",
+            "downloads_all_time",
+            "downloads_30d",
+            "likes",
+            "created_at",
+            "parameters",
+            "author",
+            "pipeline_tag",
+            "library_name",
+            "license",
+        ];
+        for batch in Self::reader(committed, Some(&columns))? {
+            let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
+            let indices = model_indices(&batch, &path, len)?;
+            for &index in indices.values() {
+                frame.present[index as usize] = true;
+            }
+            let int = |name: &str| {
+                batch
+                    .column_by_name(name)
+                    .and_then(|c| c.as_primitive_opt::<Int64Type>())
+            };
+            if let Some(values) = int("downloads_all_time") {
+                scatter_i64(indices, values, &mut frame.downloads_all_time);
+            }
+            if let Some(values) = int("downloads_30d") {
+                scatter_i64(indices, values, &mut frame.downloads_30d);
+            }
+            if let Some(values) = int("likes") {
+                scatter_i64(indices, values, &mut frame.likes);
+            }
+            if let Some(values) = int("parameters") {
+                scatter_i64(indices, values, &mut frame.parameters);
+            }
+            if let Some(values) = batch
+                .column_by_name("created_at")
+                .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
+            {
+                for (row, &index) in indices.values().iter().enumerate() {
+                    if values.is_valid(row) {
+                        frame.created_at[index as usize] =
+                            Some(Timestamp::from_millis(values.value(row)));
+                    }
+                }
+            }
+            for (slot, name) in ["author", "pipeline_tag", "library_name", "license"]
+                .into_iter()
+                .enumerate()
+            {
+                if let Some(array) = batch.column_by_name(name) {
+                    local[slot].scatter(array, indices, &mut codes[slot]);
+                }
+            }
+        }
+        Ok(RawFrame {
+            frame,
+            codes,
+            local,
+        })
+    }
+
+    /// The lineage of the snapshot at `as_of`, resolved to dense indices and aligned on
+    /// `catalog` (as returned by [`Store::load_frames`]): parents from the stored lineage,
+    /// mentions from `base_model:` tags.
+    pub fn lineage(&self, as_of: Timestamp, catalog: &Catalog) -> Result<LineageTable, StoreError> {
+        let committed = self.committed(as_of)?;
+        let dictionary = self.dictionary()?;
+        let path = committed.models_path();
+        let len = catalog.ids.len().max(self.len);
+        let mut rows: Vec<(Option<Relation>, Vec<u32>, Vec<u32>)> =
+            (0..len).map(|_| (None, Vec::new(), Vec::new())).collect();
+        let resolve = |id: ModelId| dictionary.resolve_id(&id);
+        for batch in Self::reader(
+            committed,
+            Some(&["model_index", "relation", "parents", "tags"]),
+        )? {
+            let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
+            let indices = model_indices(&batch, &path, len)?;
+            let relation = StrColumn::of(batch.column_by_name("relation"));
+            let parents = batch.column_by_name("parents");
+            let tags = batch.column_by_name("tags");
+            for (row, &index) in indices.values().iter().enumerate() {
+                let slot = &mut rows[index as usize];
+                slot.0 = relation.get(row).and_then(schema::parse_relation);
+                if let Some(parents) = schema::list_at(parents, row) {
+                    slot.1 = parents
+                        .into_iter()
+                        .filter_map(|parent| ModelId::new(parent).ok())
+                        .filter_map(resolve)
+                        .collect();
+                }
+                if let Some(tags) = schema::list_at(tags, row) {
+                    slot.2 = schema::mentioned_ids(&tags).filter_map(resolve).collect();
+                }
+            }
+        }
+        Ok(LineageTable::from_rows(rows))
+    }
+
+    /// The records of the snapshot at `as_of`, streamed back in dense-index order.
+    pub fn records(&self, as_of: Timestamp) -> Result<Records, StoreError> {
+        let committed = self.committed(as_of)?;
+        Ok(Records {
+            reader: Self::reader(committed, None)?,
+            path: committed.models_path(),
+            buffered: VecDeque::new(),
+            failed: false,
+        })
+    }
+
+    /// Checks the files of the snapshot at `as_of` against the sha256 its manifest records.
+    pub fn verify(&self, as_of: Timestamp) -> Result<(), StoreError> {
+        use sha2::{Digest, Sha256};
+        let committed = self.committed(as_of)?;
+        for entry in committed.manifest.files.values() {
+            let path = self.root.join(&entry.path);
+            let mut file = File::open(&path).map_err(StoreError::io(&path))?;
+            let mut hasher = Sha256::new();
+            let mut buffer = vec![0; 1 << 20];
+            loop {
+                let read =
+                    std::io::Read::read(&mut file, &mut buffer).map_err(StoreError::io(&path))?;
+                if read == 0 {
+                    break;
+                }
+                hasher.update(&buffer[..read]);
+            }
+            let found = crate::writer::hex(&hasher.finalize());
+            if found != entry.sha256 {
+                // A dictionary generation may have been superseded and removed; only the
+                // snapshot file itself must match.
+                return Err(StoreError::Corrupt {
+                    path,
+                    reason: format!("sha256 {found}, manifest records {}", entry.sha256),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn arrow_read_error(path: &Path, source: arrow_schema::ArrowError) -> StoreError {
+    StoreError::Read {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn model_indices<'b>(
+    batch: &'b RecordBatch,
+    path: &Path,
+    len: usize,
+) -> Result<&'b arrow_array::Int32Array, StoreError> {
+    let indices = batch
+        .column_by_name("model_index")
+        .and_then(|c| c.as_primitive_opt::<Int32Type>())
+        .ok_or_else(|| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "no model_index column of type int32".into(),
+        })?;
+    if let Some(&bad) = indices
+        .values()
+        .iter()
+        .find(|&&index| index < 0 || index as usize >= len)
+    {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!("model_index {bad} outside the key dictionary ({len} keys)"),
+        });
+    }
+    Ok(indices)
+}
+
+fn scatter_i64(
+    indices: &arrow_array::Int32Array,
+    values: &arrow_array::Int64Array,
+    out: &mut [Option<u64>],
+) {
+    if values.null_count() == 0 {
+        for (&index, &value) in indices.values().iter().zip(values.values().iter()) {
+            out[index as usize] = Some(value as u64);
+        }
+    } else {
+        for (row, &index) in indices.values().iter().enumerate() {
+            if values.is_valid(row) {
+                out[index as usize] = Some(values.value(row) as u64);
+            }
+        }
+    }
+}
+
+/// The strings of one column of one file, interned in first-seen order.
+#[derive(Default)]
+struct Vocabulary {
+    strings: Vec<String>,
+    codes: HashMap<String, u32>,
+}
+
+impl Vocabulary {
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&code) = self.codes.get(text) {
+            return code;
+        }
+        let code = self.strings.len() as u32;
+        self.strings.push(text.to_owned());
+        self.codes.insert(text.to_owned(), code);
+        code
+    }
+
+    /// Writes the local code of each row's string at its dense index. Dictionary-encoded
+    /// columns (as the store writes them) intern each distinct value once per batch.
+    fn scatter(
+        &mut self,
+        array: &ArrayRef,
+        indices: &arrow_array::Int32Array,
+        out: &mut [Option<u32>],
+    ) {
+        if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
+            && let Some(values) = dictionary.values().as_string_opt::<i32>()
+        {
+            let local: Vec<u32> = (0..values.len())
+                .map(|i| self.intern(values.value(i)))
+                .collect();
+            let keys = dictionary.keys();
+            for (row, &index) in indices.values().iter().enumerate() {
+                if keys.is_valid(row) {
+                    out[index as usize] = Some(local[keys.value(row) as usize]);
+                }
+            }
+            return;
+        }
+        let column = StrColumn::of(Some(array));
+        for (row, &index) in indices.values().iter().enumerate() {
+            if let Some(text) = column.get(row) {
+                out[index as usize] = Some(self.intern(text));
+            }
+        }
+    }
+}
+
+struct RawFrame {
+    frame: SnapshotFrame,
+    codes: [Vec<Option<u32>>; 4],
+    local: [Vocabulary; 4],
+}
+
+impl RawFrame {
+    /// Maps the file-local codes into the catalog's vocabularies, in load order.
+    fn into_frame(
+        self,
+        catalog: &mut Catalog,
+        vocabularies: &mut [HashMap<String, u32>; 4],
+    ) -> SnapshotFrame {
+        let Self {
+            mut frame,
+            codes,
+            local,
+        } = self;
+        let targets: [&mut Vec<String>; 4] = [
+            &mut catalog.namespaces,
+            &mut catalog.pipeline_tags,
+            &mut catalog.libraries,
+            &mut catalog.licenses,
+        ];
+        let mut remapped: Vec<Vec<Option<u32>>> = Vec::with_capacity(4);
+        for (((codes, local), target), vocabulary) in codes
+            .into_iter()
+            .zip(local)
+            .zip(targets)
+            .zip(vocabularies.iter_mut())
+        {
+            let map: Vec<u32> = local
+                .strings
+                .into_iter()
+                .map(|text| {
+                    *vocabulary.entry(text.clone()).or_insert_with(|| {
+                        target.push(text);
+                        (target.len() - 1) as u32
+                    })
+                })
+                .collect();
+            remapped.push(
+                codes
+                    .into_iter()
+                    .map(|code| code.map(|code| map[code as usize]))
+                    .collect(),
+            );
+        }
+        let mut remapped = remapped.into_iter();
+        frame.author = remapped.next().expect("four columns");
+        frame.pipeline_tag = remapped.next().expect("four columns");
+        frame.library_name = remapped.next().expect("four columns");
+        frame.license = remapped.next().expect("four columns");
+        frame
+    }
+}
+
+/// The records of one snapshot, in dense-index order, decoded batch by batch.
+pub struct Records {
+    reader: ParquetRecordBatchReader,
+    path: PathBuf,
+    buffered: VecDeque<(u32, ModelRecord)>,
+    failed: bool,
+}
+
+impl Records {
+    /// The next record with its dense index.
+    pub fn next_indexed(&mut self) -> Option<Result<(u32, ModelRecord), StoreError>> {
+        if self.failed {
+            return None;
+        }
+        while self.buffered.is_empty() {
+            let batch = match self.reader.next()? {
+                Ok(batch) => batch,
+                Err(source) => {
+                    self.failed = true;
+                    return Some(Err(arrow_read_error(&self.path, source)));
+                }
+            };
+            match schema::from_batch(&batch, &self.path) {
+                Ok(rows) => self.buffered.extend(rows),
+                Err(error) => {
+                    self.failed = true;
+                    return Some(Err(error));
+                }
+            }
+        }
+        self.buffered.pop_front().map(Ok)
+    }
+}
+
+impl Iterator for Records {
+    type Item = Result<ModelRecord, StoreError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_indexed()
+            .map(|result| result.map(|(_, record)| record))
+    }
+}

@@ -1,0 +1,759 @@
+//! The write side: the writer lock, snapshot builders, and atomic commits.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Int32Type;
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use hubcensus_model::{ModelRecord, SnapshotInfo, SourceKind, Timestamp};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use sha2::{Digest, Sha256};
+
+use crate::StoreError;
+use crate::dictionary::Dictionary;
+use crate::layout::{self, Committed, MANIFEST_FILE, MANIFEST_NEXT, MODELS_FILE, MODELS_NEXT};
+use crate::manifest::{FileEntry, Manifest, SCHEMA_VERSION, Totals};
+use crate::schema::{self, COLUMNS, MODELS_SCHEMA};
+
+/// Rows per Parquet row group and per output batch.
+const ROW_GROUP: usize = 262_144;
+
+pub(crate) fn parquet_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(3).expect("3 is a valid zstd level"),
+        ))
+        .set_max_row_group_row_count(Some(ROW_GROUP))
+        .build()
+}
+
+/// A test hook: when the crash test names this point, the process dies here as a `kill -9`
+/// would (no destructors, no flushing).
+#[allow(clippy::missing_const_for_fn)]
+fn crash_point(name: &str) {
+    #[cfg(test)]
+    if std::env::var("HUBCENSUS_STORE_CRASH_AT").is_ok_and(|point| point == name) {
+        std::process::abort();
+    }
+    let _ = name;
+}
+
+/// The crash points of a commit, in order (see the crash test and docs/store.md).
+pub const CRASH_POINTS: &[&str] = &[
+    "before_staging",
+    "parquet_written",
+    "staged",
+    "dictionary_placed",
+    "next_placed",
+    "commit_point",
+    "manifest_placed",
+    "cleaned",
+];
+
+/// What a new snapshot is, given before its records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotDraft {
+    /// The time the snapshot stands for (a crawl's end).
+    pub as_of: Timestamp,
+    pub crawl_started: Option<Timestamp>,
+    pub crawl_ended: Option<Timestamp>,
+    pub source: SourceKind,
+    /// A path or URL, as the user gave it (never a token).
+    pub source_location: String,
+    /// Canonical names ([`COLUMNS`]) of the columns the source carries. A record with a value
+    /// in an unlisted column is refused: the list is what tells "absent in this era" from
+    /// "zero".
+    pub columns: Vec<String>,
+    /// A top-N crawl or an otherwise incomplete listing.
+    pub partial: bool,
+    /// Synthetic demo data.
+    pub synthetic: bool,
+}
+
+/// The result of a commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommitOutcome {
+    /// A new snapshot was written (or an existing one replaced).
+    Committed(SnapshotInfo),
+    /// The store already held a snapshot at this as-of time with identical content; nothing
+    /// was written.
+    Unchanged(SnapshotInfo),
+}
+
+impl CommitOutcome {
+    #[must_use]
+    pub fn info(&self) -> &SnapshotInfo {
+        match self {
+            Self::Committed(info) | Self::Unchanged(info) => info,
+        }
+    }
+}
+
+/// The exclusive writer of a store. Holding it keeps out every other writer (in this or another
+/// process); readers are never blocked.
+pub struct Writer {
+    root: PathBuf,
+    _lock: File,
+    /// The committed dictionary (plus the changes of an open builder); `None` when it must be
+    /// reloaded from disk (after a builder was dropped without committing).
+    dictionary: Option<Dictionary>,
+    staging_counter: u32,
+}
+
+impl Writer {
+    /// Takes the writer lock of the store at `data_dir` (creating the layout if missing),
+    /// finishes or rolls back any commit a crash interrupted, and removes stale staging.
+    pub fn lock(data_dir: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let root = data_dir.as_ref().to_path_buf();
+        layout::create(&root)?;
+        let lock_path = root.join("lock");
+        let mut lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(StoreError::io(&lock_path))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = lock.read_to_string(&mut holder);
+                let holder = holder.trim();
+                return Err(StoreError::Locked {
+                    data_dir: root,
+                    holder: if holder.is_empty() {
+                        "unknown".to_owned()
+                    } else {
+                        holder.to_owned()
+                    },
+                });
+            }
+            Err(fs::TryLockError::Error(error)) => return Err(StoreError::io(&lock_path)(error)),
+        }
+        lock.set_len(0)
+            .and_then(|()| lock.write_all(std::process::id().to_string().as_bytes()))
+            .and_then(|()| lock.sync_all())
+            .map_err(StoreError::io(&lock_path))?;
+        let mut writer = Self {
+            root,
+            _lock: lock,
+            dictionary: None,
+            staging_counter: 0,
+        };
+        writer.recover()?;
+        Ok(writer)
+    }
+
+    #[must_use]
+    pub fn data_dir(&self) -> &Path {
+        &self.root
+    }
+
+    /// Rolls interrupted commits forward (past their commit point) or back (before it), and
+    /// removes staging and dictionary generations no committed manifest references.
+    fn recover(&mut self) -> Result<(), StoreError> {
+        let staging = layout::staging_dir(&self.root);
+        for entry in fs::read_dir(&staging).map_err(StoreError::io(&staging))? {
+            let path = entry.map_err(StoreError::io(&staging))?.path();
+            tracing::info!(path = %path.display(), "removing stale staging");
+            let removed = if path.is_dir() {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
+            removed.map_err(StoreError::io(&path))?;
+        }
+        let snapshots = layout::snapshots_dir(&self.root);
+        for entry in fs::read_dir(&snapshots).map_err(StoreError::io(&snapshots))? {
+            let dir = entry.map_err(StoreError::io(&snapshots))?.path();
+            if !dir.is_dir() {
+                continue;
+            }
+            let models_next = dir.join(MODELS_NEXT);
+            let manifest_next = dir.join(MANIFEST_NEXT);
+            if models_next.exists() {
+                tracing::info!(dir = %dir.display(), "rolling back an interrupted commit");
+                fs::remove_file(&models_next).map_err(StoreError::io(&models_next))?;
+                if manifest_next.exists() {
+                    fs::remove_file(&manifest_next).map_err(StoreError::io(&manifest_next))?;
+                }
+                if !dir.join(MANIFEST_FILE).exists() && !dir.join(MODELS_FILE).exists() {
+                    fs::remove_dir(&dir).map_err(StoreError::io(&dir))?;
+                }
+                layout::fsync_dir(&snapshots)?;
+            } else if manifest_next.exists() {
+                tracing::info!(dir = %dir.display(), "finishing an interrupted commit");
+                layout::rename(&manifest_next, &dir.join(MANIFEST_FILE))?;
+                layout::fsync_dir(&dir)?;
+            }
+        }
+        let committed = layout::scan(&self.root)?;
+        let current = committed
+            .iter()
+            .map(|c| c.manifest.dictionary_generation)
+            .max();
+        self.remove_dictionary_generations(|generation| {
+            current.is_none_or(|current| generation > current)
+        })?;
+        Ok(())
+    }
+
+    fn remove_dictionary_generations(
+        &self,
+        remove: impl Fn(u64) -> bool,
+    ) -> Result<(), StoreError> {
+        let dir = layout::dictionary_dir(&self.root);
+        for entry in fs::read_dir(&dir).map_err(StoreError::io(&dir))? {
+            let path = entry.map_err(StoreError::io(&dir))?.path();
+            let generation = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_suffix(".parquet"))
+                .and_then(|stem| stem.parse::<u64>().ok());
+            if let Some(generation) = generation
+                && remove(generation)
+            {
+                fs::remove_file(&path).map_err(StoreError::io(&path))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn load_dictionary(&mut self) -> Result<&mut Dictionary, StoreError> {
+        if self.dictionary.is_none() {
+            let committed = layout::scan(&self.root)?;
+            let dictionary = match committed
+                .iter()
+                .map(|c| c.manifest.dictionary_generation)
+                .max()
+            {
+                Some(generation) => {
+                    Dictionary::read(&layout::dictionary_path(&self.root, generation))?
+                }
+                None => Dictionary::default(),
+            };
+            self.dictionary = Some(dictionary);
+        }
+        Ok(self.dictionary.as_mut().expect("just loaded"))
+    }
+
+    /// Starts a snapshot. Records are pushed to the returned builder and land in the store only
+    /// when it commits; dropping it discards them.
+    pub fn begin(&mut self, draft: SnapshotDraft) -> Result<SnapshotBuilder<'_>, StoreError> {
+        let mut declared = [false; COLUMNS.len()];
+        for column in &draft.columns {
+            let position = COLUMNS.iter().position(|c| c == column).ok_or_else(|| {
+                StoreError::UnknownColumn {
+                    column: column.clone(),
+                    known: COLUMNS.join(", "),
+                }
+            })?;
+            declared[position] = true;
+        }
+        self.load_dictionary()?;
+        Ok(SnapshotBuilder {
+            writer: self,
+            draft,
+            declared,
+            batches: Vec::new(),
+            seen: Vec::new(),
+            lanes: [0; 4],
+            rows: 0,
+            downloads_30d: 0,
+            downloads_all_time: 0,
+            dictionary_changed: false,
+            finished: false,
+        })
+    }
+}
+
+/// A snapshot being written. Records go to memory as Arrow batches (compact, columnar) and are
+/// sorted by model index and written to staging at commit.
+pub struct SnapshotBuilder<'w> {
+    writer: &'w mut Writer,
+    draft: SnapshotDraft,
+    declared: [bool; COLUMNS.len()],
+    batches: Vec<RecordBatch>,
+    /// Bitset of the dense indices already in this snapshot.
+    seen: Vec<u64>,
+    /// The order-independent content digest: the sum, lane by lane, of each record's sha256.
+    lanes: [u64; 4],
+    rows: u64,
+    downloads_30d: u64,
+    downloads_all_time: u64,
+    dictionary_changed: bool,
+    finished: bool,
+}
+
+impl SnapshotBuilder<'_> {
+    /// The number of records pushed so far.
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.rows
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    fn is_seen(&self, index: u32) -> bool {
+        self.seen
+            .get(index as usize / 64)
+            .is_some_and(|word| word & (1 << (index % 64)) != 0)
+    }
+
+    fn mark_seen(&mut self, index: u32) {
+        let word = index as usize / 64;
+        if word >= self.seen.len() {
+            self.seen.resize(word + 1, 0);
+        }
+        self.seen[word] |= 1 << (index % 64);
+    }
+
+    /// The id under which dense index `index` was pushed earlier in this snapshot.
+    fn pushed_id(&self, index: u32) -> String {
+        for batch in &self.batches {
+            let indices = batch.column(0).as_primitive::<Int32Type>();
+            if let Some(row) = indices.values().iter().position(|&i| i as u32 == index) {
+                return batch.column(3).as_string::<i32>().value(row).to_owned();
+            }
+        }
+        "(unknown)".to_owned()
+    }
+
+    fn check(&self, record: &ModelRecord) -> Result<(), StoreError> {
+        for column in schema::columns_with_values(record) {
+            let position = COLUMNS
+                .iter()
+                .position(|c| *c == column)
+                .expect("a canonical column");
+            if !self.declared[position] {
+                return Err(StoreError::UndeclaredColumn {
+                    column,
+                    id: record.id.to_string(),
+                });
+            }
+        }
+        for (column, value) in [
+            ("downloads_30d", record.downloads_30d),
+            ("downloads_all_time", record.downloads_all_time),
+            ("likes", record.likes),
+            ("parameters", record.parameters),
+        ] {
+            if let Some(value) = value
+                && i64::try_from(value).is_err()
+            {
+                return Err(StoreError::OutOfRange {
+                    column,
+                    id: record.id.to_string(),
+                    value,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds records to the snapshot. On an error (a duplicate key, a value the draft's columns
+    /// do not allow, a count beyond `i64`), the records before the failing one have been added,
+    /// the failing one and the rest have not, and the builder can go on.
+    pub fn push(&mut self, records: &[ModelRecord]) -> Result<(), StoreError> {
+        let as_of = self.draft.as_of;
+        let mut rows: Vec<(u32, &ModelRecord)> = Vec::with_capacity(records.len());
+        let mut failure = None;
+        for record in records {
+            if let Err(error) = self.check(record) {
+                failure = Some(error);
+                break;
+            }
+            let object_id = record.object_id.as_deref();
+            let known = self
+                .writer
+                .dictionary
+                .as_ref()
+                .expect("loaded at begin")
+                .lookup(object_id, &record.id);
+            if let Some(index) = known
+                && self.is_seen(index)
+            {
+                failure = Some(StoreError::DuplicateKey {
+                    key: key_text(record),
+                    as_of,
+                    first_id: self.pushed_id_or(index, &rows),
+                    second_id: record.id.to_string(),
+                });
+                break;
+            }
+            let dictionary = self.writer.dictionary.as_mut().expect("loaded at begin");
+            let (index, changed) = dictionary.assign(object_id, &record.id, as_of);
+            let mut changed = changed;
+            if let Some(lineage) = &record.lineage {
+                for parent in &lineage.parents {
+                    changed |= dictionary.ensure_id(parent, as_of).1;
+                }
+            }
+            if let Some(tags) = &record.tags {
+                for mentioned in schema::mentioned_ids(tags) {
+                    changed |= dictionary.ensure_id(&mentioned, as_of).1;
+                }
+            }
+            self.dictionary_changed |= changed;
+            self.mark_seen(index);
+            let digest = Sha256::digest(
+                serde_json::to_vec(record).expect("a model record always serializes"),
+            );
+            for (lane, chunk) in self.lanes.iter_mut().zip(digest.chunks_exact(8)) {
+                *lane =
+                    lane.wrapping_add(u64::from_le_bytes(chunk.try_into().expect("8-byte chunks")));
+            }
+            self.rows += 1;
+            self.downloads_30d = self
+                .downloads_30d
+                .saturating_add(record.downloads_30d.unwrap_or(0));
+            self.downloads_all_time = self
+                .downloads_all_time
+                .saturating_add(record.downloads_all_time.unwrap_or(0));
+            rows.push((index, record));
+        }
+        if !rows.is_empty() {
+            self.batches.push(schema::to_batch(&rows)?);
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    fn pushed_id_or(&self, index: u32, pending: &[(u32, &ModelRecord)]) -> String {
+        pending.iter().find(|&&(i, _)| i == index).map_or_else(
+            || self.pushed_id(index),
+            |(_, record)| record.id.to_string(),
+        )
+    }
+
+    fn content_hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(b"hubcensus-store content v1\n");
+        for lane in self.lanes {
+            hasher.update(lane.to_le_bytes());
+        }
+        hasher.update(self.rows.to_le_bytes());
+        let mut columns = self.draft.columns.clone();
+        columns.sort();
+        columns.dedup();
+        hasher.update(columns.join(",").as_bytes());
+        hasher.update([u8::from(self.draft.partial), u8::from(self.draft.synthetic)]);
+        hex(&hasher.finalize())
+    }
+
+    fn info(&self) -> SnapshotInfo {
+        let mut columns: Vec<String> = COLUMNS
+            .iter()
+            .zip(self.declared)
+            .filter(|(_, declared)| *declared)
+            .map(|(column, _)| (*column).to_owned())
+            .collect();
+        columns.dedup();
+        SnapshotInfo {
+            as_of: self.draft.as_of,
+            crawl_started: self.draft.crawl_started,
+            crawl_ended: self.draft.crawl_ended,
+            source: self.draft.source,
+            source_location: self.draft.source_location.clone(),
+            models: self.rows,
+            columns,
+            partial: self.draft.partial,
+            synthetic: self.draft.synthetic,
+        }
+    }
+
+    /// Commits the snapshot atomically. Identical content already stored at the same as-of
+    /// time is a no-op ([`CommitOutcome::Unchanged`]); different content is refused with
+    /// [`StoreError::SnapshotExists`] unless `replace`.
+    pub fn commit(mut self, replace: bool) -> Result<CommitOutcome, StoreError> {
+        let result = self.commit_inner(replace);
+        self.finished = result.is_ok();
+        result
+    }
+
+    fn commit_inner(&mut self, replace: bool) -> Result<CommitOutcome, StoreError> {
+        let root = self.writer.root.clone();
+        let as_of = self.draft.as_of;
+        let committed = layout::scan(&root)?;
+        let content_hash = self.content_hash();
+        let existing = committed.iter().find(|c| c.manifest.info.as_of == as_of);
+        if let Some(existing) = existing {
+            if existing.manifest.content_hash == content_hash {
+                if self.dictionary_changed {
+                    self.writer.dictionary = None;
+                }
+                return Ok(CommitOutcome::Unchanged(existing.manifest.info.clone()));
+            }
+            if !replace {
+                return Err(StoreError::SnapshotExists {
+                    as_of,
+                    stored_models: existing.manifest.info.models,
+                    new_models: self.rows,
+                });
+            }
+        }
+        crash_point("before_staging");
+        self.writer.staging_counter += 1;
+        let staging = layout::staging_dir(&root).join(format!(
+            "{}-{}",
+            std::process::id(),
+            self.writer.staging_counter
+        ));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(StoreError::io(&staging))?;
+        }
+        fs::create_dir_all(&staging).map_err(StoreError::io(&staging))?;
+
+        // 1. The snapshot, sorted by model index.
+        let staged_models = staging.join(MODELS_FILE);
+        let dir_name = crate::manifest::snapshot_dir_name(as_of);
+        let models_entry = self.write_models(
+            &staged_models,
+            &format!("snapshots/{dir_name}/{MODELS_FILE}"),
+        )?;
+        crash_point("parquet_written");
+
+        // 2. The dictionary generation: a new one when keys or ids were added.
+        let current = committed
+            .iter()
+            .max_by_key(|c| c.manifest.dictionary_generation);
+        let dictionary = self.writer.dictionary.as_ref().expect("loaded at begin");
+        let dictionary_len = dictionary.len() as u64;
+        let (generation, dictionary_entry, staged_dictionary) = match current {
+            Some(current) if !self.dictionary_changed => (
+                current.manifest.dictionary_generation,
+                current
+                    .manifest
+                    .files
+                    .get("dictionary")
+                    .cloned()
+                    .ok_or_else(|| StoreError::Corrupt {
+                        path: current.dir.join(MANIFEST_FILE),
+                        reason: "no dictionary file entry".into(),
+                    })?,
+                None,
+            ),
+            _ => {
+                let generation = current.map_or(1, |c| c.manifest.dictionary_generation + 1);
+                let path = staging.join(layout::dictionary_file_name(generation));
+                let file = File::create(&path).map_err(StoreError::io(&path))?;
+                let hashing = HashingWriter::new(BufWriter::new(file));
+                let hashing = dictionary.write(hashing, &path)?;
+                let (bytes, sha256, file) = hashing.finish(&path)?;
+                file.sync_all().map_err(StoreError::io(&path))?;
+                let relative = format!("dictionary/{}", layout::dictionary_file_name(generation));
+                (
+                    generation,
+                    FileEntry {
+                        path: relative,
+                        bytes,
+                        sha256,
+                    },
+                    Some(path),
+                )
+            }
+        };
+
+        // 3. The manifest.
+        let info = self.info();
+        let has = |column: &str| info.has_column(column);
+        let manifest = Manifest {
+            schema_version: SCHEMA_VERSION,
+            content_hash,
+            totals: Totals {
+                downloads_30d: has("downloads_30d").then_some(self.downloads_30d),
+                downloads_all_time: has("downloads_all_time").then_some(self.downloads_all_time),
+            },
+            dictionary_generation: generation,
+            dictionary_len,
+            files: BTreeMap::from([
+                ("models".to_owned(), models_entry),
+                ("dictionary".to_owned(), dictionary_entry),
+            ]),
+            writer: concat!("hubcensus-store ", env!("CARGO_PKG_VERSION")).to_owned(),
+            info: info.clone(),
+        };
+        let staged_manifest = staging.join(MANIFEST_FILE);
+        write_synced(&staged_manifest, &manifest.to_json())?;
+        layout::fsync_dir(&staging)?;
+        crash_point("staged");
+
+        // 4. The dictionary generation into place (unreferenced until the commit point).
+        if let Some(staged_dictionary) = staged_dictionary {
+            let dir = layout::dictionary_dir(&root);
+            layout::rename(
+                &staged_dictionary,
+                &layout::dictionary_path(&root, generation),
+            )?;
+            layout::fsync_dir(&dir)?;
+        }
+        crash_point("dictionary_placed");
+
+        // 5. The files beside their final names.
+        let dir = layout::snapshot_dir(&root, as_of);
+        if !dir.exists() {
+            fs::create_dir(&dir).map_err(StoreError::io(&dir))?;
+            layout::fsync_dir(&layout::snapshots_dir(&root))?;
+        }
+        layout::rename(&staged_models, &dir.join(MODELS_NEXT))?;
+        layout::rename(&staged_manifest, &dir.join(MANIFEST_NEXT))?;
+        layout::fsync_dir(&dir)?;
+        crash_point("next_placed");
+
+        // 6. The commit point.
+        layout::rename(&dir.join(MODELS_NEXT), &dir.join(MODELS_FILE))?;
+        layout::fsync_dir(&dir)?;
+        crash_point("commit_point");
+
+        // 7. The manifest under its final name.
+        layout::rename(&dir.join(MANIFEST_NEXT), &dir.join(MANIFEST_FILE))?;
+        layout::fsync_dir(&dir)?;
+        crash_point("manifest_placed");
+
+        // 8. Cleanup: staging, and dictionary generations older than the previous one (readers
+        //    that opened earlier fall back to a newer generation, a superset).
+        fs::remove_dir_all(&staging).map_err(StoreError::io(&staging))?;
+        self.writer
+            .remove_dictionary_generations(|g| g + 1 < generation)?;
+        crash_point("cleaned");
+        self.dictionary_changed = false;
+        tracing::info!(%as_of, models = self.rows, generation, "snapshot committed");
+        Ok(CommitOutcome::Committed(info))
+    }
+
+    /// Writes the pushed batches to `path` sorted by model index; returns its file entry.
+    fn write_models(&mut self, path: &Path, relative: &str) -> Result<FileEntry, StoreError> {
+        let file = File::create(path).map_err(StoreError::io(path))?;
+        let hashing = HashingWriter::new(BufWriter::new(file));
+        let mut writer =
+            ArrowWriter::try_new(hashing, MODELS_SCHEMA.clone(), Some(parquet_properties()))
+                .map_err(StoreError::parquet(path))?;
+        let batches = std::mem::take(&mut self.batches);
+        let mut order: Vec<(u32, u32, u32)> = Vec::with_capacity(self.rows as usize);
+        for (batch_number, batch) in batches.iter().enumerate() {
+            let indices = batch.column(0).as_primitive::<Int32Type>();
+            for (row, &index) in indices.values().iter().enumerate() {
+                order.push((index as u32, batch_number as u32, row as u32));
+            }
+        }
+        if order.is_sorted_by_key(|&(index, _, _)| index) {
+            drop(order);
+            for batch in &batches {
+                writer.write(batch).map_err(StoreError::parquet(path))?;
+            }
+        } else {
+            order.sort_unstable_by_key(|&(index, _, _)| index);
+            for chunk in order.chunks(ROW_GROUP) {
+                let picks: Vec<(usize, usize)> = chunk
+                    .iter()
+                    .map(|&(_, batch, row)| (batch as usize, row as usize))
+                    .collect();
+                let columns = (0..MODELS_SCHEMA.fields().len())
+                    .map(|column| {
+                        let arrays: Vec<&dyn Array> =
+                            batches.iter().map(|b| b.column(column).as_ref()).collect();
+                        arrow_select::interleave::interleave(&arrays, &picks)
+                    })
+                    .collect::<Result<Vec<ArrayRef>, _>>()
+                    .map_err(StoreError::arrow("the sorted snapshot"))?;
+                let batch = RecordBatch::try_new(MODELS_SCHEMA.clone(), columns)
+                    .map_err(StoreError::arrow("the sorted snapshot"))?;
+                writer.write(&batch).map_err(StoreError::parquet(path))?;
+            }
+        }
+        let hashing = writer.into_inner().map_err(StoreError::parquet(path))?;
+        let (bytes, sha256, file) = hashing.finish(path)?;
+        file.sync_all().map_err(StoreError::io(path))?;
+        Ok(FileEntry {
+            path: relative.to_owned(),
+            bytes,
+            sha256,
+        })
+    }
+}
+
+impl Drop for SnapshotBuilder<'_> {
+    fn drop(&mut self) {
+        if !self.finished && self.dictionary_changed {
+            // The in-memory dictionary holds keys of a snapshot that was not committed.
+            self.writer.dictionary = None;
+        }
+    }
+}
+
+/// The key of a record as text: its `_id`, else its id.
+fn key_text(record: &ModelRecord) -> String {
+    match record.object_id.as_deref() {
+        Some(object_id) if !object_id.is_empty() => object_id.to_owned(),
+        _ => record.id.to_string(),
+    }
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let mut file = File::create(path).map_err(StoreError::io(path))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(StoreError::io(path))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
+}
+
+/// A writer that hashes and counts what passes through it.
+pub(crate) struct HashingWriter {
+    inner: BufWriter<File>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl HashingWriter {
+    pub(crate) fn new(inner: BufWriter<File>) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Flushes and returns (bytes written, hex sha256, the file).
+    pub(crate) fn finish(self, path: &Path) -> Result<(u64, String, File), StoreError> {
+        let file = self
+            .inner
+            .into_inner()
+            .map_err(|error| StoreError::io(path)(error.into_error()))?;
+        Ok((self.bytes, hex(&self.hasher.finalize()), file))
+    }
+}
+
+impl Write for HashingWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(buf)?;
+        self.hasher.update(&buf[..written]);
+        self.bytes += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Whether `committed` is the snapshot at `as_of` (used by the store's read side).
+pub(crate) fn find(committed: &[Committed], as_of: Timestamp) -> Option<&Committed> {
+    committed.iter().find(|c| c.manifest.info.as_of == as_of)
+}
