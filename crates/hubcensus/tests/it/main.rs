@@ -1,4 +1,5 @@
 //! Integration tests: the real `hubcensus` binary in a temporary data directory.
 //! One module per subcommand area; tests that read ../shared/data have `real_data` in their name.
 
+mod import;
 mod support;
