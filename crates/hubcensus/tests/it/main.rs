@@ -2,4 +2,5 @@
 //! One module per subcommand area; tests that read ../shared/data have `real_data` in their name.
 
 mod analytics;
+mod import;
 mod support;
