@@ -364,3 +364,58 @@ fn user_mistakes_exit_2_with_a_hint() {
         .stderr(predicates::str::contains("two windows"))
         .stderr(predicates::str::contains("hint:"));
 }
+
+/// Lineage counts on the real hub-stats subset, imported into a store. Expected figures were
+/// computed independently (DuckDB over the same Parquet: edges from `baseModels`, else relation
+/// tags, else plain tags).
+#[test]
+fn derivatives_on_hub_stats_subset_real_data() {
+    let data = tempfile::tempdir().unwrap();
+    let path = crate::support::shared_data().join("hub-stats-subset/hub_stats_frozen.parquet");
+    hubcensus(data.path())
+        .args(["import", "--as-of", "2026-05-20"])
+        .arg(&path)
+        .assert()
+        .success();
+    let out = json(
+        data.path(),
+        &["derivatives", "--top", "3", "--format", "json"],
+    );
+    let mix = &out["relation_mix"];
+    // Every declared parent link (six self-references excluded), whether or not the parent
+    // is in the file.
+    assert_eq!(mix["edges"], 5195);
+    assert_eq!(mix["counts"]["merge"], 3730);
+    assert_eq!(mix["counts"]["finetune"], 1397);
+    assert_eq!(mix["counts"]["quantized"], 48);
+    assert_eq!(mix["counts"]["adapter"], 20);
+    let bases: Vec<(&str, u64, u64)> = out["bases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["id"].as_str().unwrap(),
+                b["descendants"].as_u64().unwrap(),
+                b["direct"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .map(|v| v.as_u64().unwrap())
+                    .sum(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        bases,
+        vec![
+            ("meta-llama/Llama-3.1-8B", 355, 24),
+            ("meta-llama/Llama-3.1-8B-Instruct", 321, 65),
+            ("Qwen/Qwen2.5-7B", 250, 50),
+        ]
+    );
+    // The 30-day measure of a single snapshot, labelled as such.
+    let windows = json(data.path(), &["windows", "--format", "json"]);
+    assert_eq!(windows["windows"].as_array().unwrap().len(), 1);
+    assert_eq!(windows["windows"][0]["measure"], "thirty_day");
+}
