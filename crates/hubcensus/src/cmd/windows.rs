@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use hubcensus_analytics::concentration::LorenzPoint;
 use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
 use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::{Measure, Population};
@@ -63,6 +64,7 @@ struct WindowJson<'a> {
     hhi_author: Option<f64>,
     hhi_author_unknown_share: Option<f64>,
     long_tail_share: Option<f64>,
+    lorenz: &'a [LorenzPoint],
     working_set: Vec<&'a ModelId>,
     working_set_share: Option<f64>,
     entries: Option<Vec<&'a ModelId>>,
@@ -111,6 +113,7 @@ fn window_json<'a>(figures: &'a WindowFigures, ids: &'a [ModelId]) -> WindowJson
         hhi_author: figures.hhi_author.value,
         hhi_author_unknown_share: figures.hhi_author.unknown_share,
         long_tail_share: figures.long_tail_share,
+        lorenz: &figures.concentration.lorenz,
         working_set: names(&figures.working_set.members),
         working_set_share: figures.working_set.share,
         entries: figures.churn.as_ref().map(|c| names(&c.entries)),

@@ -191,6 +191,9 @@ fn windows_json_contract() {
     );
     assert!((first["top_k_share"].as_f64().unwrap() - 390.0 / 510.0).abs() < 1e-12);
     assert_eq!(first["n50"], 2);
+    let lorenz = first["lorenz"].as_array().unwrap();
+    assert_eq!(lorenz.len(), 101);
+    assert_eq!(lorenz[100]["downloads"], 1.0);
     assert!(first["churn"].is_null());
     let second = &windows[1];
     // D: llama 50, gguf 110, qwen 300, gpt2 10, whisper 10, fresh 130.
