@@ -2,5 +2,6 @@
 //! One module per subcommand area; tests that read ../shared/data have `real_data` in their name.
 
 mod analytics;
+mod demo;
 mod import;
 mod support;
