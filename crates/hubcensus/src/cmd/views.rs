@@ -169,7 +169,7 @@ impl Snapshots {
 
     /// Calls `visit` with every window ending at `self.times[from..=to]` in time order: the
     /// difference window from the previous snapshot when both carry `downloadsAllTime`, else
-    /// the 30-day window. Frames are loaded a few at a time (about 1.2 GB of columns at most),
+    /// the 30-day window. Frames are loaded a few at a time (about 0.9 GB of columns at most),
     /// consecutive groups sharing one frame, so a year of weekly snapshots of the whole Hub fits.
     pub fn for_each_window(
         &self,
@@ -179,8 +179,8 @@ impl Snapshots {
         cadence: Option<Cadence>,
         mut visit: impl FnMut(&Catalog, &WindowDownloads, &SnapshotFrame) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        const BUDGET: usize = 1_200_000_000;
-        const BYTES_PER_MODEL: usize = 120;
+        const BUDGET: usize = 900_000_000;
+        const BYTES_PER_MODEL: usize = 150;
         let per_frame = self.store.len().max(1) * BYTES_PER_MODEL;
         let group = (BUDGET / per_frame).clamp(2, 16);
         // The window ending at `from` needs the snapshot before it, when there is one.
