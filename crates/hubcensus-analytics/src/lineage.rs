@@ -100,10 +100,16 @@ impl LineageGraph {
         let mut relation = table.relation.clone();
         relation.resize(len, None);
 
-        // Relation mix over declared edges (every parent of every model with parents).
+        // Relation mix over declared edges (every parent of every model), self-references and
+        // parents outside the index excluded; edges that close a cycle still count (they
+        // were declared; only walks drop them).
         let mut counts = ByRelation::default();
         for (model, relation) in relation.iter().enumerate() {
-            let parents = table.parents_of(model).len() as u64;
+            let parents = table
+                .parents_of(model)
+                .iter()
+                .filter(|&&parent| (parent as usize) < len && parent as usize != model)
+                .count() as u64;
             if parents > 0 {
                 counts.add(relation.unwrap_or(Relation::Unknown), parents);
             }
@@ -512,6 +518,8 @@ mod tests {
         }
         assert_eq!(graph.root(4), Root::Model(4));
         assert_eq!(graph.descendants(2), vec![0, 1, 3]);
+        // The self-reference is no edge; the cycle's closing edge was declared, so it counts.
+        assert_eq!(graph.relation_mix().edges, 4);
         assert_eq!(graph.family(4), 4);
     }
 

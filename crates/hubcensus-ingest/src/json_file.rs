@@ -126,13 +126,16 @@ fn lines(text: &str) -> Vec<(Location, Range<usize>)> {
     elements
 }
 
-/// Whether the first non-empty line is a complete JSON object that is not a wrapper.
+/// Whether the first non-empty line is a complete JSON model object (it has an id and is not a
+/// wrapper).
 fn looks_like_lines(text: &str) -> bool {
     let Some(first) = text.lines().find(|line| !line.trim().is_empty()) else {
         return false;
     };
-    serde_json::from_str::<HashMap<Cow<'_, str>, &RawValue>>(first)
-        .is_ok_and(|object| !object.contains_key("models"))
+    serde_json::from_str::<HashMap<Cow<'_, str>, &RawValue>>(first).is_ok_and(|object| {
+        !object.contains_key("models")
+            && (object.contains_key("id") || object.contains_key("modelId"))
+    })
 }
 
 /// Opens a JSON source; `lines` forces JSON Lines (`Some(true)`) or a single document

@@ -37,14 +37,15 @@ pub fn report_error(error: &anyhow::Error) -> ExitCode {
     }) {
         return ExitCode::SUCCESS;
     }
-    let hint = error
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<Hint>())
-        .map(|hint| hint.0.clone());
+    // A hint attached with `.context(Hint(..))` sits in the chain as anyhow's private context
+    // wrapper, which `downcast_ref` on a chain element does not see through; anyhow's own
+    // `Error::downcast_ref` does (at any depth). The wrapper displays as the hint's text.
+    let hint = error.downcast_ref::<Hint>().map(|hint| hint.0.clone());
     let message = error
         .chain()
         .filter(|cause| cause.downcast_ref::<Hint>().is_none())
         .map(ToString::to_string)
+        .filter(|text| hint.as_deref() != Some(text.as_str()))
         .collect::<Vec<_>>()
         .join(": ");
     let mut stderr = io::stderr().lock();

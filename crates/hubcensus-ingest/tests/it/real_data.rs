@@ -40,3 +40,40 @@ fn hub_stats_subset_real_data() {
     eprintln!("baseModels {from_base_models}, tags {from_tags}, parameters {with_parameters}");
     assert_eq!(from_base_models, 2586);
 }
+
+#[test]
+fn daily_top_snapshots_real_data() {
+    let folder = shared_data().join("hf-daily-top-snapshots");
+    let mut files: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 16);
+    let mut dates = Vec::new();
+    for path in files {
+        let snapshot = open_one(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(snapshot.as_of_origin, AsOfOrigin::FileField("fetched_at"));
+        assert_eq!(snapshot.era(), Era::ThirtyDayOnly);
+        assert!(
+            !snapshot.has_column("last_modified"),
+            "always null in these files"
+        );
+        assert!(snapshot.has_column("downloads_30d") && snapshot.has_column("created_at"));
+        dates.push(snapshot.as_of.date_string());
+        let records = read_all(snapshot).unwrap();
+        assert!(
+            (527..=531).contains(&records.len()),
+            "{} models",
+            records.len()
+        );
+        assert!(
+            records
+                .iter()
+                .all(|r| r.downloads_all_time.is_none() && r.downloads_30d.is_some())
+        );
+    }
+    let expected: Vec<String> = (7..=22).map(|day| format!("2026-08-{day:02}")).collect();
+    assert_eq!(dates, expected);
+}

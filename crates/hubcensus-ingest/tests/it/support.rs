@@ -31,3 +31,16 @@ pub fn open_one(path: &Path, options: &ReadOptions) -> Result<SourceSnapshot, In
     assert_eq!(snapshots.len(), 1, "{}", path.display());
     Ok(snapshots.remove(0))
 }
+
+/// A record from a Hub API JSON object (derived fields consistent, as any reader produces).
+pub fn record(json: &str) -> ModelRecord {
+    hubcensus_ingest::api_json::parse_model_object(json).unwrap()
+}
+
+/// Options with an as-of time.
+pub fn at(as_of: &str) -> ReadOptions {
+    ReadOptions {
+        as_of: Some(hubcensus_model::Timestamp::parse(as_of).unwrap()),
+        ..ReadOptions::default()
+    }
+}

@@ -20,6 +20,7 @@ pub mod shares;
 pub mod snapshots;
 pub mod sync;
 pub mod top;
+pub mod views;
 pub mod who;
 pub mod windows;
 

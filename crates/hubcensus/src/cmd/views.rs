@@ -1,0 +1,390 @@
+//! Glue shared by the analytics views (`windows`, `top`, `churn`, `shares`, `lineage`,
+//! `derivatives`): output formats, population filters, loading frames from the store a few at a
+//! time, attribution from the embedded registry, and plain-text tables.
+
+use std::fmt::Write as _;
+
+use anyhow::Context as _;
+use hubcensus_analytics::Filter;
+use hubcensus_analytics::lineage::LineageGraph;
+use hubcensus_analytics::series::window_ending;
+use hubcensus_analytics::window::{Cadence, WindowDownloads};
+use hubcensus_model::{Attribution, Catalog, Era, ModelId, SnapshotFrame, Timestamp};
+use hubcensus_store::Store;
+
+use crate::context::Context;
+use crate::output::Hint;
+
+/// How a view prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text for people, with the population stated above the table.
+    Table,
+    /// A versioned JSON document (full precision, no rounding).
+    Json,
+    /// Comma-separated values with a header row; every row carries its population.
+    Csv,
+}
+
+/// Output format and population filters, shared by every analytics view.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ViewArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Only models with this task (`pipeline_tag`, e.g. text-generation)
+    #[arg(long, value_name = "TASK")]
+    pub task: Option<String>,
+    /// Only models of this library (`library_name`, e.g. transformers)
+    #[arg(long, value_name = "LIBRARY")]
+    pub library: Option<String>,
+    /// Only models under this license (e.g. apache-2.0)
+    #[arg(long, value_name = "LICENSE")]
+    pub license: Option<String>,
+    /// Only models with at least this many parameters (e.g. 1B, 500M, 7000000000)
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub min_params: Option<u64>,
+    /// Only models with at most this many parameters (e.g. 8B)
+    #[arg(long, value_name = "N", value_parser = parse_count)]
+    pub max_params: Option<u64>,
+    /// Only models created within 365 days before each window's end
+    #[arg(long)]
+    pub new_models: bool,
+}
+
+impl ViewArgs {
+    pub fn filter(&self) -> anyhow::Result<Filter> {
+        let filter = Filter {
+            task: self.task.clone(),
+            library: self.library.clone(),
+            license: self.license.clone(),
+            min_params: self.min_params,
+            max_params: self.max_params,
+            new_models: self.new_models,
+        };
+        if let Err(error) = filter.validate() {
+            return Err(user_error(error, "swap --min-params and --max-params"));
+        }
+        Ok(filter)
+    }
+}
+
+/// A user's mistake: `message`, then `hint: ...` (the hint is the error's source, where
+/// `output::report_error` finds it).
+pub fn user_error(message: impl std::fmt::Display, hint: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(Hint(hint.into())).context(message.to_string())
+}
+
+/// Parses a count with an optional K, M, B or T suffix (`7B`, `1.5B`, `500M`, `123`).
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let scale = match trimmed.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => 1e3,
+        Some('M') => 1e6,
+        Some('B') => 1e9,
+        Some('T') => 1e12,
+        _ => {
+            return trimmed
+                .parse::<u64>()
+                .map_err(|_| format!("{text:?} is not a count (e.g. 7B, 500M, 123)"));
+        }
+    };
+    let number = &trimmed[..trimmed.len() - 1];
+    match number.parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok((value * scale).round() as u64),
+        _ => Err(format!("{text:?} is not a count (e.g. 7B, 500M, 123)")),
+    }
+}
+
+/// The store with its snapshot times, in time order.
+pub struct Snapshots {
+    pub store: Store,
+    pub times: Vec<Timestamp>,
+}
+
+impl Snapshots {
+    pub fn open(context: &Context) -> anyhow::Result<Self> {
+        let store = Store::open(&context.data_dir)
+            .with_context(|| format!("cannot open the store in {}", context.data_dir.display()))?;
+        let mut times: Vec<Timestamp> = store.snapshots().iter().map(|s| s.as_of).collect();
+        times.sort();
+        times.dedup();
+        if times.is_empty() {
+            return Err(user_error(
+                format!(
+                    "the store in {} has no snapshots",
+                    context.data_dir.display()
+                ),
+                "import one (`hubcensus import FILE`), crawl one (`hubcensus sync`), or try `hubcensus demo`",
+            ));
+        }
+        Ok(Self { store, times })
+    }
+
+    /// Position of `as_of` (the latest when `None`).
+    pub fn position(&self, as_of: Option<Timestamp>) -> anyhow::Result<usize> {
+        match as_of {
+            None => Ok(self.times.len() - 1),
+            Some(as_of) => self.times.binary_search(&as_of).map_err(|_| {
+                user_error(
+                    format!("no snapshot at {as_of}"),
+                    format!(
+                        "snapshots in the store: {} (see `hubcensus snapshots`)",
+                        self.times
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            }),
+        }
+    }
+
+    /// The current id of every dense index.
+    pub fn ids(&self) -> anyhow::Result<Vec<ModelId>> {
+        self.store
+            .ids()
+            .context("cannot read the store's key dictionary")
+    }
+
+    pub fn load(&self, times: &[Timestamp]) -> anyhow::Result<hubcensus_store::FrameSet> {
+        self.store
+            .load_frames(times)
+            .context("cannot load snapshot frames")
+    }
+
+    /// The lineage graph of the snapshot at `as_of`, over the store's dense index.
+    pub fn graph(&self, as_of: Timestamp, ids: &[ModelId]) -> anyhow::Result<LineageGraph> {
+        let catalog = Catalog {
+            ids: ids.to_vec(),
+            ..Catalog::default()
+        };
+        let table = self
+            .store
+            .lineage(as_of, &catalog)
+            .with_context(|| format!("cannot read the lineage of the snapshot at {as_of}"))?;
+        Ok(LineageGraph::new(&table, ids.len()))
+    }
+
+    /// Calls `visit` with every window ending at `self.times[from..=to]` in time order: the
+    /// difference window from the previous snapshot when both carry `downloadsAllTime`, else
+    /// the 30-day window. Frames are loaded a few at a time (about 0.9 GB of columns at most),
+    /// consecutive groups sharing one frame, so a year of weekly snapshots of the whole Hub fits.
+    pub fn for_each_window(
+        &self,
+        from: usize,
+        to: usize,
+        filter: &Filter,
+        cadence: Option<Cadence>,
+        mut visit: impl FnMut(&Catalog, &WindowDownloads, &SnapshotFrame) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        const BUDGET: usize = 900_000_000;
+        const BYTES_PER_MODEL: usize = 150;
+        let per_frame = self.store.len().max(1) * BYTES_PER_MODEL;
+        let group = (BUDGET / per_frame).clamp(2, 16);
+        // The window ending at `from` needs the snapshot before it, when there is one.
+        let mut start = from.saturating_sub(1);
+        let mut first = true;
+        loop {
+            let end = (start + group).min(to + 1);
+            let set = self.load(&self.times[start..end])?;
+            for position in start..end {
+                if position < from {
+                    continue;
+                }
+                let after = &set.frames[position - start];
+                let before = (position > start).then(|| &set.frames[position - start - 1]);
+                // The first snapshot stands alone only where it cannot be differenced anyway
+                // (30-day era), or when it is the one window asked for.
+                if before.is_none()
+                    && !(first
+                        && position == 0
+                        && (after.info.era() == Era::ThirtyDayOnly || to == 0))
+                {
+                    continue;
+                }
+                let window = window_ending(&set.catalog, before, after, filter, cadence)
+                    .with_context(|| {
+                        format!("cannot compute the window ending {}", self.times[position])
+                    })?;
+                visit(&set.catalog, &window, after)?;
+            }
+            first = false;
+            if end > to {
+                return Ok(());
+            }
+            start = end - 1;
+        }
+    }
+}
+
+/// One attribution per namespace code of `catalog`, from the embedded registry at `at`.
+pub fn attributions(catalog: &Catalog, at: Timestamp) -> Vec<Attribution> {
+    let registry = hubcensus_registry::Registry::embedded();
+    catalog
+        .namespaces
+        .iter()
+        .map(|namespace| registry.attribute(namespace, at, None))
+        .collect()
+}
+
+/// The embedded registry's version, for the provenance of shares.
+pub fn registry_version() -> String {
+    hubcensus_registry::Registry::embedded().version()
+}
+
+/// A percentage with two decimals, or `undefined` (a share of nothing).
+pub fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "undefined".to_owned(), |v| format!("{:.2}%", v * 100.0))
+}
+
+/// A number with `places` decimals, or `undefined`.
+pub fn decimal(value: Option<f64>, places: usize) -> String {
+    value.map_or_else(|| "undefined".to_owned(), |v| format!("{v:.places$}"))
+}
+
+/// An optional count, or `undefined`.
+pub fn count(value: Option<u64>) -> String {
+    value.map_or_else(|| "undefined".to_owned(), |v| v.to_string())
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn json(value: &impl serde::Serialize) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// A plain table: aligned text, or CSV.
+pub struct Table {
+    pub headers: Vec<&'static str>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(headers: Vec<&'static str>) -> Self {
+        Self {
+            headers,
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<String>) {
+        debug_assert_eq!(row.len(), self.headers.len());
+        self.rows.push(row);
+    }
+
+    /// Columns padded to their widest cell; numbers (cells starting with a digit) right-aligned.
+    pub fn text(&self) -> String {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let numeric: Vec<bool> = (0..self.headers.len())
+            .map(|column| {
+                !self.rows.is_empty()
+                    && self.rows.iter().all(|row| {
+                        row[column]
+                            .chars()
+                            .next()
+                            .is_none_or(|c| c.is_ascii_digit() || c == '-' || c == 'u' || c == '+')
+                    })
+                    && self.rows.iter().any(|row| {
+                        row[column]
+                            .chars()
+                            .next()
+                            .is_some_and(|c| c.is_ascii_digit())
+                    })
+            })
+            .collect();
+        let mut out = String::new();
+        let line = |out: &mut String, cells: &mut dyn Iterator<Item = &str>| {
+            let mut text = String::new();
+            for (column, cell) in cells.enumerate() {
+                if column > 0 {
+                    text.push_str("  ");
+                }
+                let pad = widths[column].saturating_sub(cell.chars().count());
+                if numeric[column] {
+                    text.push_str(&" ".repeat(pad));
+                    text.push_str(cell);
+                } else {
+                    text.push_str(cell);
+                    text.push_str(&" ".repeat(pad));
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        };
+        line(&mut out, &mut self.headers.iter().copied());
+        for row in &self.rows {
+            line(&mut out, &mut row.iter().map(String::as_str));
+        }
+        out
+    }
+
+    /// RFC 4180 CSV.
+    pub fn csv(&self) -> String {
+        fn cell(text: &str) -> String {
+            if text.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", text.replace('"', "\"\""))
+            } else {
+                text.to_owned()
+            }
+        }
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}",
+            self.headers
+                .iter()
+                .map(|h| cell(h))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        for row in &self.rows {
+            let _ = writeln!(
+                out,
+                "{}",
+                row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",")
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_with_suffixes() {
+        let cases = [
+            ("123", Some(123)),
+            ("7B", Some(7_000_000_000)),
+            ("1.5b", Some(1_500_000_000)),
+            ("500M", Some(500_000_000)),
+            ("2k", Some(2_000)),
+            ("seven", None),
+            ("-1B", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_count(text).ok(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn tables_align_and_csv_quotes() {
+        let mut table = Table::new(vec!["model", "downloads"]);
+        table.push(vec!["a/b".into(), "5".into()]);
+        table.push(vec!["c/d,e".into(), "12345".into()]);
+        assert_eq!(
+            table.text(),
+            "model  downloads\na/b            5\nc/d,e      12345\n"
+        );
+        assert_eq!(table.csv(), "model,downloads\na/b,5\n\"c/d,e\",12345\n");
+    }
+}

@@ -1,0 +1,424 @@
+//! The analytics views (`windows`, `top`, `churn`, `shares`, `lineage`, `derivatives`) on a
+//! small hand-built store.
+
+use hubcensus_model::{
+    Lineage, LineageSource, ModelId, ModelRecord, Relation, SourceKind, Timestamp,
+};
+use hubcensus_store::{COLUMNS, SnapshotDraft, Writer};
+use serde_json::Value;
+
+use crate::support::hubcensus;
+
+fn id(text: &str) -> ModelId {
+    ModelId::new(text).unwrap()
+}
+
+/// (object id, id, all-time downloads, created, lineage (relation, parent))
+type Row = (
+    &'static str,
+    &'static str,
+    u64,
+    &'static str,
+    Option<(Relation, &'static str)>,
+);
+
+fn commit(dir: &std::path::Path, as_of: &str, rows: &[Row]) {
+    let as_of = Timestamp::parse(as_of).unwrap();
+    // Another test's child process may briefly hold a forked copy of the lock descriptor
+    // (between fork and exec); retry rather than fail.
+    let mut writer = None;
+    for _ in 0..100 {
+        match Writer::lock(dir) {
+            Ok(locked) => {
+                writer = Some(locked);
+                break;
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    let mut writer = writer.expect("the store lock");
+    let mut builder = writer
+        .begin(SnapshotDraft {
+            as_of,
+            crawl_started: None,
+            crawl_ended: Some(as_of),
+            source: SourceKind::HubApiJson,
+            source_location: "test".into(),
+            columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+            partial: false,
+            synthetic: true,
+        })
+        .unwrap();
+    let records: Vec<ModelRecord> = rows
+        .iter()
+        .map(|&(object_id, model, all_time, created, lineage)| {
+            let mut record = ModelRecord::new(id(model));
+            record.object_id = Some(object_id.to_owned());
+            record.downloads_all_time = Some(all_time);
+            record.downloads_30d = Some(all_time / 4);
+            record.created_at = Timestamp::created_at(Some(Timestamp::parse(created).unwrap()));
+            record.pipeline_tag = Some(
+                if model.contains("whisper") {
+                    "automatic-speech-recognition"
+                } else {
+                    "text-generation"
+                }
+                .to_owned(),
+            );
+            record.lineage = lineage.and_then(|(relation, parent)| {
+                Lineage::new(relation, vec![id(parent)], LineageSource::BaseModels)
+            });
+            record
+        })
+        .collect();
+    builder.push(&records).unwrap();
+    builder.commit(false).unwrap();
+}
+
+/// Three weekly snapshots: a rename (qwen/old -> qwen/new, same `_id`), a quantized derivative,
+/// a new model, a disappearance, a negative delta, a legacy id, a sentinel creation date.
+fn world() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let quantized = Some((Relation::Quantized, "meta-llama/Llama-3-8B"));
+    commit(
+        dir.path(),
+        "2026-08-09",
+        &[
+            ("1", "meta-llama/Llama-3-8B", 1000, "2024-04-18", None),
+            (
+                "2",
+                "TheBloke/Llama-3-8B-GGUF",
+                500,
+                "2024-04-20",
+                quantized,
+            ),
+            ("3", "qwen/old", 800, "2025-01-01", None),
+            ("4", "gpt2", 5000, "2022-03-02T23:29:04Z", None),
+            ("5", "someone/gone", 10, "2025-05-05", None),
+            ("6", "openai/whisper-small", 300, "2023-01-01", None),
+        ],
+    );
+    commit(
+        dir.path(),
+        "2026-08-16",
+        &[
+            ("1", "meta-llama/Llama-3-8B", 1100, "2024-04-18", None),
+            (
+                "2",
+                "TheBloke/Llama-3-8B-GGUF",
+                590,
+                "2024-04-20",
+                quantized,
+            ),
+            ("3", "qwen/new", 1000, "2025-01-01", None),
+            ("4", "gpt2", 5050, "2022-03-02T23:29:04Z", None),
+            ("6", "openai/whisper-small", 290, "2023-01-01", None),
+            ("7", "fresh/model", 70, "2026-08-12", None),
+        ],
+    );
+    commit(
+        dir.path(),
+        "2026-08-23",
+        &[
+            ("1", "meta-llama/Llama-3-8B", 1150, "2024-04-18", None),
+            (
+                "2",
+                "TheBloke/Llama-3-8B-GGUF",
+                700,
+                "2024-04-20",
+                quantized,
+            ),
+            ("3", "qwen/new", 1300, "2025-01-01", None),
+            ("4", "gpt2", 5060, "2022-03-02T23:29:04Z", None),
+            ("6", "openai/whisper-small", 300, "2023-01-01", None),
+            ("7", "fresh/model", 200, "2026-08-12", None),
+        ],
+    );
+    dir
+}
+
+fn json(dir: &std::path::Path, args: &[&str]) -> Value {
+    let output = hubcensus(dir)
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&output).unwrap()
+}
+
+fn strings(value: &Value) -> Vec<&str> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn windows_json_contract() {
+    let dir = world();
+    let out = json(dir.path(), &["windows", "--k", "3", "--format", "json"]);
+    assert_eq!(out["schema"], "hubcensus.windows/1");
+    let windows = out["windows"].as_array().unwrap();
+    assert_eq!(windows.len(), 2);
+    let first = &windows[0];
+    assert_eq!(first["from"], "2026-08-09T00:00:00Z");
+    assert_eq!(first["to"], "2026-08-16T00:00:00Z");
+    // D: llama 100, gguf 90, qwen (renamed) 200, gpt2 50, whisper -10 (clamped), fresh 70 (new).
+    assert_eq!(first["total_downloads"], 510);
+    assert_eq!(first["models"], 6);
+    assert_eq!(first["new"], 1);
+    assert_eq!(first["disappeared"], 1);
+    assert_eq!(first["unmatched"], 0);
+    assert_eq!(first["negative"], 1);
+    assert_eq!(first["clamped_downloads"], 10);
+    assert_eq!(first["k"], 3);
+    assert_eq!(
+        strings(&first["working_set"]),
+        vec![
+            "qwen/new",
+            "meta-llama/Llama-3-8B",
+            "TheBloke/Llama-3-8B-GGUF"
+        ]
+    );
+    // Family: llama + its GGUF = 190 (second after qwen's 200).
+    assert_eq!(
+        strings(&first["family_working_set"]),
+        vec!["qwen/new", "meta-llama/Llama-3-8B", "fresh/model"]
+    );
+    assert!((first["top_k_share"].as_f64().unwrap() - 390.0 / 510.0).abs() < 1e-12);
+    assert_eq!(first["n50"], 2);
+    let lorenz = first["lorenz"].as_array().unwrap();
+    assert_eq!(lorenz.len(), 101);
+    assert_eq!(lorenz[100]["downloads"], 1.0);
+    assert!(first["churn"].is_null());
+    let second = &windows[1];
+    // D: llama 50, gguf 110, qwen 300, gpt2 10, whisper 10, fresh 130.
+    assert_eq!(second["total_downloads"], 610);
+    assert_eq!(
+        strings(&second["working_set"]),
+        vec!["qwen/new", "fresh/model", "TheBloke/Llama-3-8B-GGUF"]
+    );
+    assert_eq!(strings(&second["entries"]), vec!["fresh/model"]);
+    assert_eq!(strings(&second["exits"]), vec!["meta-llama/Llama-3-8B"]);
+    assert!((second["churn"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert!(
+        second["population"]["words"]
+            .as_str()
+            .unwrap()
+            .contains("all models")
+    );
+    assert_eq!(second["population"]["measure"], "all_time_difference");
+}
+
+#[test]
+fn filters_are_part_of_the_population() {
+    let dir = world();
+    let out = json(
+        dir.path(),
+        &[
+            "windows",
+            "--task",
+            "automatic-speech-recognition",
+            "--format",
+            "json",
+        ],
+    );
+    let first = &out["windows"][0];
+    assert_eq!(first["models"], 1);
+    assert_eq!(first["total_downloads"], 0);
+    assert!(first["top_k_share"].is_null(), "S = 0 is undefined");
+    assert_eq!(
+        out["windows"][0]["population"]["filter"]["task"],
+        "automatic-speech-recognition"
+    );
+    let table = hubcensus(dir.path())
+        .args(["windows", "--task", "automatic-speech-recognition"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert!(
+        table.contains("task = automatic-speech-recognition"),
+        "{table}"
+    );
+    assert!(table.contains("undefined"), "{table}");
+}
+
+#[test]
+fn top_churn_shares_lineage_derivatives() {
+    let dir = world();
+    let top = json(
+        dir.path(),
+        &[
+            "top",
+            "--k",
+            "2",
+            "--as-of",
+            "2026-08-16",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(top["models"][0]["id"], "qwen/new");
+    assert_eq!(top["models"][1]["id"], "meta-llama/Llama-3-8B");
+    let top = json(dir.path(), &["top", "--k", "2", "--format", "json"]);
+    assert_eq!(top["models"][1]["id"], "fresh/model");
+    assert_eq!(top["models"][1]["status"], "matched");
+    let first = json(
+        dir.path(),
+        &["top", "--as-of", "2026-08-09", "--format", "json"],
+    );
+    assert_eq!(
+        first["population"]["measure"], "thirty_day",
+        "no earlier snapshot"
+    );
+    let family = json(dir.path(), &["top", "--family", "--format", "json"]);
+    assert_eq!(family["models"][0]["id"], "qwen/new");
+    assert_eq!(family["models"][1]["id"], "meta-llama/Llama-3-8B");
+    assert_eq!(family["models"][1]["downloads"], 160);
+
+    let churn = json(dir.path(), &["churn", "--k", "3", "--format", "json"]);
+    assert_eq!(churn["entries"][0]["id"], "fresh/model");
+    assert_eq!(churn["exits"][0]["id"], "meta-llama/Llama-3-8B");
+
+    let shares = json(
+        dir.path(),
+        &[
+            "shares", "--by", "country", "--origin", "both", "--period", "year", "--format", "json",
+        ],
+    );
+    let results = shares["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "uploader and lineage");
+    for result in results {
+        assert_eq!(result["total"], 1120);
+        let sum: u64 = result["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["downloads"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, 1120, "every download is in some row");
+        assert!(
+            result["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["group"] == "legacy, unnamespaced")
+        );
+    }
+
+    let lineage = json(
+        dir.path(),
+        &["lineage", "TheBloke/Llama-3-8B-GGUF", "--format", "json"],
+    );
+    assert_eq!(lineage["root"], "meta-llama/Llama-3-8B");
+    assert_eq!(lineage["family"], "meta-llama/Llama-3-8B");
+    assert_eq!(lineage["relation"], "quantized");
+    let base = json(
+        dir.path(),
+        &["lineage", "meta-llama/Llama-3-8B", "--format", "json"],
+    );
+    assert_eq!(base["direct"]["quantized"], 1);
+    assert_eq!(base["descendants"], 1);
+    // A former id resolves to the renamed model.
+    let renamed = json(dir.path(), &["lineage", "qwen/old", "--format", "json"]);
+    assert_eq!(renamed["id"], "qwen/new");
+
+    let derivatives = json(dir.path(), &["derivatives", "--format", "json"]);
+    assert_eq!(derivatives["bases"][0]["id"], "meta-llama/Llama-3-8B");
+    assert_eq!(derivatives["bases"][0]["descendants"], 1);
+    assert_eq!(derivatives["relation_mix"]["edges"], 1);
+}
+
+#[test]
+fn user_mistakes_exit_2_with_a_hint() {
+    let empty = tempfile::tempdir().unwrap();
+    hubcensus(empty.path())
+        .arg("windows")
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no snapshots"))
+        .stderr(predicates::str::contains("hint:"));
+    let dir = world();
+    hubcensus(dir.path())
+        .args(["lineage", "nobody/nothing"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no model"));
+    hubcensus(dir.path())
+        .args(["top", "--as-of", "2020-01-01"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("hint: snapshots in the store"));
+    hubcensus(dir.path())
+        .args(["top", "--min-params", "9B", "--max-params", "1B"])
+        .assert()
+        .code(2);
+    hubcensus(dir.path())
+        .args(["churn", "--as-of", "2026-08-16"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("two windows"))
+        .stderr(predicates::str::contains("hint:"));
+}
+
+/// Lineage counts on the real hub-stats subset, imported into a store. Expected figures were
+/// computed independently (DuckDB over the same Parquet: edges from `baseModels`, else relation
+/// tags, else plain tags).
+#[test]
+fn derivatives_on_hub_stats_subset_real_data() {
+    let data = tempfile::tempdir().unwrap();
+    let path = crate::support::shared_data().join("hub-stats-subset/hub_stats_frozen.parquet");
+    hubcensus(data.path())
+        .args(["import", "--as-of", "2026-05-20"])
+        .arg(&path)
+        .assert()
+        .success();
+    let out = json(
+        data.path(),
+        &["derivatives", "--top", "3", "--format", "json"],
+    );
+    let mix = &out["relation_mix"];
+    // Every declared parent link (six self-references excluded), whether or not the parent
+    // is in the file.
+    assert_eq!(mix["edges"], 5195);
+    assert_eq!(mix["counts"]["merge"], 3730);
+    assert_eq!(mix["counts"]["finetune"], 1397);
+    assert_eq!(mix["counts"]["quantized"], 48);
+    assert_eq!(mix["counts"]["adapter"], 20);
+    let bases: Vec<(&str, u64, u64)> = out["bases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["id"].as_str().unwrap(),
+                b["descendants"].as_u64().unwrap(),
+                b["direct"]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .map(|v| v.as_u64().unwrap())
+                    .sum(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        bases,
+        vec![
+            ("meta-llama/Llama-3.1-8B", 355, 24),
+            ("meta-llama/Llama-3.1-8B-Instruct", 321, 65),
+            ("Qwen/Qwen2.5-7B", 250, 50),
+        ]
+    );
+    // The 30-day measure of a single snapshot, labelled as such.
+    let windows = json(data.path(), &["windows", "--format", "json"]);
+    assert_eq!(windows["windows"].as_array().unwrap().len(), 1);
+    assert_eq!(windows["windows"][0]["measure"], "thirty_day");
+}
