@@ -21,6 +21,9 @@ mod schema;
 mod store;
 mod writer;
 
+#[cfg(test)]
+mod crash;
+
 pub use error::StoreError;
 pub use manifest::{FileEntry, Manifest, SCHEMA_VERSION, Totals, snapshot_dir_name};
 pub use schema::{COLUMNS, STORE_COLUMNS};

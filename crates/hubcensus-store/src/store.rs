@@ -215,6 +215,17 @@ impl Store {
 
     /// The current id of every dense index.
     pub fn ids(&self) -> Result<Vec<ModelId>, StoreError> {
+        if self.dictionary.get().is_none()
+            && let Some(generation) = self.generation
+        {
+            let mut path = layout::dictionary_path(&self.root, generation);
+            if !path.exists()
+                && let Some(newer) = self.newer_generation(generation)?
+            {
+                path = newer;
+            }
+            return Dictionary::read_current_ids(&path, self.len);
+        }
         Ok(self
             .dictionary()?
             .entries
@@ -270,6 +281,35 @@ impl Store {
                 .and_then(|c| c.as_primitive_opt::<Int64Type>())
             {
                 scatter_i64(indices, values, &mut out);
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`Store::load_u64_column`] for several snapshots at once, decoded in parallel (one
+    /// thread per snapshot, at most four at a time); the result is in the order of `as_ofs`.
+    pub fn load_u64_columns(
+        &self,
+        as_ofs: &[Timestamp],
+        column: &str,
+    ) -> Result<Vec<Vec<Option<u64>>>, StoreError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .clamp(1, 4);
+        let mut out = Vec::with_capacity(as_ofs.len());
+        for chunk in as_ofs.chunks(threads) {
+            let results: Vec<Result<Vec<Option<u64>>, StoreError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|&as_of| scope.spawn(move || self.load_u64_column(as_of, column)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().expect("a column-loading thread panicked"))
+                    .collect()
+            });
+            for result in results {
+                out.push(result?);
             }
         }
         Ok(out)
@@ -607,12 +647,11 @@ impl RawFrame {
                     })
                 })
                 .collect();
-            remapped.push(
-                codes
-                    .into_iter()
-                    .map(|code| code.map(|code| map[code as usize]))
-                    .collect(),
-            );
+            let mut codes = codes;
+            for code in codes.iter_mut().flatten() {
+                *code = map[*code as usize];
+            }
+            remapped.push(codes);
         }
         let mut remapped = remapped.into_iter();
         frame.author = remapped.next().expect("four columns");

@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use hubcensus_model::{ModelRecord, SnapshotInfo, SourceKind, Timestamp};
+use hubcensus_model::{ModelId, ModelRecord, SnapshotInfo, SourceKind, Timestamp};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use parquet::schema::types::ColumnPath;
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
@@ -23,12 +25,22 @@ use crate::schema::{self, COLUMNS, MODELS_SCHEMA};
 /// Rows per Parquet row group and per output batch.
 const ROW_GROUP: usize = 262_144;
 
+/// The memory a builder holds in pushed records before it spills a sorted run to staging.
+const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
+
 pub(crate) fn parquet_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(3).expect("3 is a valid zstd level"),
         ))
         .set_max_row_group_row_count(Some(ROW_GROUP))
+        // Rows are sorted by index: delta encoding stores the index column in almost nothing
+        // and decodes it faster than zstd'd plain values.
+        .set_column_dictionary_enabled(ColumnPath::from("model_index"), false)
+        .set_column_encoding(
+            ColumnPath::from("model_index"),
+            Encoding::DELTA_BINARY_PACKED,
+        )
         .build()
 }
 
@@ -262,6 +274,10 @@ impl Writer {
             draft,
             declared,
             batches: Vec::new(),
+            buffered_bytes: 0,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            runs: Vec::new(),
+            staging: None,
             seen: Vec::new(),
             lanes: [0; 4],
             rows: 0,
@@ -273,13 +289,21 @@ impl Writer {
     }
 }
 
-/// A snapshot being written. Records go to memory as Arrow batches (compact, columnar) and are
-/// sorted by model index and written to staging at commit.
+/// A snapshot being written. Records go to memory as Arrow batches (compact, columnar); past
+/// the memory limit they are sorted by model index and spilled to a run file in staging. The
+/// commit writes the batches (or merges the runs) in model-index order.
 pub struct SnapshotBuilder<'w> {
     writer: &'w mut Writer,
     draft: SnapshotDraft,
     declared: [bool; COLUMNS.len()],
     batches: Vec<RecordBatch>,
+    /// Arrow memory held by `batches`.
+    buffered_bytes: usize,
+    memory_limit: usize,
+    /// Sorted runs spilled to staging.
+    runs: Vec<PathBuf>,
+    /// This builder's staging directory, created on first use.
+    staging: Option<PathBuf>,
     /// Bitset of the dense indices already in this snapshot.
     seen: Vec<u64>,
     /// The order-independent content digest: the sum, lane by lane, of each record's sha256.
@@ -317,8 +341,71 @@ impl SnapshotBuilder<'_> {
         self.seen[word] |= 1 << (index % 64);
     }
 
+    /// Caps the memory the builder holds in pushed records (default 256 MiB); beyond it,
+    /// records are sorted and spilled to staging, and the commit merges them.
+    pub fn set_memory_limit(&mut self, bytes: usize) {
+        self.memory_limit = bytes;
+    }
+
+    /// This builder's staging directory (created on first use).
+    fn staging(&mut self) -> Result<PathBuf, StoreError> {
+        if let Some(staging) = &self.staging {
+            return Ok(staging.clone());
+        }
+        self.writer.staging_counter += 1;
+        let staging = layout::staging_dir(&self.writer.root).join(format!(
+            "{}-{}",
+            std::process::id(),
+            self.writer.staging_counter
+        ));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(StoreError::io(&staging))?;
+        }
+        fs::create_dir_all(&staging).map_err(StoreError::io(&staging))?;
+        self.staging = Some(staging.clone());
+        Ok(staging)
+    }
+
+    /// Sorts the buffered batches into a run file in staging.
+    fn spill(&mut self) -> Result<(), StoreError> {
+        let staging = self.staging()?;
+        let path = staging.join(format!("run-{:05}.parquet", self.runs.len()));
+        let file = File::create(&path).map_err(StoreError::io(&path))?;
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::LZ4_RAW)
+            .set_max_row_group_row_count(Some(ROW_GROUP))
+            .build();
+        let mut writer = ArrowWriter::try_new(
+            BufWriter::new(file),
+            MODELS_SCHEMA.clone(),
+            Some(properties),
+        )
+        .map_err(StoreError::parquet(&path))?;
+        let batches = std::mem::take(&mut self.batches);
+        self.buffered_bytes = 0;
+        for_each_sorted(&batches, |batch| {
+            writer.write(&batch).map_err(StoreError::parquet(&path))
+        })?;
+        writer.close().map_err(StoreError::parquet(&path))?;
+        tracing::debug!(run = %path.display(), "spilled a sorted run");
+        self.runs.push(path);
+        Ok(())
+    }
+
     /// The id under which dense index `index` was pushed earlier in this snapshot.
     fn pushed_id(&self, index: u32) -> String {
+        for path in &self.runs {
+            let rows = File::open(path)
+                .ok()
+                .and_then(|file| ParquetRecordBatchReaderBuilder::try_new(file).ok())
+                .and_then(|builder| builder.build().ok());
+            for batch in rows.into_iter().flatten().flatten() {
+                let indices = batch.column(0).as_primitive::<Int32Type>();
+                if let Some(row) = indices.values().iter().position(|&i| i as u32 == index) {
+                    return batch.column(3).as_string::<i32>().value(row).to_owned();
+                }
+            }
+        }
         for batch in &self.batches {
             let indices = batch.column(0).as_primitive::<Int32Type>();
             if let Some(row) = indices.values().iter().position(|&i| i as u32 == index) {
@@ -405,9 +492,7 @@ impl SnapshotBuilder<'_> {
             }
             self.dictionary_changed |= changed;
             self.mark_seen(index);
-            let digest = Sha256::digest(
-                serde_json::to_vec(record).expect("a model record always serializes"),
-            );
+            let digest = record_digest(record);
             for (lane, chunk) in self.lanes.iter_mut().zip(digest.chunks_exact(8)) {
                 *lane =
                     lane.wrapping_add(u64::from_le_bytes(chunk.try_into().expect("8-byte chunks")));
@@ -422,7 +507,12 @@ impl SnapshotBuilder<'_> {
             rows.push((index, record));
         }
         if !rows.is_empty() {
-            self.batches.push(schema::to_batch(&rows)?);
+            let batch = schema::to_batch(&rows)?;
+            self.buffered_bytes += batch.get_array_memory_size();
+            self.batches.push(batch);
+            if self.buffered_bytes > self.memory_limit {
+                self.spill()?;
+            }
         }
         failure.map_or(Ok(()), Err)
     }
@@ -436,7 +526,7 @@ impl SnapshotBuilder<'_> {
 
     fn content_hash(&self) -> String {
         let mut hasher = Sha256::new();
-        hasher.update(b"hubcensus-store content v1\n");
+        hasher.update(b"hubcensus-store content v2\n");
         for lane in self.lanes {
             hasher.update(lane.to_le_bytes());
         }
@@ -501,16 +591,7 @@ impl SnapshotBuilder<'_> {
             }
         }
         crash_point("before_staging");
-        self.writer.staging_counter += 1;
-        let staging = layout::staging_dir(&root).join(format!(
-            "{}-{}",
-            std::process::id(),
-            self.writer.staging_counter
-        ));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(StoreError::io(&staging))?;
-        }
-        fs::create_dir_all(&staging).map_err(StoreError::io(&staging))?;
+        let staging = self.staging()?;
 
         // 1. The snapshot, sorted by model index.
         let staged_models = staging.join(MODELS_FILE);
@@ -621,6 +702,7 @@ impl SnapshotBuilder<'_> {
         // 8. Cleanup: staging, and dictionary generations older than the previous one (readers
         //    that opened earlier fall back to a newer generation, a superset).
         fs::remove_dir_all(&staging).map_err(StoreError::io(&staging))?;
+        self.staging = None;
         self.writer
             .remove_dictionary_generations(|g| g + 1 < generation)?;
         crash_point("cleaned");
@@ -637,37 +719,16 @@ impl SnapshotBuilder<'_> {
             ArrowWriter::try_new(hashing, MODELS_SCHEMA.clone(), Some(parquet_properties()))
                 .map_err(StoreError::parquet(path))?;
         let batches = std::mem::take(&mut self.batches);
-        let mut order: Vec<(u32, u32, u32)> = Vec::with_capacity(self.rows as usize);
-        for (batch_number, batch) in batches.iter().enumerate() {
-            let indices = batch.column(0).as_primitive::<Int32Type>();
-            for (row, &index) in indices.values().iter().enumerate() {
-                order.push((index as u32, batch_number as u32, row as u32));
-            }
-        }
-        if order.is_sorted_by_key(|&(index, _, _)| index) {
-            drop(order);
-            for batch in &batches {
-                writer.write(batch).map_err(StoreError::parquet(path))?;
-            }
+        let mut write =
+            |batch: RecordBatch| writer.write(&batch).map_err(StoreError::parquet(path));
+        if self.runs.is_empty() {
+            for_each_sorted(&batches, &mut write)?;
         } else {
-            order.sort_unstable_by_key(|&(index, _, _)| index);
-            for chunk in order.chunks(ROW_GROUP) {
-                let picks: Vec<(usize, usize)> = chunk
-                    .iter()
-                    .map(|&(_, batch, row)| (batch as usize, row as usize))
-                    .collect();
-                let columns = (0..MODELS_SCHEMA.fields().len())
-                    .map(|column| {
-                        let arrays: Vec<&dyn Array> =
-                            batches.iter().map(|b| b.column(column).as_ref()).collect();
-                        arrow_select::interleave::interleave(&arrays, &picks)
-                    })
-                    .collect::<Result<Vec<ArrayRef>, _>>()
-                    .map_err(StoreError::arrow("the sorted snapshot"))?;
-                let batch = RecordBatch::try_new(MODELS_SCHEMA.clone(), columns)
-                    .map_err(StoreError::arrow("the sorted snapshot"))?;
-                writer.write(&batch).map_err(StoreError::parquet(path))?;
+            if !batches.is_empty() {
+                self.batches = batches;
+                self.spill()?;
             }
+            merge_runs(&self.runs, &mut write)?;
         }
         let hashing = writer.into_inner().map_err(StoreError::parquet(path))?;
         let (bytes, sha256, file) = hashing.finish(path)?;
@@ -682,11 +743,85 @@ impl SnapshotBuilder<'_> {
 
 impl Drop for SnapshotBuilder<'_> {
     fn drop(&mut self) {
+        if let Some(staging) = &self.staging {
+            let _ = fs::remove_dir_all(staging);
+        }
         if !self.finished && self.dictionary_changed {
             // The in-memory dictionary holds keys of a snapshot that was not committed.
             self.writer.dictionary = None;
         }
     }
+}
+
+/// A canonical, unambiguous digest of one record: every field in order, `None` and `Some`
+/// tagged, strings and lists length-prefixed (no intermediate allocation).
+fn record_digest(record: &ModelRecord) -> [u8; 32] {
+    fn text(hasher: &mut Sha256, value: Option<&str>) {
+        match value {
+            None => hasher.update([0]),
+            Some(value) => {
+                hasher.update([1]);
+                hasher.update((value.len() as u64).to_le_bytes());
+                hasher.update(value.as_bytes());
+            }
+        }
+    }
+    fn number(hasher: &mut Sha256, value: Option<u64>) {
+        match value {
+            None => hasher.update([0]),
+            Some(value) => {
+                hasher.update([1]);
+                hasher.update(value.to_le_bytes());
+            }
+        }
+    }
+    fn list<S: AsRef<str>>(hasher: &mut Sha256, values: Option<&[S]>) {
+        match values {
+            None => hasher.update([0]),
+            Some(values) => {
+                hasher.update([1]);
+                hasher.update((values.len() as u64).to_le_bytes());
+                for value in values {
+                    text(hasher, Some(value.as_ref()));
+                }
+            }
+        }
+    }
+    let time = |t: Option<Timestamp>| t.map(|t| t.as_millis() as u64);
+    let mut hasher = Sha256::new();
+    text(&mut hasher, record.object_id.as_deref());
+    text(&mut hasher, Some(record.id.as_str()));
+    number(&mut hasher, time(record.created_at));
+    number(&mut hasher, time(record.last_modified));
+    number(&mut hasher, record.downloads_30d);
+    number(&mut hasher, record.downloads_all_time);
+    number(&mut hasher, record.likes);
+    number(&mut hasher, record.trending_score.map(f64::to_bits));
+    list(&mut hasher, record.tags.as_deref());
+    text(&mut hasher, record.pipeline_tag.as_deref());
+    text(&mut hasher, record.library_name.as_deref());
+    text(
+        &mut hasher,
+        record.gated.map(hubcensus_model::Gated::as_str),
+    );
+    number(&mut hasher, record.parameters);
+    match &record.lineage {
+        None => hasher.update([0]),
+        Some(lineage) => {
+            hasher.update([1]);
+            text(&mut hasher, Some(lineage.relation.as_str()));
+            let parents: Vec<&str> = lineage.parents.iter().map(ModelId::as_str).collect();
+            list(&mut hasher, Some(&parents));
+            text(
+                &mut hasher,
+                Some(schema::lineage_source_str(lineage.source)),
+            );
+        }
+    }
+    text(&mut hasher, record.license.as_deref());
+    list(&mut hasher, record.languages.as_deref());
+    text(&mut hasher, record.card_data.as_deref());
+    hasher.finalize().into()
 }
 
 /// The key of a record as text: its `_id`, else its id.
@@ -695,6 +830,144 @@ fn key_text(record: &ModelRecord) -> String {
         Some(object_id) if !object_id.is_empty() => object_id.to_owned(),
         _ => record.id.to_string(),
     }
+}
+
+/// Calls `write` with the rows of `batches` in model-index order, in batches of at most
+/// `ROW_GROUP` rows (the batches themselves when already in order).
+fn for_each_sorted(
+    batches: &[RecordBatch],
+    mut write: impl FnMut(RecordBatch) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let mut order: Vec<(u32, u32, u32)> = Vec::with_capacity(rows);
+    for (batch_number, batch) in batches.iter().enumerate() {
+        let indices = batch.column(0).as_primitive::<Int32Type>();
+        for (row, &index) in indices.values().iter().enumerate() {
+            order.push((index as u32, batch_number as u32, row as u32));
+        }
+    }
+    if order.is_sorted_by_key(|&(index, _, _)| index) {
+        drop(order);
+        for batch in batches {
+            write(batch.clone())?;
+        }
+        return Ok(());
+    }
+    order.sort_unstable_by_key(|&(index, _, _)| index);
+    for chunk in order.chunks(ROW_GROUP) {
+        let picks: Vec<(usize, usize)> = chunk
+            .iter()
+            .map(|&(_, batch, row)| (batch as usize, row as usize))
+            .collect();
+        write(interleave_batches(batches, &picks)?)?;
+    }
+    Ok(())
+}
+
+fn interleave_batches(
+    batches: &[RecordBatch],
+    picks: &[(usize, usize)],
+) -> Result<RecordBatch, StoreError> {
+    let columns = (0..MODELS_SCHEMA.fields().len())
+        .map(|column| {
+            let arrays: Vec<&dyn Array> =
+                batches.iter().map(|b| b.column(column).as_ref()).collect();
+            arrow_select::interleave::interleave(&arrays, picks)
+        })
+        .collect::<Result<Vec<ArrayRef>, _>>()
+        .map_err(StoreError::arrow("the sorted snapshot"))?;
+    RecordBatch::try_new(MODELS_SCHEMA.clone(), columns)
+        .map_err(StoreError::arrow("the sorted snapshot"))
+}
+
+/// One sorted run being merged: its reader and its current batch.
+struct RunCursor {
+    reader: ParquetRecordBatchReader,
+    path: PathBuf,
+    /// Slot of the current batch in the merge's arena.
+    slot: usize,
+    row: usize,
+    indices: Vec<u32>,
+}
+
+impl RunCursor {
+    /// Loads the next batch into `arena`; false at the end of the run.
+    fn advance(&mut self, arena: &mut Vec<RecordBatch>) -> Result<bool, StoreError> {
+        let Some(batch) = self.reader.next() else {
+            return Ok(false);
+        };
+        let batch = batch.map_err(|source| StoreError::Read {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.indices = batch
+            .column(0)
+            .as_primitive::<Int32Type>()
+            .values()
+            .iter()
+            .map(|&i| i as u32)
+            .collect();
+        self.row = 0;
+        self.slot = arena.len();
+        arena.push(batch);
+        Ok(!self.indices.is_empty() || self.advance(arena)?)
+    }
+}
+
+/// Merges sorted run files into one index-ordered stream of batches.
+fn merge_runs(
+    runs: &[PathBuf],
+    mut write: impl FnMut(RecordBatch) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    let mut arena: Vec<RecordBatch> = Vec::new();
+    let mut cursors = Vec::with_capacity(runs.len());
+    let mut heap = BinaryHeap::new();
+    for path in runs {
+        let file = File::open(path).map_err(StoreError::io(path))?;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(StoreError::parquet(path))?
+            .with_batch_size(8_192)
+            .build()
+            .map_err(StoreError::parquet(path))?;
+        let mut cursor = RunCursor {
+            reader,
+            path: path.clone(),
+            slot: 0,
+            row: 0,
+            indices: Vec::new(),
+        };
+        if cursor.advance(&mut arena)? {
+            heap.push(Reverse((cursor.indices[0], cursors.len())));
+        }
+        cursors.push(cursor);
+    }
+    let mut picks: Vec<(usize, usize)> = Vec::with_capacity(ROW_GROUP);
+    while let Some(Reverse((_, run))) = heap.pop() {
+        let cursor = &mut cursors[run];
+        picks.push((cursor.slot, cursor.row));
+        cursor.row += 1;
+        let more = cursor.row < cursor.indices.len() || cursor.advance(&mut arena)?;
+        if more {
+            heap.push(Reverse((cursor.indices[cursor.row], run)));
+        }
+        if picks.len() == ROW_GROUP || heap.is_empty() {
+            write(interleave_batches(&arena, &picks)?)?;
+            picks.clear();
+            // Keep only the batches the cursors still stand on.
+            let mut kept = Vec::with_capacity(cursors.len());
+            for cursor in &mut cursors {
+                if cursor.row < cursor.indices.len() {
+                    kept.push(arena[cursor.slot].clone());
+                    cursor.slot = kept.len() - 1;
+                }
+            }
+            arena = kept;
+        }
+    }
+    Ok(())
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {

@@ -123,6 +123,16 @@ fn renames_align_across_snapshots() {
     let before = store.load_u64_column(T1, "downloads_all_time").unwrap();
     let after = store.load_u64_column(T2, "downloads_all_time").unwrap();
     assert_eq!(
+        store
+            .load_u64_columns(&[T1, T2], "downloads_all_time")
+            .unwrap(),
+        vec![before.clone(), after.clone()]
+    );
+    assert!(matches!(
+        store.load_u64_column(T1, "tags"),
+        Err(StoreError::UnknownColumn { .. })
+    ));
+    assert_eq!(
         (before[index as usize], after[index as usize]),
         (Some(10), Some(15))
     );
@@ -202,5 +212,521 @@ fn a_second_writer_is_refused_with_the_holders_pid() {
         message.contains("is locked by another writer")
             && message.contains(&std::process::id().to_string()),
         "{message}"
+    );
+}
+
+mod round_trip {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::option;
+    use proptest::prelude::*;
+
+    fn timestamp() -> impl Strategy<Value = Timestamp> {
+        (0i64..4_000_000_000_000).prop_map(Timestamp::from_millis)
+    }
+
+    fn count() -> impl Strategy<Value = u64> {
+        prop_oneof![Just(0u64), 0u64..1_000, 0..=i64::MAX as u64]
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![Just(String::new()), "[a-z]{1,6}", "\\PC{0,12}"]
+    }
+
+    fn lineage(pool: usize) -> impl Strategy<Value = Lineage> {
+        (
+            prop::sample::select(Relation::ALL.to_vec()),
+            vec(0..pool + 3, 1..4),
+            prop::sample::select(vec![
+                LineageSource::BaseModels,
+                LineageSource::RelationTags,
+                LineageSource::PlainTags,
+            ]),
+        )
+            .prop_map(|(relation, parents, source)| Lineage {
+                relation,
+                parents: parents
+                    .into_iter()
+                    .map(|p| id(&format!("ns{}/m{p}", p % 3)))
+                    .collect(),
+                source,
+            })
+    }
+
+    /// The fields of one record except its keys.
+    #[derive(Clone, Debug)]
+    struct Fields {
+        created_at: Option<Timestamp>,
+        last_modified: Option<Timestamp>,
+        downloads_30d: Option<u64>,
+        downloads_all_time: Option<u64>,
+        likes: Option<u64>,
+        trending_score: Option<f64>,
+        tags: Option<Vec<String>>,
+        pipeline_tag: Option<String>,
+        library_name: Option<String>,
+        gated: Option<Gated>,
+        parameters: Option<u64>,
+        lineage: Option<Lineage>,
+        license: Option<String>,
+        languages: Option<Vec<String>>,
+        card_data: Option<String>,
+    }
+
+    fn fields(pool: usize) -> impl Strategy<Value = Fields> {
+        (
+            (
+                option::of(timestamp()),
+                option::of(timestamp()),
+                option::of(count()),
+                option::of(count()),
+                option::of(count()),
+                option::of(-1e9f64..1e9),
+                option::of(vec(
+                    prop_oneof![
+                        text(),
+                        (0..pool).prop_map(|p| format!("base_model:ns{}/m{p}", p % 3))
+                    ],
+                    0..4,
+                )),
+            ),
+            (
+                option::of(text()),
+                option::of(text()),
+                option::of(prop::sample::select(vec![
+                    Gated::No,
+                    Gated::Auto,
+                    Gated::Manual,
+                ])),
+                option::of(count()),
+                option::of(lineage(pool)),
+                option::of(text()),
+                option::of(vec(text(), 0..3)),
+                option::of(text()),
+            ),
+        )
+            .prop_map(
+                |(
+                    (
+                        created_at,
+                        last_modified,
+                        downloads_30d,
+                        downloads_all_time,
+                        likes,
+                        trending_score,
+                        tags,
+                    ),
+                    (
+                        pipeline_tag,
+                        library_name,
+                        gated,
+                        parameters,
+                        lineage,
+                        license,
+                        languages,
+                        card_data,
+                    ),
+                )| Fields {
+                    created_at,
+                    last_modified,
+                    downloads_30d,
+                    downloads_all_time,
+                    likes,
+                    trending_score,
+                    tags,
+                    pipeline_tag,
+                    library_name,
+                    gated,
+                    parameters,
+                    lineage,
+                    license,
+                    languages,
+                    card_data,
+                },
+            )
+    }
+
+    fn build(object_id: Option<String>, model: &str, fields: Fields) -> ModelRecord {
+        ModelRecord {
+            object_id,
+            id: id(model),
+            created_at: fields.created_at,
+            last_modified: fields.last_modified,
+            downloads_30d: fields.downloads_30d,
+            downloads_all_time: fields.downloads_all_time,
+            likes: fields.likes,
+            trending_score: fields.trending_score,
+            tags: fields.tags,
+            pipeline_tag: fields.pipeline_tag,
+            library_name: fields.library_name,
+            gated: fields.gated,
+            parameters: fields.parameters,
+            lineage: fields.lineage,
+            license: fields.license,
+            languages: fields.languages,
+            card_data: fields.card_data,
+        }
+    }
+
+    /// Two snapshots of up to 24 models: model `i` has `_id` `o{i}` or none; in the second
+    /// snapshot some models with an `_id` are renamed, some disappear.
+    fn snapshots() -> impl Strategy<Value = (Vec<ModelRecord>, Vec<ModelRecord>, Vec<usize>)> {
+        (1usize..24).prop_flat_map(|n| {
+            (
+                vec(any::<bool>(), n),
+                vec(fields(n), n),
+                vec(fields(n), n),
+                vec(0u8..4, n),
+                Just(()).prop_perturb(move |(), mut rng| {
+                    let mut order: Vec<usize> = (0..n).collect();
+                    for i in (1..n).rev() {
+                        order.swap(i, rng.random_range(0..=i));
+                    }
+                    order
+                }),
+            )
+                .prop_map(move |(has_oid, first, second, fate, order)| {
+                    let oid = |i: usize| has_oid[i].then(|| format!("o{i}"));
+                    let name = |i: usize| format!("ns{}/m{i}", i % 3);
+                    let one: Vec<ModelRecord> = (0..n)
+                        .map(|i| build(oid(i), &name(i), first[i].clone()))
+                        .collect();
+                    let mut renamed = Vec::new();
+                    let mut two = Vec::new();
+                    for &i in &order {
+                        match fate[i] {
+                            0 => {}
+                            1 if has_oid[i] => {
+                                renamed.push(i);
+                                two.push(build(
+                                    oid(i),
+                                    &format!("{}-r", name(i)),
+                                    second[i].clone(),
+                                ));
+                            }
+                            _ => two.push(build(oid(i), &name(i), second[i].clone())),
+                        }
+                    }
+                    (one, two, renamed)
+                })
+        })
+    }
+
+    fn sorted(mut records: Vec<ModelRecord>) -> Vec<ModelRecord> {
+        records.sort_by(|a, b| a.id.cmp(&b.id));
+        records
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        #[test]
+        fn records_round_trip_and_renames_resolve((one, two, renamed) in snapshots()) {
+            let dir = tempfile::tempdir().unwrap();
+            commit(dir.path(), T1, &one);
+            commit(dir.path(), T2, &two);
+            let store = Store::open(dir.path()).unwrap();
+            let back_one: Vec<_> = store.records(T1).unwrap().map(Result::unwrap).collect();
+            let back_two: Vec<_> = store.records(T2).unwrap().map(Result::unwrap).collect();
+            prop_assert_eq!(sorted(back_one), sorted(one.clone()));
+            prop_assert_eq!(sorted(back_two), sorted(two.clone()));
+            for i in renamed {
+                let old = format!("ns{}/m{i}", i % 3);
+                let new = format!("{old}-r");
+                prop_assert_eq!(store.resolve(&old), store.resolve(&new));
+                prop_assert_eq!(store.resolve(&format!("o{i}")), store.resolve(&new));
+            }
+            // Frames agree with the records (a naive join by key).
+            let frames = store.load_frames(&[T1, T2]).unwrap();
+            for (frame, records) in frames.frames.iter().zip([&one, &two]) {
+                prop_assert_eq!(frame.present.iter().filter(|p| **p).count(), records.len());
+                for record in records {
+                    let index = store.resolve(record.id.as_str()).unwrap() as usize;
+                    prop_assert!(frame.present[index]);
+                    prop_assert_eq!(frame.downloads_all_time[index], record.downloads_all_time);
+                    prop_assert_eq!(frame.likes[index], record.likes);
+                    prop_assert_eq!(
+                        frame.pipeline_tag[index].map(|c| frames.catalog.pipeline_tags[c as usize].clone()),
+                        record.pipeline_tag.clone()
+                    );
+                    prop_assert_eq!(
+                        frame.author[index].map(|c| frames.catalog.namespaces[c as usize].clone()),
+                        record.author().map(str::to_owned)
+                    );
+                }
+            }
+            // Every parent resolves.
+            let lineage = store.lineage(T2, &frames.catalog).unwrap();
+            for record in &two {
+                let index = store.resolve(record.id.as_str()).unwrap() as usize;
+                let expected = record.lineage.as_ref().map_or(0, |l| {
+                    let mut parents: Vec<u32> = l.parents.iter().map(|p| store.resolve(p.as_str()).unwrap()).collect();
+                    parents.sort_unstable();
+                    parents.dedup();
+                    parents.len()
+                });
+                prop_assert_eq!(lineage.parents_of(index).len(), expected);
+            }
+        }
+    }
+}
+
+/// `DuckDB` reads the store as it is: Hive partitions, plain SQL types, same totals.
+#[test]
+fn duckdb_reads_the_store_with_the_same_rows_and_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let one: Vec<_> = (0..300u64)
+        .map(|i| {
+            let mut r = record(
+                Some(&format!("o{i}")),
+                &format!("org{}/m{i}", i % 7),
+                Some(i * 1_000),
+            );
+            r.tags = Some(vec!["x".into()]);
+            r.created_at = Some(Timestamp::from_secs(1_700_000_000 + i as i64));
+            r.pipeline_tag = Some(["text-generation", "fill-mask"][i as usize % 2].into());
+            r
+        })
+        .collect();
+    let two: Vec<_> = (100..350u64)
+        .map(|i| {
+            record(
+                Some(&format!("o{i}")),
+                &format!("org{}/m{i}", i % 7),
+                Some(i * 2_000),
+            )
+        })
+        .collect();
+    commit(dir.path(), T1, &one);
+    commit(dir.path(), T2, &two);
+    let store = Store::open(dir.path()).unwrap();
+    let expected_rows = (one.len() + two.len()) as u64;
+    let expected_sum: u64 = store
+        .snapshots()
+        .iter()
+        .map(|info| {
+            store
+                .manifest(info.as_of)
+                .unwrap()
+                .totals
+                .downloads_all_time
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(
+        expected_sum,
+        (0..300u64).map(|i| i * 1_000).sum::<u64>() + (100..350u64).map(|i| i * 2_000).sum::<u64>()
+    );
+
+    let script = r#"
+import sys
+try:
+    import duckdb
+except ImportError:
+    sys.exit("the Python module duckdb is missing: pip install duckdb (CI installs it in .ci/run)")
+con = duckdb.connect()
+glob = sys.argv[1] + "/snapshots/*/models.parquet"
+rows, total, partitions = con.execute(
+    "select count(*), sum(downloads_all_time), count(distinct as_of) "
+    "from read_parquet(?, hive_partitioning = true)", [glob]).fetchone()
+types = dict((r[0], r[1]) for r in con.execute(
+    "describe select * from read_parquet(?, hive_partitioning = true)", [glob]).fetchall())
+print(rows, total, partitions, types["downloads_all_time"], types["created_at"], types["tags"], types["pipeline_tag"])
+"#;
+    let output = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir.path())
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "duckdb failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        stdout.trim(),
+        format!(
+            "{expected_rows} {expected_sum} 2 BIGINT TIMESTAMP WITH TIME ZONE VARCHAR[] VARCHAR"
+        )
+    );
+}
+
+/// Past its memory limit a builder spills sorted runs to staging and the commit merges them:
+/// the result is the same file content as an in-memory commit.
+#[test]
+fn spilled_runs_merge_into_the_same_snapshot() {
+    let records: Vec<ModelRecord> = (0..5_000u64)
+        .map(|i| {
+            // A scrambled but deterministic order, and some renames into the second half.
+            let j = (i * 7_919) % 5_000;
+            let mut r = record(
+                Some(&format!("o{j}")),
+                &format!("ns{}/m{j}", j % 13),
+                Some(j),
+            );
+            r.pipeline_tag = Some(format!("task{}", j % 5));
+            r.tags = (j % 3 == 0).then(Vec::new);
+            r
+        })
+        .collect();
+    let in_memory = tempfile::tempdir().unwrap();
+    let spilled = tempfile::tempdir().unwrap();
+    // Index order = first-seen order: commit a first snapshot sorted, so the scrambled second
+    // one has to be sorted at commit.
+    let mut sorted_records = records.clone();
+    sorted_records.sort_by_key(|r| r.downloads_all_time);
+    for dir in [in_memory.path(), spilled.path()] {
+        commit(dir, T1, &sorted_records);
+    }
+    commit(in_memory.path(), T2, &records);
+    {
+        let mut writer = Writer::lock(spilled.path()).unwrap();
+        let mut builder = writer.begin(draft(T2)).unwrap();
+        builder.set_memory_limit(1);
+        for chunk in records.chunks(700) {
+            builder.push(chunk).unwrap();
+        }
+        // A duplicate of a spilled record still names the first id.
+        let error = builder
+            .push(&[record(Some("o0"), "x/dup", None)])
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("ids ns0/m0 and x/dup"),
+            "{error}"
+        );
+        assert!(
+            std::fs::read_dir(spilled.path().join("staging"))
+                .unwrap()
+                .count()
+                > 0
+        );
+        assert!(matches!(
+            builder.commit(false).unwrap(),
+            CommitOutcome::Committed(_)
+        ));
+    }
+    assert_eq!(
+        std::fs::read_dir(spilled.path().join("staging"))
+            .unwrap()
+            .count(),
+        0,
+        "staging is cleaned after the commit"
+    );
+    let a = Store::open(in_memory.path()).unwrap();
+    let b = Store::open(spilled.path()).unwrap();
+    assert_eq!(
+        a.manifest(T2).unwrap().content_hash,
+        b.manifest(T2).unwrap().content_hash
+    );
+    let read = |store: &Store| {
+        let mut records = store.records(T2).unwrap();
+        let mut rows = Vec::new();
+        while let Some(row) = records.next_indexed() {
+            rows.push(row.unwrap());
+        }
+        rows
+    };
+    let rows = read(&b);
+    assert_eq!(rows, read(&a));
+    assert!(
+        rows.windows(2).all(|w| w[0].0 < w[1].0),
+        "rows sorted by index"
+    );
+    assert_eq!(rows.len(), 5_000);
+}
+
+#[test]
+fn a_dropped_builder_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    {
+        let mut builder = writer.begin(draft(T2)).unwrap();
+        builder.set_memory_limit(1);
+        builder
+            .push(&[
+                record(Some("o2"), "b/new", Some(1)),
+                record(Some("o1"), "a/renamed", Some(2)),
+            ])
+            .unwrap();
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("staging"))
+            .unwrap()
+            .count(),
+        0
+    );
+    // The writer's dictionary forgot the uncommitted keys: the next commit does not know them.
+    let mut builder = writer.begin(draft(T2)).unwrap();
+    builder
+        .push(&[record(Some("o3"), "c/other", Some(1))])
+        .unwrap();
+    builder.commit(false).unwrap();
+    drop(writer);
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.resolve("b/new"), None);
+    assert_eq!(store.resolve("a/renamed"), None);
+    assert_eq!(store.resolve("c/other"), Some(1));
+    assert_eq!(store.len(), 2);
+}
+
+#[test]
+fn readers_ignore_directories_without_a_valid_manifest_and_refuse_other_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
+    let snapshots = dir.path().join("snapshots");
+    // A directory with no manifest, and one whose manifest is not JSON.
+    std::fs::create_dir(snapshots.join("as_of=2030-01-01T00:00:00Z")).unwrap();
+    let broken = snapshots.join("as_of=2031-01-01T00:00:00Z");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(broken.join("manifest.json"), "{ not json").unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.snapshots().len(), 1);
+    assert_eq!(store.latest().unwrap().as_of, T1);
+    assert!(matches!(
+        store.records(T2).err(),
+        Some(StoreError::SnapshotNotFound { .. })
+    ));
+
+    // A manifest of another format version is refused, naming both versions.
+    let manifest_path = snapshots
+        .join(hubcensus_store::snapshot_dir_name(T1))
+        .join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        &manifest_path,
+        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+    )
+    .unwrap();
+    let error = Store::open(dir.path()).err().expect("another version");
+    assert!(
+        error
+            .to_string()
+            .contains("has schema version 99; this hubcensus reads version 1"),
+        "{error}"
+    );
+}
+
+#[test]
+fn undeclared_columns_and_unknown_column_names_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let mut thirty_day = draft(T1);
+    thirty_day.columns = vec!["id".into(), "downloads_30d".into()];
+    let mut builder = writer.begin(thirty_day.clone()).unwrap();
+    let error = builder.push(&[record(None, "a/x", Some(5))]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "model a/x has a value for downloads_all_time, which the snapshot's draft does not list among its columns"
+    );
+    drop(builder);
+    thirty_day.columns.push("downloads".into());
+    let error = writer.begin(thirty_day).err().expect("unknown column");
+    assert!(
+        error
+            .to_string()
+            .starts_with("unknown column \"downloads\""),
+        "{error}"
     );
 }

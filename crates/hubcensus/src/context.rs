@@ -7,8 +7,8 @@ use anyhow::Context as _;
 
 #[derive(clap::Args, Debug)]
 pub struct GlobalArgs {
-    /// The data directory holding the store [env: HUBCENSUS_HOME] [default: the platform data
-    /// directory, e.g. ~/.local/share/hubcensus]
+    /// The data directory holding the store [env: `HUBCENSUS_HOME`] [default: the platform data
+    /// directory, e.g. `~/.local/share/hubcensus`]
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace)

@@ -1,12 +1,136 @@
 //! `hubcensus discover`: find credible releases from small teams and individuals in a domain.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use hubcensus_evals::discover::{DiscoverQuery, discover};
+use hubcensus_evals::render;
+use hubcensus_evals::store::EvalStore;
+use hubcensus_model::ContributorType;
+
 use crate::context::Context;
+use crate::output::{Hint, write_stdout};
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(after_help = "\
+Cost: local only; reads the adoption evidence (weekly working sets, downloads and likes, lineage)
+and the evals store once.
 
-pub fn run(_args: Args, _context: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`hubcensus discover` is not built yet (issue #7)")
+A model is listed when it is of the task, its contributor type is one of --contributor, and in the
+--since window it entered the weekly working set, or its weekly downloads grew at least
+--min-growth times to at least --min-downloads. Entries first, then by growth.
+
+Examples:
+  hubcensus discover --task text-generation
+  hubcensus discover --task sentence-similarity --contributor individual,academic --since 26w
+  hubcensus discover --task text-generation --format json --evidence world.json")]
+pub struct Args {
+    /// The task (`pipeline_tag`), e.g. text-generation
+    #[arg(long)]
+    task: String,
+    /// Contributor types to look for (comma-separated): individual, community, academic,
+    /// nonprofit, government, industry, unclassified, and unknown (a namespace the registry
+    /// does not know and whose account kind was not fetched)
+    #[arg(long, value_delimiter = ',', default_value = "individual,community")]
+    contributor: Vec<String>,
+    /// The window: days (90d) or weeks (13w)
+    #[arg(long, default_value = "90d", value_parser = parse_since)]
+    since: i64,
+    /// Minimum growth of weekly downloads over the window (×)
+    #[arg(long, default_value_t = 2.0)]
+    min_growth: f64,
+    /// Minimum weekly downloads now for a riser
+    #[arg(long, default_value_t = 1_000)]
+    min_downloads: u64,
+    /// Output format (json is versioned: "version": 1)
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+    /// Read the adoption evidence from this JSON file (a serialized `World`, see docs/evals.md)
+    /// instead of the snapshot store
+    #[arg(long, value_name = "FILE")]
+    evidence: Option<PathBuf>,
+}
+
+/// `90d`, `13w`, or a number of days.
+fn parse_since(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, days) = if let Some(number) = text.strip_suffix('d') {
+        (number, 1)
+    } else if let Some(number) = text.strip_suffix('w') {
+        (number, 7)
+    } else {
+        (text, 1)
+    };
+    match number.parse::<i64>() {
+        Ok(value) if value > 0 => Ok(value * days),
+        _ => Err(format!("{text:?} is not a window (e.g. 90d, 13w)")),
+    }
+}
+
+#[allow(clippy::needless_pass_by_value)] // the signature every subcommand shares (cmd/mod.rs)
+pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
+    let include_unknown = args.contributor.iter().any(|kind| kind.trim() == "unknown");
+    let contributors = args
+        .contributor
+        .iter()
+        .filter(|kind| kind.trim() != "unknown")
+        .map(|kind| kind.trim().parse::<ContributorType>())
+        .collect::<Result<BTreeSet<_>, _>>()
+        .map_err(anyhow::Error::msg)
+        .context(Hint(
+            "contributor types: individual, community, academic, nonprofit, government, industry, unclassified, unknown"
+                .into(),
+        ))?;
+    if !(args.min_growth.is_finite() && args.min_growth > 0.0) {
+        return Err(anyhow::anyhow!(
+            "--min-growth must be positive, got {}",
+            args.min_growth
+        ));
+    }
+    let world = super::audit::load_world(
+        args.evidence.as_deref(),
+        context,
+        &super::audit::Selection {
+            model: None,
+            task: Some((args.task.clone(), args.min_downloads)),
+        },
+    )?;
+    let records = EvalStore::at(&context.data_dir).load()?;
+    let query = DiscoverQuery {
+        task: args.task.clone(),
+        contributors,
+        include_unknown,
+        since_days: args.since,
+        min_growth: args.min_growth,
+        min_weekly_downloads: args.min_downloads,
+    };
+    let discovery = discover(&world, &records, &query);
+    let text = if args.format == "json" {
+        let mut text = serde_json::to_string_pretty(&serde_json::json!({
+            "version": 1,
+            "discover": discovery,
+        }))?;
+        text.push('\n');
+        text
+    } else {
+        render::discovery_text(&discovery)
+    };
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_since;
+
+    #[test]
+    fn windows() {
+        assert_eq!(parse_since("90d"), Ok(90));
+        assert_eq!(parse_since("13w"), Ok(91));
+        assert_eq!(parse_since("30"), Ok(30));
+        assert!(parse_since("0d").is_err());
+        assert!(parse_since("soon").is_err());
+    }
 }

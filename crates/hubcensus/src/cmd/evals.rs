@@ -1,12 +1,365 @@
 //! `hubcensus evals`: import and show benchmark evidence.
 
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use hubcensus_evals::import::{self, Format};
+use hubcensus_evals::matching::{Matcher, match_records};
+use hubcensus_evals::store::EvalStore;
+use hubcensus_evals::workload::WorkloadMap;
+use hubcensus_model::ModelId;
+
 use crate::context::Context;
+use crate::output::{Hint, write_stdout};
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(after_help = "\
+Cost: local only. An import reads the named files once (--from-store: every record of the latest
+snapshot) and rewrites <data-dir>/evals/evals.jsonl (about 10 MB for the Open LLM Leaderboard);
+`show` reads that file. Names are matched to Hub ids conservatively (exact, then the documented
+normalisation; docs/evals.md); unmatched names are listed, never guessed.
 
-pub fn run(_args: Args, _context: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`hubcensus evals` is not built yet (issue #7)")
+Examples:
+  hubcensus evals import ../shared/data/open-llm-leaderboard-v2/open_llm_leaderboard.csv
+  hubcensus evals import ../shared/data/eee-evals/global-mmlu-lite --format eee
+  hubcensus evals import --from-store
+  hubcensus evals show Qwen/Qwen2.5-7B-Instruct --workload reasoning")]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Import eval results from a file (or a directory of EEE JSON) into the evals store
+    Import(ImportArgs),
+    /// Show the benchmark evidence on record for one model
+    Show(ShowArgs),
+    /// List the workloads and the benchmarks each maps to
+    Workloads(WorkloadsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct ImportArgs {
+    /// The file or directory to import
+    #[arg(required_unless_present = "from_store")]
+    path: Option<PathBuf>,
+    /// Import the `model-index` results in the model cards (cardData) of the store's latest
+    /// snapshot instead of a file
+    #[arg(long, conflicts_with_all = ["path", "format"])]
+    from_store: bool,
+    /// The format: open-llm-leaderboard, eee, ruler, mteb, csv (model,benchmark,metric,value,source,date).
+    /// Guessed from the header or extension when omitted
+    #[arg(long, value_parser = parse_format)]
+    format: Option<Format>,
+    /// Also write the names that matched no Hub id to this file, one per line
+    #[arg(long, value_name = "FILE")]
+    unmatched: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ShowArgs {
+    /// The Hub model id
+    model: String,
+    /// Only the benchmarks of this workload
+    #[arg(long)]
+    workload: Option<String>,
+    /// A TOML file of workloads laid over the built-in ones ([workloads] name = ["Benchmark", ...])
+    #[arg(long, value_name = "FILE")]
+    workloads: Option<PathBuf>,
+    /// Output format
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    format: String,
+}
+
+#[derive(clap::Args, Debug)]
+struct WorkloadsArgs {
+    /// A TOML file of workloads laid over the built-in ones
+    #[arg(long, value_name = "FILE")]
+    workloads: Option<PathBuf>,
+}
+
+fn parse_format(text: &str) -> Result<Format, String> {
+    text.parse()
+}
+
+pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Import(args) => import_command(&args, context),
+        Command::Show(args) => show(&args, context),
+        Command::Workloads(args) => {
+            let map = load_workloads(args.workloads.as_deref())?;
+            let mut out = String::new();
+            for name in map.names() {
+                let _ = writeln!(out, "{name}: {}", map.benchmarks(name)?.join(", "));
+            }
+            write_stdout(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The built-in workloads, with `path`'s laid over them when given.
+pub(crate) fn load_workloads(path: Option<&std::path::Path>) -> anyhow::Result<WorkloadMap> {
+    match path {
+        None => Ok(WorkloadMap::default()),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read workloads file {}", path.display()))?;
+            WorkloadMap::with_file(&text)
+                .with_context(|| format!("in {}", path.display()))
+                .context(Hint(
+                    "the file needs a [workloads] table: name = [\"Benchmark\", ...]".into(),
+                ))
+        }
+    }
+}
+
+fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCode> {
+    let (source, format, mut records) = match &args.path {
+        Some(path) if !args.from_store => {
+            if !path.exists() {
+                return Err(
+                    anyhow::anyhow!("{} does not exist", path.display()).context(Hint(
+                        "pass a CSV file, an EEE JSON file or a directory of them".into(),
+                    )),
+                );
+            }
+            let (format, records) = import::read_path(path, args.format)
+                .with_context(|| format!("cannot import {}", path.display()))
+                .context(Hint(format!(
+                    "pass --format ({})",
+                    Format::ALL.map(Format::as_str).join(", ")
+                )))?;
+            (path.display().to_string(), format.as_str(), records)
+        }
+        _ => {
+            let (source, records) = model_index_from_store(context)?;
+            (source, "model-index", records)
+        }
+    };
+    let store = EvalStore::at(&context.data_dir);
+    let stored = store.load()?;
+    let unmatched_before: BTreeSet<String> = stored
+        .iter()
+        .filter(|record| record.hub_id.is_none())
+        .map(|record| record.model.clone())
+        .collect();
+    // Matching candidates: the store's catalog when there is one, else the Hub ids the evidence
+    // itself carries.
+    let candidates: BTreeSet<ModelId> = match catalog_ids(context)? {
+        Some(ids) => ids.into_iter().collect(),
+        None => stored
+            .iter()
+            .chain(records.iter())
+            .filter_map(|record| record.hub_id.clone())
+            .collect(),
+    };
+    let n_candidates = candidates.len();
+    let matcher = Matcher::new(candidates);
+    let report = match_records(&mut records, &matcher);
+    // Names stored unmatched by earlier imports get the same chance against today's candidates.
+    let mut stored = stored;
+    let _ = match_records(&mut stored, &matcher);
+    let rematched: BTreeSet<&str> = stored
+        .iter()
+        .filter(|record| {
+            record.hub_id.is_some() && unmatched_before.contains(record.model.as_str())
+        })
+        .map(|record| record.model.as_str())
+        .collect();
+    let rematched = rematched.len();
+    let imported = records.len();
+    let distinct: BTreeSet<_> = records
+        .iter()
+        .map(hubcensus_evals::EvalRecord::identity)
+        .collect();
+    let repeated = imported - distinct.len();
+    drop(distinct);
+    let models: BTreeSet<&str> = records.iter().map(|r| r.model.as_str()).collect();
+    let n_models = models.len();
+    let total = store.merge(stored.into_iter().chain(records).collect())?;
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "imported {imported} scores for {n_models} model names from {source} ({format}); the store now holds {total} scores"
+    );
+    let by_rule: Vec<String> = report
+        .matched
+        .iter()
+        .map(|(rule, count)| format!("{count} {}", rule.as_str()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "matched to Hub ids ({n_candidates} candidate ids): {}; unmatched: {}; ambiguous: {}",
+        if by_rule.is_empty() {
+            "none".to_owned()
+        } else {
+            by_rule.join(", ")
+        },
+        report.unmatched.len(),
+        report.ambiguous.len()
+    );
+    if rematched > 0 {
+        let _ = writeln!(
+            out,
+            "{rematched} names stored unmatched by earlier imports now match a Hub id"
+        );
+    }
+    if repeated > 0 {
+        let _ = writeln!(
+            out,
+            "{repeated} scores repeated an earlier one of the same import (same source, model, benchmark, metric and setting); the last was kept"
+        );
+    }
+    for (name, candidates) in &report.ambiguous {
+        let ids: Vec<&str> = candidates.iter().map(ModelId::as_str).collect();
+        let _ = writeln!(out, "ambiguous: {name} (could be {})", ids.join(", "));
+    }
+    for name in &report.unmatched {
+        let _ = writeln!(out, "unmatched: {name}");
+    }
+    if let Some(path) = &args.unmatched {
+        let mut text = report.unmatched.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    write_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The current ids of every model the snapshot store knows; `None` without a store.
+fn catalog_ids(context: &Context) -> anyhow::Result<Option<Vec<ModelId>>> {
+    // Opening a store creates its layout: never do that in a directory that has none.
+    if !context.data_dir.join("snapshots").is_dir() {
+        return Ok(None);
+    }
+    let store = hubcensus_store::Store::open(&context.data_dir)
+        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
+    if store.snapshots().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        store.ids().context("cannot read the store's model ids")?,
+    ))
+}
+
+/// The `model-index` results in the cards of the latest snapshot.
+fn model_index_from_store(
+    context: &Context,
+) -> anyhow::Result<(String, Vec<hubcensus_evals::EvalRecord>)> {
+    let no_store = || {
+        anyhow::anyhow!(
+            "no snapshots in the store at {}",
+            context.data_dir.display()
+        )
+        .context(Hint(
+            "import a snapshot first (`hubcensus import`), or pass a file to import".into(),
+        ))
+    };
+    if !context.data_dir.join("snapshots").is_dir() {
+        return Err(no_store());
+    }
+    let store = hubcensus_store::Store::open(&context.data_dir)
+        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
+    let latest = store.latest().ok_or_else(no_store)?.as_of;
+    let mut records = Vec::new();
+    for record in store
+        .records(latest)
+        .context("cannot read the latest snapshot")?
+    {
+        let record = record.context("cannot read the latest snapshot")?;
+        if let Some(card) = &record.card_data {
+            let date = record
+                .last_modified
+                .map(hubcensus_model::Timestamp::date_string);
+            records.extend(import::model_index(&record.id, card, date.as_deref()).records);
+        }
+    }
+    Ok((
+        format!(
+            "the model cards of the snapshot of {}",
+            latest.date_string()
+        ),
+        records,
+    ))
+}
+
+fn show(args: &ShowArgs, context: &Context) -> anyhow::Result<ExitCode> {
+    let id = ModelId::new(args.model.as_str())
+        .context(Hint("pass a Hub model id such as Qwen/Qwen3-8B".into()))?;
+    let map = load_workloads(args.workloads.as_deref())?;
+    let benchmarks = match &args.workload {
+        Some(workload) => Some(map.benchmarks(workload)?.to_vec()),
+        None => None,
+    };
+    let store = EvalStore::at(&context.data_dir);
+    let mut records: Vec<_> = store
+        .load()?
+        .into_iter()
+        .filter(|record| record.hub_id.as_ref() == Some(&id))
+        .filter(|record| {
+            benchmarks.as_ref().is_none_or(|benchmarks| {
+                benchmarks
+                    .iter()
+                    .any(|b| hubcensus_evals::benchmark::same(b, &record.benchmark))
+            })
+        })
+        .collect();
+    records.sort_by(|a, b| {
+        (&a.benchmark, &a.metric, &a.source, &a.setting).cmp(&(
+            &b.benchmark,
+            &b.metric,
+            &b.source,
+            &b.setting,
+        ))
+    });
+    if args.format == "json" {
+        let mut text = serde_json::to_string_pretty(&serde_json::json!({
+            "version": 1,
+            "model": id,
+            "workload": args.workload,
+            "scores": records,
+        }))?;
+        text.push('\n');
+        write_stdout(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if records.is_empty() {
+        return Err(anyhow::anyhow!(
+            "no scores on record for {id}{}",
+            args.workload
+                .as_ref()
+                .map_or_else(String::new, |w| format!(" on the {w} benchmarks"))
+        )
+        .context(Hint(
+            "import some with `hubcensus evals import FILE` (see `hubcensus evals import --help`)"
+                .into(),
+        )));
+    }
+    let mut out = format!("{} scores on record for {id}\n", records.len());
+    for record in &records {
+        let _ = writeln!(
+            out,
+            "{} · {}: {}{} — {} ({}; as written: {})",
+            record.benchmark,
+            record.metric,
+            hubcensus_evals::audit::number(record.value),
+            record
+                .setting
+                .as_ref()
+                .map_or_else(String::new, |s| format!(" [{s}]")),
+            record.source,
+            record.date.as_deref().unwrap_or("undated"),
+            record.model,
+        );
+    }
+    write_stdout(&out)?;
+    Ok(ExitCode::SUCCESS)
 }

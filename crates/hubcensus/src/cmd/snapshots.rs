@@ -1,12 +1,223 @@
 //! `hubcensus snapshots`: list the snapshots in the store.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
+use hubcensus_model::{Era, SnapshotInfo};
+use hubcensus_store::{Manifest, Store};
+use serde::Serialize;
+
 use crate::context::Context;
+use crate::output::{Hint, write_stdout};
 
-#[derive(clap::Args, Debug)]
-pub struct Args {}
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
 
-pub fn run(_args: Args, _context: &Context) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`hubcensus snapshots` is not built yet (issue #2)")
+#[derive(clap::Args, Clone, Copy, Debug)]
+#[command(after_help = "\
+Cost: reads each snapshot's manifest only (milliseconds), unless --verify, which reads and hashes
+every file (about a second per million models).
+
+Examples:
+  hubcensus snapshots
+  hubcensus snapshots --format json | jq '.snapshots[].as_of'
+  hubcensus --data-dir ./census snapshots --verify")]
+pub struct Args {
+    /// Output format: an aligned table, or JSON (`hubcensus.snapshots/v1`)
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Check every file against the sha256 its manifest records; exit 1 if one differs
+    #[arg(long)]
+    verify: bool,
+}
+
+/// The JSON contract of `hubcensus snapshots --format json`.
+#[derive(Serialize)]
+struct Listing<'a> {
+    schema: &'static str,
+    snapshots: Vec<Row<'a>>,
+}
+
+#[derive(Serialize)]
+struct Row<'a> {
+    as_of: String,
+    models: u64,
+    source: &'static str,
+    source_location: &'a str,
+    /// `all_time` or `thirty_day_only` (METHODS.md §2).
+    era: Era,
+    crawl_started: Option<String>,
+    crawl_ended: Option<String>,
+    columns: &'a [String],
+    partial: bool,
+    synthetic: bool,
+    totals: &'a hubcensus_store::Totals,
+    content_hash: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<bool>,
+}
+
+fn row<'a>(info: &'a SnapshotInfo, manifest: &'a Manifest, verified: Option<bool>) -> Row<'a> {
+    Row {
+        as_of: info.as_of.to_string(),
+        models: info.models,
+        source: info.source.as_str(),
+        source_location: &info.source_location,
+        era: info.era(),
+        crawl_started: info.crawl_started.map(|t| t.to_string()),
+        crawl_ended: info.crawl_ended.map(|t| t.to_string()),
+        columns: &info.columns,
+        partial: info.partial,
+        synthetic: info.synthetic,
+        totals: &manifest.totals,
+        content_hash: &manifest.content_hash,
+        verified,
+    }
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (position, digit) in digits.chars().enumerate() {
+        if position > 0 && (digits.len() - position).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn era_label(era: Era) -> &'static str {
+    match era {
+        Era::AllTime => "all-time",
+        Era::ThirtyDayOnly => "30-day-only",
+    }
+}
+
+fn table(rows: &[Row<'_>]) -> String {
+    let yes_no = |flag: bool| if flag { "yes" } else { "no" };
+    let absent = || "-".to_owned();
+    let mut cells: Vec<[String; 8]> = vec![[
+        "AS OF".into(),
+        "MODELS".into(),
+        "SOURCE".into(),
+        "ERA".into(),
+        "DOWNLOADS 30D".into(),
+        "DOWNLOADS ALL-TIME".into(),
+        "PARTIAL".into(),
+        "SYNTHETIC".into(),
+    ]];
+    for row in rows {
+        cells.push([
+            row.as_of.clone(),
+            grouped(row.models),
+            row.source.to_owned(),
+            era_label(row.era).to_owned(),
+            row.totals.downloads_30d.map_or_else(absent, grouped),
+            row.totals.downloads_all_time.map_or_else(absent, grouped),
+            yes_no(row.partial).to_owned(),
+            yes_no(row.synthetic).to_owned(),
+        ]);
+    }
+    let mut widths = [0usize; 8];
+    for line in &cells {
+        for (width, cell) in widths.iter_mut().zip(line) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    // Numbers right-aligned, text left-aligned.
+    let numeric = [false, true, false, false, true, true, false, false];
+    let mut out = String::new();
+    for line in &cells {
+        let mut text = String::new();
+        for (column, cell) in line.iter().enumerate() {
+            if column > 0 {
+                text.push_str("  ");
+            }
+            let width = widths[column];
+            if numeric[column] {
+                let _ = write!(text, "{cell:>width$}");
+            } else {
+                let _ = write!(text, "{cell:<width$}");
+            }
+        }
+        out.push_str(text.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&context.data_dir)
+        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
+    let mut failed = false;
+    let mut rows = Vec::new();
+    for info in store.snapshots() {
+        let manifest = store
+            .manifest(info.as_of)
+            .context("a listed snapshot has no manifest (a bug)")?;
+        let verified = if args.verify {
+            let result = store.verify(info.as_of);
+            if let Err(error) = &result {
+                eprintln!("verify: {}: {error}", info.as_of);
+                failed = true;
+            }
+            Some(result.is_ok())
+        } else {
+            None
+        };
+        rows.push(row(info, manifest, verified));
+    }
+    match args.format {
+        Format::Json => {
+            let listing = Listing {
+                schema: "hubcensus.snapshots/v1",
+                snapshots: rows,
+            };
+            let mut text = serde_json::to_string_pretty(&listing)?;
+            text.push('\n');
+            write_stdout(&text)?;
+        }
+        Format::Table => {
+            if rows.is_empty() {
+                // The hint is the innermost cause, so `output::report_error` finds it.
+                return Err(anyhow::Error::new(Hint(
+                    "import one with `hubcensus import PATH` or crawl one with `hubcensus sync`; \
+                     or point --data-dir / HUBCENSUS_HOME at an existing store"
+                        .into(),
+                ))
+                .context(format!(
+                    "no snapshots in the store at {}",
+                    context.data_dir.display()
+                )));
+            }
+            write_stdout(&table(&rows))?;
+        }
+    }
+    if failed {
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grouped;
+
+    #[test]
+    fn numbers_are_grouped_by_thousands() {
+        for (value, text) in [
+            (0, "0"),
+            (999, "999"),
+            (1_000, "1,000"),
+            (123_456_789, "123,456,789"),
+        ] {
+            assert_eq!(grouped(value), text);
+        }
+    }
 }

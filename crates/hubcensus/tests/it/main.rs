@@ -1,5 +1,10 @@
 //! Integration tests: the real `hubcensus` binary in a temporary data directory.
 //! One module per subcommand area; tests that read ../shared/data have `real_data` in their name.
 
+mod demo;
+mod evals;
 mod import;
+mod registry;
+mod report;
+mod store;
 mod support;

@@ -1,0 +1,653 @@
+//! The report laid out once, as sections of figure cards, tables, charts and text, so that the
+//! HTML and the Markdown renderers show the same content (Markdown shows a chart as its data
+//! table). Strings here are formatted but not escaped: each renderer escapes for its language.
+
+use crate::format;
+use crate::methodology::{self, Block as TextBlock};
+use crate::svg;
+use crate::view::{ActionList, Population, RankChange, ReportView, Series, ShareTable, Unit};
+
+pub struct Document {
+    pub title: String,
+    pub synthetic: bool,
+    /// Lines under the title: period, filters, generator, snapshots, registry.
+    pub meta: Vec<(String, String)>,
+    pub sections: Vec<Section>,
+}
+
+pub struct Section {
+    /// The HTML anchor (fixed ASCII, never user text).
+    pub id: &'static str,
+    pub title: String,
+    pub intro: Option<String>,
+    pub blocks: Vec<Block>,
+}
+
+pub enum Block {
+    Cards(Vec<Card>),
+    Table(Table),
+    /// A chart and the table of the data it draws.
+    Chart {
+        svg: String,
+        table: Table,
+    },
+    Paragraphs(Vec<String>),
+    /// Model ids as a compact multi-column list.
+    List {
+        caption: String,
+        population: String,
+        items: Vec<String>,
+    },
+    Text(Vec<TextBlock>),
+}
+
+pub struct Card {
+    pub label: String,
+    pub value: String,
+    pub population: String,
+    pub note: Option<String>,
+}
+
+pub struct Table {
+    pub caption: String,
+    pub population: Option<String>,
+    pub headers: Vec<String>,
+    /// Right-aligned columns (numbers).
+    pub numeric: Vec<bool>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(
+        caption: impl Into<String>,
+        population: Option<&Population>,
+        headers: &[(&str, bool)],
+    ) -> Self {
+        Self {
+            caption: caption.into(),
+            population: population.map(format::population),
+            headers: headers.iter().map(|(h, _)| (*h).to_owned()).collect(),
+            numeric: headers.iter().map(|(_, n)| *n).collect(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+fn cards(figures: &[crate::view::Figure]) -> Block {
+    Block::Cards(
+        figures
+            .iter()
+            .map(|figure| Card {
+                label: figure.label.clone(),
+                value: format::value(figure.value, figure.unit),
+                population: format::population(&figure.population),
+                note: figure.note.clone(),
+            })
+            .collect(),
+    )
+}
+
+fn share_table(table: &ShareTable) -> Table {
+    let mut out = Table::new(
+        format!(
+            "Share of {} downloads by {}",
+            format::compact(table.total_downloads),
+            table.dimension.to_lowercase()
+        ),
+        Some(&table.population),
+        &[
+            (table.dimension.as_str(), false),
+            ("Models", true),
+            ("Downloads", true),
+            ("Share", true),
+        ],
+    );
+    out.rows = table
+        .rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.group.clone(),
+                format::grouped(row.models),
+                format::grouped(row.downloads),
+                format::share(row.share),
+            ]
+        })
+        .collect();
+    out.rows.push(vec![
+        "Total".to_owned(),
+        format::grouped(table.rows.iter().map(|r| r.models).sum()),
+        format::grouped(table.total_downloads),
+        if table.total_downloads == 0 {
+            format::UNDEFINED.to_owned()
+        } else {
+            format::share(Some(1.0))
+        },
+    ]);
+    out
+}
+
+/// The data table under a chart: one row per period, one column per group.
+fn series_table(series: &Series) -> Table {
+    let mut headers: Vec<(&str, bool)> = vec![("Period", false)];
+    headers.extend(series.groups.iter().map(|g| (g.name.as_str(), true)));
+    let mut table = Table::new(series.title.clone(), Some(&series.population), &headers);
+    table.rows = series
+        .periods
+        .iter()
+        .enumerate()
+        .map(|(index, period)| {
+            let mut row = vec![period.clone()];
+            row.extend(series.groups.iter().map(|group| {
+                format::value(group.values.get(index).copied().flatten(), series.unit)
+            }));
+            row
+        })
+        .collect();
+    table
+}
+
+fn area_chart(series: &Series, id: &str) -> Block {
+    Block::Chart {
+        svg: svg::stacked_area(series, id),
+        table: series_table(series),
+    }
+}
+
+fn line_chart(series: &Series, id: &str) -> Block {
+    Block::Chart {
+        svg: svg::line_chart(series, id),
+        table: series_table(series),
+    }
+}
+
+fn action_block(list: &ActionList) -> Vec<Block> {
+    let mut blocks = vec![Block::Paragraphs(vec![list.rationale.clone()])];
+    let mut table = Table::new(
+        list.title.clone(),
+        Some(&list.population),
+        &[("Model", false), ("Why", false)],
+    );
+    table.rows = list
+        .items
+        .iter()
+        .map(|item| vec![item.model.clone(), item.detail.clone()])
+        .collect();
+    blocks.push(Block::Table(table));
+    blocks
+}
+
+/// The view with the population filters stated in every population's models, so no figure
+/// can be read without them (METHODS.md: every figure carries its population).
+fn with_filters(view: &ReportView) -> ReportView {
+    let mut view = view.clone();
+    if !view.filters.is_empty() {
+        let filters = view.filters_text();
+        for population in view.populations_mut() {
+            population.models = format!("{} (filtered: {filters})", population.models);
+        }
+    }
+    view
+}
+
+#[must_use]
+pub fn layout(view: &ReportView) -> Document {
+    let view = &with_filters(view);
+    let mut meta = vec![
+        ("Period".to_owned(), view.period.clone()),
+        ("Filters".to_owned(), view.filters_text()),
+    ];
+    if view.synthetic {
+        meta.push((
+            "Data".to_owned(),
+            "synthetic demo data generated by hubcensus demo, not observed on the Hub".to_owned(),
+        ));
+    }
+    meta.push(("Generator".to_owned(), view.generator.clone()));
+    meta.push(("Registry".to_owned(), view.registry_version.clone()));
+    meta.push((
+        "Snapshots".to_owned(),
+        if view.snapshots.is_empty() {
+            "none".to_owned()
+        } else {
+            let first = &view.snapshots[0];
+            let last = &view.snapshots[view.snapshots.len() - 1];
+            format!(
+                "{} ({} to {}; {} to {} models)",
+                view.snapshots.len(),
+                format::date(&first.taken_at),
+                format::date(&last.taken_at),
+                format::grouped(first.models),
+                format::grouped(last.models)
+            )
+        },
+    ));
+
+    let mut sections = Vec::new();
+
+    sections.push(Section {
+        id: "headline",
+        title: "Headline figures".to_owned(),
+        intro: Some(
+            "Each figure states its population: which models, which downloads, which window and \
+             which attribution."
+                .to_owned(),
+        ),
+        blocks: vec![cards(&view.headline)],
+    });
+
+    let mut geography = Vec::new();
+    for origin in &view.geography.origins {
+        geography.push(Block::Paragraphs(vec![format!(
+            "Origin mode: {} ({}).",
+            origin.mode,
+            match origin.mode.as_str() {
+                "uploader" => "the country of the account that uploaded the model",
+                "lineage" => "the country of the model's lineage root's author, else the uploader",
+                _ => "as stated",
+            }
+        )]));
+        geography.push(area_chart(
+            &origin.regions_over_time,
+            &format!("geo-{}", chart_id(&origin.mode)),
+        ));
+        geography.push(Block::Table(share_table(&origin.regions)));
+        geography.push(Block::Table(share_table(&origin.countries)));
+    }
+    sections.push(Section {
+        id: "geography",
+        title: "Geography".to_owned(),
+        intro: Some(
+            "Shares of window downloads by region and country. Unattributed downloads are a \
+             bucket of their own and stay in the denominator."
+                .to_owned(),
+        ),
+        blocks: geography,
+    });
+
+    sections.push(Section {
+        id: "builders",
+        title: "Who builds".to_owned(),
+        intro: Some("Shares of window downloads by contributor type, and credible releases (models that entered the working set within 90 days of creation) per quarter of creation.".to_owned()),
+        blocks: vec![
+            area_chart(&view.builders.types_over_time, "types"),
+            Block::Table(share_table(&view.builders.types)),
+            line_chart(&view.builders.credible_releases, "credible"),
+        ],
+    });
+
+    let concentration = &view.concentration;
+    sections.push(Section {
+        id: "concentration",
+        title: "Concentration".to_owned(),
+        intro: None,
+        blocks: vec![
+            cards(&concentration.figures),
+            line_chart(&concentration.top_k_share_over_time, "topk"),
+            Block::Chart {
+                svg: svg::lorenz(
+                    &concentration.lorenz,
+                    "Lorenz curve of window downloads",
+                    "lorenz",
+                ),
+                table: lorenz_table(&concentration.lorenz, &concentration.lorenz_population),
+            },
+        ],
+    });
+
+    let working = &view.working_set;
+    let mut top = Table::new(
+        format!(
+            "The working set: top {} models, {}",
+            working.k, working.week
+        ),
+        Some(&working.population),
+        &[
+            ("Rank", true),
+            ("Change", true),
+            ("Model", false),
+            ("Weekly downloads", true),
+            ("Country (uploader)", false),
+            ("Country (lineage)", false),
+            ("Type", false),
+        ],
+    );
+    top.rows = working
+        .rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.rank.to_string(),
+                format::rank_change(row.change),
+                row.model.clone(),
+                format::grouped(row.downloads),
+                row.country.clone(),
+                row.lineage_country.clone(),
+                row.contributor_type.clone(),
+            ]
+        })
+        .collect();
+    let moves = |caption: String, moves: &[crate::view::Move], rank: &str| {
+        let mut table = Table::new(
+            caption,
+            Some(&working.population),
+            &[
+                (rank, true),
+                ("Model", false),
+                ("Weekly downloads", true),
+                ("Type", false),
+            ],
+        );
+        table.rows = moves
+            .iter()
+            .map(|m| {
+                vec![
+                    m.rank.to_string(),
+                    m.model.clone(),
+                    format::grouped(m.downloads),
+                    m.contributor_type.clone(),
+                ]
+            })
+            .collect();
+        table
+    };
+    let mut families = Table::new(
+        "Families: quantized and adapter derivatives folded into their base",
+        Some(&working.population),
+        &[
+            ("Rank", true),
+            ("Base", false),
+            ("Members", true),
+            ("Weekly downloads", true),
+            ("Share", true),
+        ],
+    );
+    families.rows = working
+        .families
+        .iter()
+        .map(|f| {
+            vec![
+                f.rank.to_string(),
+                f.base.clone(),
+                format::grouped(f.members),
+                format::grouped(f.downloads),
+                format::share(f.share),
+            ]
+        })
+        .collect();
+    let new_count = working
+        .rows
+        .iter()
+        .filter(|r| r.change == RankChange::New)
+        .count();
+    sections.push(Section {
+        id: "working-set",
+        title: "The working set".to_owned(),
+        intro: Some(format!(
+            "The top {} models hold {} of the window's downloads; churn against the previous week is {} ({} entries, {} exits).",
+            working.k,
+            format::share(working.share_of_downloads),
+            working.churn.map_or_else(|| "not defined for the first week".to_owned(), |c| format::share(Some(c))),
+            working.entries.len().max(new_count),
+            working.exits.len()
+        )),
+        blocks: vec![
+            Block::Table(top),
+            Block::Table(moves(format!("Entries this week ({})", working.entries.len()), &working.entries, "Rank")),
+            Block::Table(moves(format!("Exits this week ({})", working.exits.len()), &working.exits, "Last rank")),
+            Block::Table(families),
+        ],
+    });
+
+    let derivatives = &view.derivatives;
+    let mut bases = Table::new(
+        "Base models with the most derivatives",
+        Some(&derivatives.population),
+        &[
+            ("Base", false),
+            ("Direct", true),
+            ("All descendants", true),
+            ("By relation", false),
+        ],
+    );
+    bases.rows = derivatives
+        .top_bases
+        .iter()
+        .map(|b| {
+            vec![
+                b.model.clone(),
+                format::grouped(b.direct),
+                format::grouped(b.total),
+                b.by_relation
+                    .iter()
+                    .map(|r| format!("{} {}", r.relation, format::grouped(r.count)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]
+        })
+        .collect();
+    let bars: Vec<(String, f64)> = derivatives
+        .top_bases
+        .iter()
+        .map(|b| (b.model.clone(), b.total as f64))
+        .collect();
+    let mut mix = Table::new(
+        "Relation mix: share of lineage edges",
+        Some(&derivatives.population),
+        &[("Relation", false), ("Edges", true), ("Share", true)],
+    );
+    mix.rows = derivatives
+        .relation_mix
+        .iter()
+        .map(|r| {
+            vec![
+                r.relation.clone(),
+                format::grouped(r.edges),
+                format::share(r.share),
+            ]
+        })
+        .collect();
+    let mix_bars: Vec<(String, f64)> = derivatives
+        .relation_mix
+        .iter()
+        .map(|r| (r.relation.clone(), r.share.unwrap_or(0.0)))
+        .collect();
+    let mut derivative_blocks = vec![
+        Block::Chart {
+            svg: svg::bar_chart(
+                "Base models by all descendants",
+                &bars,
+                Unit::Count,
+                "bases",
+            ),
+            table: bases,
+        },
+        Block::Chart {
+            svg: svg::bar_chart(
+                "Relation mix of lineage edges",
+                &mix_bars,
+                Unit::Share,
+                "mix",
+            ),
+            table: mix,
+        },
+    ];
+    if derivatives.cycles > 0 {
+        derivative_blocks.push(Block::Paragraphs(vec![format!(
+            "{} lineage cycles were found and broken.",
+            format::grouped(derivatives.cycles)
+        )]));
+    }
+    sections.push(Section {
+        id: "derivatives",
+        title: "Derivative ecosystems".to_owned(),
+        intro: None,
+        blocks: derivative_blocks,
+    });
+
+    let actions = &view.actions;
+    let mut action_blocks = action_block(&actions.review_defaults);
+    action_blocks.extend(action_block(&actions.evaluate_newcomers));
+    action_blocks.push(Block::Paragraphs(vec![actions.track.rationale.clone()]));
+    action_blocks.push(Block::List {
+        caption: actions.track.title.clone(),
+        population: format::population(&actions.track.population),
+        items: actions
+            .track
+            .items
+            .iter()
+            .map(|i| i.model.clone())
+            .collect(),
+    });
+    sections.push(Section {
+        id: "actions",
+        title: "What to do".to_owned(),
+        intro: None,
+        blocks: action_blocks,
+    });
+
+    let quality = &view.data_quality;
+    let mut windows = Table::new(
+        "Windows",
+        None,
+        &[
+            ("Window", false),
+            ("Days", true),
+            ("Missed week", false),
+            ("Unmatched", true),
+            ("Disappeared", true),
+            ("Negative", true),
+            ("Downloads clamped", true),
+        ],
+    );
+    windows.rows = quality
+        .windows
+        .iter()
+        .map(|w| {
+            vec![
+                w.window.clone(),
+                w.days.to_string(),
+                if w.missed_week { "yes" } else { "no" }.to_owned(),
+                format::grouped(w.unmatched),
+                format::grouped(w.disappeared),
+                format::grouped(w.negative),
+                format::grouped(w.negative_downloads),
+            ]
+        })
+        .collect();
+    let mut quality_text = vec![format!(
+        "Attribution coverage: {} of downloads have a country, {} have a contributor type.",
+        format::share(quality.country_coverage),
+        format::share(quality.type_coverage)
+    )];
+    quality_text.extend(quality.notes.iter().cloned());
+    sections.push(Section {
+        id: "data-quality",
+        title: "Data quality".to_owned(),
+        intro: Some("Unmatched: models seen only in the later snapshot but created before the window. Disappeared: seen only in the earlier one. Negative: downloadsAllTime fell, counted as zero.".to_owned()),
+        blocks: vec![Block::Paragraphs(quality_text), Block::Table(windows)],
+    });
+
+    sections.push(Section {
+        id: "methodology",
+        title: "Methodology".to_owned(),
+        intro: None,
+        blocks: vec![Block::Text(methodology::parse(&view.methodology))],
+    });
+
+    Document {
+        title: view.display_title(),
+        synthetic: view.synthetic,
+        meta,
+        sections,
+    }
+}
+
+/// A chart id from free text: ASCII letters and digits only.
+fn chart_id(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// The Lorenz curve's data as deciles (a table of every point would be as long as the data).
+fn lorenz_table(points: &[[f64; 2]], population: &Population) -> Table {
+    let mut table = Table::new(
+        "Lorenz curve at deciles of models",
+        Some(population),
+        &[
+            ("Share of models (poorest first)", true),
+            ("Share of downloads", true),
+        ],
+    );
+    if points.is_empty() {
+        return table;
+    }
+    for decile in 1..=10 {
+        let target = f64::from(decile) / 10.0;
+        // Linear interpolation between the points around the target.
+        let value = match points.iter().position(|p| p[0] >= target) {
+            Some(0) => points[0][1],
+            Some(index) => {
+                let [x0, y0] = points[index - 1];
+                let [x1, y1] = points[index];
+                if x1 > x0 {
+                    y0 + (y1 - y0) * (target - x0) / (x1 - x0)
+                } else {
+                    y1
+                }
+            }
+            None => points[points.len() - 1][1],
+        };
+        table.rows.push(vec![
+            format::share(Some(target)),
+            format::share(Some(value)),
+        ]);
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn population() -> Population {
+        Population {
+            models: "m".into(),
+            downloads: "d".into(),
+            window: "w".into(),
+            attribution: "a".into(),
+            coverage: None,
+        }
+    }
+
+    #[test]
+    fn lorenz_deciles_interpolate_between_points() {
+        let cases: [(&[[f64; 2]], &str, &str); 3] = [
+            // Perfect equality: the decile shares equal the model shares.
+            (&[[0.0, 0.0], [1.0, 1.0]], "30.0%", "100.0%"),
+            // All downloads in the last model.
+            (&[[0.0, 0.0], [0.9, 0.0], [1.0, 1.0]], "0.0%", "100.0%"),
+            // A kink at half the models holding a tenth of the downloads.
+            (&[[0.0, 0.0], [0.5, 0.1], [1.0, 1.0]], "6.0%", "100.0%"),
+        ];
+        for (points, third_decile, last) in cases {
+            let table = lorenz_table(points, &population());
+            assert_eq!(table.rows.len(), 10);
+            assert_eq!(table.rows[2][1], third_decile, "{points:?}");
+            assert_eq!(table.rows[9][1], last);
+        }
+        assert!(lorenz_table(&[], &population()).rows.is_empty());
+    }
+
+    #[test]
+    fn chart_ids_are_plain_ascii() {
+        assert_eq!(chart_id("Up<loader> \"x\""), "up-loader---x-");
+    }
+}

@@ -1,0 +1,100 @@
+//! Escaping of untrusted text for each output language. Every string that reaches output passes
+//! through one of these (askama's auto-escaping does the same for the HTML template).
+
+/// Escapes text for XML/HTML text nodes and attribute values (SVG is written by hand).
+#[must_use]
+pub fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters other than tab and newline are not allowed in XML 1.0.
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes text for a Markdown table cell or inline text: HTML is neutralised (renderers such as
+/// GitHub's pass inline HTML through), Markdown punctuation is backslash-escaped, and newlines
+/// become spaces so a cell cannot break its row.
+#[must_use]
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' => {
+                out.push('\\');
+                out.push(character);
+            }
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Cuts `text` to at most `max` characters (not bytes), marking the cut with an ellipsis.
+#[must_use]
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xml_escapes_markup_and_quotes() {
+        let cases = [
+            ("plain/model-7b", "plain/model-7b"),
+            (
+                "<script>alert(1)</script>",
+                "&lt;script&gt;alert(1)&lt;/script&gt;",
+            ),
+            ("a\"b'c&d", "a&quot;b&#39;c&amp;d"),
+            ("]]>", "]]&gt;"),
+            ("bell\u{7}", "bell\u{fffd}"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(xml(input), expected);
+        }
+    }
+
+    #[test]
+    fn markdown_escapes_pipes_html_and_newlines() {
+        let cases = [
+            ("org/model", "org/model"),
+            ("a|b", "a\\|b"),
+            ("<b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
+            ("line\nbreak", "line break"),
+            ("[link](javascript:x)", "\\[link\\](javascript:x)"),
+            ("snake_case*", "snake\\_case\\*"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(markdown(input), expected);
+        }
+    }
+
+    #[test]
+    fn truncation_counts_characters() {
+        assert_eq!(truncate("abcdef", 10), "abcdef");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("ééééé", 3), "éé…");
+    }
+}

@@ -1,0 +1,608 @@
+//! `hubcensus evals`, `audit` and `discover` end to end.
+
+use std::path::Path;
+
+use predicates::prelude::*;
+use serde_json::{Value, json};
+
+use crate::support::{hubcensus, shared_data};
+
+const WEEKS: [&str; 14] = [
+    "2026-05-24",
+    "2026-05-31",
+    "2026-06-07",
+    "2026-06-14",
+    "2026-06-21",
+    "2026-06-28",
+    "2026-07-05",
+    "2026-07-12",
+    "2026-07-19",
+    "2026-07-26",
+    "2026-08-02",
+    "2026-08-09",
+    "2026-08-16",
+    "2026-08-23",
+];
+
+fn model(
+    id: &str,
+    billions: u64,
+    contributor: &str,
+    downloads: &[u64],
+    ranks: &[Option<u32>],
+) -> Value {
+    json!({
+        "id": id,
+        "task": "text-generation",
+        "parameters": billions * 1_000_000_000,
+        "license": "apache-2.0",
+        "created_at": "2025-01-01T00:00:00Z",
+        "organization": id.split('/').next().unwrap(),
+        "contributor": contributor,
+        "weekly_downloads": downloads,
+        "weekly_ranks": ranks,
+        "weekly_likes": vec![10; 14],
+    })
+}
+
+/// A world where the 2024 default left the working set after week 9 and a same-size model that
+/// scores better is #3; plus a small team's model that entered the working set in the last 3
+/// weeks, and a big lab's model that did the same.
+fn write_world(dir: &Path) -> std::path::PathBuf {
+    let falling: Vec<u64> = (0..14).map(|w| 100_000 - 6_000 * w).collect();
+    let left: Vec<Option<u32>> = (0..14).map(|w| (w < 9).then_some(40)).collect();
+    let entering: Vec<Option<u32>> = (0..14).map(|w| (w >= 11).then_some(150)).collect();
+    let rising: Vec<u64> = (0..14)
+        .map(|w| if w >= 10 { 60_000 } else { 2_000 })
+        .collect();
+    let world = json!({
+        "weeks": WEEKS.map(|w| format!("{w}T00:00:00Z")),
+        "working_set_size": 200,
+        "task_downloads": {"text-generation": 10_000_000},
+        "provenance": "integration-test world",
+        "models": [
+            model("meta-llama/Llama-3.1-8B-Instruct", 8, "industry", &falling, &left),
+            model("Qwen/Qwen3-8B", 8, "industry", &[300_000; 14], &[Some(3); 14]),
+            model("alice/tiny-reasoner-3B", 3, "individual", &rising, &entering),
+            model("bigcorp/Big-Model", 70, "industry", &rising, &entering),
+            model("mistralai/Ministral-8B-Instruct-2410", 8, "industry", &[50_000; 14], &[Some(20); 14]),
+        ],
+    });
+    let path = dir.join("world.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&world).unwrap()).unwrap();
+    path
+}
+
+fn write_scores(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("scores.csv");
+    std::fs::write(
+        &path,
+        "model,benchmark,metric,value,source,date\n\
+         meta-llama/Llama-3.1-8B-Instruct,GPQA,accuracy,30.1,team harness,2026-08-01\n\
+         meta-llama/Llama-3.1-8B-Instruct,MATH,accuracy,40,team harness,2026-08-01\n\
+         qwen/qwen3-8b,GPQA,accuracy,44.5,team harness,2026-08-01\n\
+         Qwen/Qwen3-8B,MATH,accuracy,61,team harness,2026-08-01\n\
+         some-api-model,GPQA,accuracy,50,team harness,2026-08-01\n\
+         mistralai/Ministral-8B-Instruct-2410,GPQA,accuracy,20,team harness,2026-08-01\n",
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn import_matches_names_and_lists_the_unmatched() {
+    let data = tempfile::tempdir().unwrap();
+    let scores = write_scores(data.path());
+    let unmatched = data.path().join("unmatched.txt");
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&scores)
+        .arg("--unmatched")
+        .arg(&unmatched)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "imported 6 scores for 5 model names",
+        ))
+        .stdout(predicate::str::contains("unmatched: some-api-model"));
+    // No Hub ids in the store or the file: nothing to match against, so even names that look
+    // like Hub ids stay unmatched (never guessed).
+    assert_eq!(
+        std::fs::read_to_string(&unmatched).unwrap(),
+        "Qwen/Qwen3-8B\nmeta-llama/Llama-3.1-8B-Instruct\nmistralai/Ministral-8B-Instruct-2410\nqwen/qwen3-8b\nsome-api-model\n"
+    );
+    hubcensus(data.path())
+        .args(["evals", "show", "Qwen/Qwen3-8B"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no scores on record for Qwen/Qwen3-8B",
+        ));
+    // A later file that carries Hub ids gives the stored names their chance.
+    let ids = data.path().join("ids.csv");
+    std::fs::write(
+        &ids,
+        "model,hf_id,reported_by_authors,effective_length,4k,8k,16k,32k,64k,128k,avg\n\
+         Llama,meta-llama/Llama-3.1-8B-Instruct,False,32K,95,,,,,,\n\
+         Qwen,Qwen/Qwen3-8B,False,32K,96,,,,,,\n",
+    )
+    .unwrap();
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&ids)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "3 names stored unmatched by earlier imports now match a Hub id",
+        ));
+    hubcensus(data.path())
+        .args(["evals", "show", "Qwen/Qwen3-8B", "--workload", "reasoning"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "2 scores on record for Qwen/Qwen3-8B\n",
+        ))
+        .stdout(predicate::str::contains("as written: qwen/qwen3-8b"));
+}
+
+#[test]
+fn audit_replace_exits_1_and_keep_exits_0() {
+    let data = tempfile::tempdir().unwrap();
+    let world = write_world(data.path());
+    // A Hub-id-carrying file first, so the team's names have candidates to match.
+    let ids = data.path().join("ids.csv");
+    std::fs::write(
+        &ids,
+        "model,hf_id,reported_by_authors,effective_length,4k,8k,16k,32k,64k,128k,avg\n\
+         Llama,meta-llama/Llama-3.1-8B-Instruct,False,32K,95,94,93,90,85,77,89\n\
+         Qwen,Qwen/Qwen3-8B,False,32K,96,95,94,92,,,\n\
+         Ministral,mistralai/Ministral-8B-Instruct-2410,False,16K,90,88,85,,,,\n",
+    )
+    .unwrap();
+    hubcensus(data.path())
+        .args(["evals", "import", "--format", "ruler"])
+        .arg(&ids)
+        .assert()
+        .success();
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(write_scores(data.path()))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "3 exact, 1 normalised; unmatched: 1",
+        ));
+
+    let output = hubcensus(data.path())
+        .args(["audit", "meta-llama/Llama-3.1-8B-Instruct", "--workload", "reasoning", "--evidence"])
+        .arg(&world)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with(
+            "verdict: REPLACE — meta-llama/Llama-3.1-8B-Instruct for reasoning",
+        ))
+        .stdout(predicate::str::contains(
+            "Qwen/Qwen3-8B (working set #3) scores better on 2 of the 2 benchmark series both have: GPQA accuracy 44.5 vs 30.1 (team harness)",
+        ))
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(output).unwrap();
+    assert!(
+        text.contains("left the working set (top 200): last in it the window ending 2026-07-19"),
+        "{text}"
+    );
+
+    let json_output = hubcensus(data.path())
+        .args([
+            "audit",
+            "Qwen/Qwen3-8B",
+            "--workload",
+            "reasoning",
+            "--format",
+            "json",
+            "--evidence",
+        ])
+        .arg(&world)
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let parsed: Value = serde_json::from_slice(&json_output).unwrap();
+    assert_eq!(parsed["version"], 1);
+    assert_eq!(parsed["audit"]["verdict"], "keep");
+    assert_eq!(parsed["audit"]["default"]["rank_now"], 3);
+
+    // Long context: the RULER numbers, per context length, never averaged with anything else.
+    hubcensus(data.path())
+        .args([
+            "audit",
+            "Qwen/Qwen3-8B",
+            "--workload",
+            "long-context",
+            "--format",
+            "md",
+            "--evidence",
+        ])
+        .arg(&world)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains(
+            "| RULER | 4k | RULER table (NVIDIA) | 2/2 | #1 | `Qwen/Qwen3-8B` 96 |",
+        ));
+}
+
+#[test]
+fn audit_without_evidence_says_what_is_missing() {
+    let data = tempfile::tempdir().unwrap();
+    let world = write_world(data.path());
+    hubcensus(data.path())
+        .args(["audit", "alice/tiny-reasoner-3B", "--workload", "code", "--evidence"])
+        .arg(&world)
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("verdict: REVIEW"))
+        .stdout(predicate::str::contains(
+            "scores for alice/tiny-reasoner-3B on the code benchmarks (LiveCodeBench, LiveCodeBench Pro, HumanEval)",
+        ));
+    hubcensus(data.path())
+        .args([
+            "audit",
+            "Qwen/Qwen3-8B",
+            "--workload",
+            "poetry",
+            "--evidence",
+        ])
+        .arg(&world)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown workload \"poetry\""));
+    hubcensus(data.path())
+        .args(["audit", "Qwen/Qwen3-8B", "--workload", "reasoning"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no snapshots in the store at"))
+        .stderr(predicate::str::contains("or pass --evidence FILE"));
+}
+
+#[test]
+fn discover_finds_the_small_team_riser_not_the_big_lab() {
+    let data = tempfile::tempdir().unwrap();
+    let world = write_world(data.path());
+    let output = hubcensus(data.path())
+        .args([
+            "discover",
+            "--task",
+            "text-generation",
+            "--format",
+            "json",
+            "--evidence",
+        ])
+        .arg(&world)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let parsed: Value = serde_json::from_slice(&output).unwrap();
+    let found: Vec<&str> = parsed["discover"]["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|riser| riser["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["alice/tiny-reasoner-3B"]);
+    assert_eq!(parsed["discover"]["other_contributors"], 4);
+    hubcensus(data.path())
+        .args(["discover", "--task", "text-generation", "--evidence"])
+        .arg(&world)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1. alice/tiny-reasoner-3B — entered the working set (#150)",
+        ))
+        .stdout(predicate::str::contains(
+            "weekly downloads 2000 → 60000 (×30)",
+        ));
+    hubcensus(data.path())
+        .args([
+            "discover",
+            "--task",
+            "text-generation",
+            "--contributor",
+            "robots",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown contributor type \"robots\"",
+        ));
+}
+
+#[test]
+fn real_data_import_of_the_published_eval_files() {
+    let data = tempfile::tempdir().unwrap();
+    let shared = shared_data();
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(shared.join("open-llm-leaderboard-v2/open_llm_leaderboard.csv"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "imported 22962 scores for 3753 model names",
+        ))
+        .stdout(predicate::str::contains("3753 exact; unmatched: 0"));
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(shared.join("ruler-long-context/ruler_results.csv"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "imported 308 scores for 45 model names",
+        ))
+        .stdout(predicate::str::contains("unmatched: Gemini-1.5-pro"));
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(shared.join("eee-evals/livecodebenchpro"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "imported 87 scores for 27 model names",
+        ));
+    let output = hubcensus(data.path())
+        .args([
+            "evals",
+            "show",
+            "Qwen/Qwen2.5-7B-Instruct",
+            "--workload",
+            "reasoning",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let parsed: Value = serde_json::from_slice(&output).unwrap();
+    let benchmarks: Vec<&str> = parsed["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|score| score["benchmark"].as_str().unwrap())
+        .collect();
+    assert_eq!(benchmarks, ["BBH", "GPQA", "MATH", "MuSR"]);
+}
+
+/// A store of 15 weekly snapshots: 250 filler models, a default whose downloads stall so that it
+/// drops out of the top 200 after week 8 (and whose card names a newer version), a same-size model
+/// that climbs, and an individual's finetune of it that enters the working set late.
+fn write_store(dir: &Path) {
+    use hubcensus_model::{
+        Lineage, LineageSource, ModelId, ModelRecord, Relation, SourceKind, Timestamp,
+    };
+    use hubcensus_store::{SnapshotDraft, Writer};
+
+    let first = Timestamp::parse("2026-05-17").unwrap();
+    let mut writer = Writer::lock(dir).unwrap();
+    for week in 0..15i64 {
+        let as_of = first.plus_days(7 * week);
+        let week = week as u64;
+        let mut records = Vec::new();
+        let mut push = |id: &str, all_time: u64, params: u64, card: Option<&str>| {
+            let mut record = ModelRecord::new(ModelId::new(id).unwrap());
+            record.created_at = Some(Timestamp::parse("2024-07-23").unwrap());
+            record.downloads_all_time = Some(all_time);
+            record.likes = Some(10 + week);
+            record.pipeline_tag = Some("text-generation".into());
+            record.parameters = Some(params);
+            record.license = Some("apache-2.0".into());
+            record.card_data = card.map(str::to_owned);
+            records.push(record);
+        };
+        for filler in 0..250u64 {
+            push(
+                &format!("zz-test-filler/m{filler:03}"),
+                1_000_000 + week * (2_000 + filler),
+                1_000_000_000,
+                None,
+            );
+        }
+        let llama = if week <= 8 {
+            10_000_000 + week * 50_000
+        } else {
+            10_400_000 + (week - 8) * 100
+        };
+        push(
+            "meta-llama/Llama-3.1-8B-Instruct",
+            llama,
+            8_000_000_000,
+            Some(r#"{"new_version": "meta-llama/Llama-3.3-8B-Instruct"}"#),
+        );
+        push(
+            "Qwen/Qwen3-8B",
+            5_000_000 + week * 400_000,
+            8_200_000_000,
+            Some(
+                r#"{"model-index": [{"name": "Qwen3-8B", "results": [{"dataset": {"name": "MuSR (0-shot)"}, "metrics": [{"type": "acc_norm", "value": 17.5}], "source": {"name": "Open LLM Leaderboard"}}]}]}"#,
+            ),
+        );
+        let tuned = if week <= 11 {
+            1_000 + week * 10
+        } else {
+            1_110 + (week - 11) * 30_000
+        };
+        push("zz-test-alice/Qwen3-8B-tuned", tuned, 8_200_000_000, None);
+        let mut tuned_record = records.pop().unwrap();
+        tuned_record.lineage = Lineage::new(
+            Relation::Finetune,
+            vec![ModelId::new("Qwen/Qwen3-8B").unwrap()],
+            LineageSource::BaseModels,
+        );
+        records.push(tuned_record);
+        let draft = SnapshotDraft {
+            as_of,
+            crawl_started: None,
+            crawl_ended: Some(as_of),
+            source: SourceKind::HubApiJson,
+            source_location: "integration test".into(),
+            columns: [
+                "id",
+                "created_at",
+                "downloads_all_time",
+                "likes",
+                "pipeline_tag",
+                "parameters",
+                "license",
+                "card_data",
+                "relation",
+                "parents",
+                "lineage_source",
+            ]
+            .map(String::from)
+            .to_vec(),
+            partial: false,
+            synthetic: true,
+        };
+        let mut builder = writer.begin(draft).unwrap();
+        builder.push(&records).unwrap();
+        builder.commit(false).unwrap();
+    }
+}
+
+#[test]
+fn audit_and_discover_read_the_store() {
+    let data = tempfile::tempdir().unwrap();
+    write_store(data.path());
+    let scores = data.path().join("scores.csv");
+    std::fs::write(
+        &scores,
+        "model,benchmark,metric,value,source,date\n\
+         meta-llama/Llama-3.1-8B-Instruct,GPQA,accuracy,30.1,team harness,2026-08-01\n\
+         Qwen/Qwen3-8B,GPQA,accuracy,44.5,team harness,2026-08-01\n",
+    )
+    .unwrap();
+    // With a store, names are matched against its catalog (253 ids).
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&scores)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "matched to Hub ids (253 candidate ids): 2 exact; unmatched: 0",
+        ));
+    hubcensus(data.path())
+        .args(["evals", "import", "--from-store"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "imported 1 scores for 1 model names from the model cards of the snapshot of 2026-08-23 (model-index)",
+        ));
+    hubcensus(data.path())
+        .args(["evals", "show", "Qwen/Qwen3-8B"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "MuSR · acc_norm: 17.5 — model card (Open LLM Leaderboard)",
+        ));
+    let output = hubcensus(data.path())
+        .args([
+            "audit",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--workload",
+            "reasoning",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let parsed: Value = serde_json::from_slice(&output).unwrap();
+    let audit = &parsed["audit"];
+    assert_eq!(audit["verdict"], "replace");
+    assert_eq!(audit["default"]["rank_now"], Value::Null);
+    assert_eq!(
+        audit["default"]["last_in_working_set"],
+        "2026-07-12T00:00:00Z"
+    );
+    assert_eq!(
+        audit["default"]["new_version"],
+        "meta-llama/Llama-3.3-8B-Instruct"
+    );
+    assert_eq!(audit["candidates"][0]["report"]["id"], "Qwen/Qwen3-8B");
+    assert_eq!(audit["candidates"][0]["report"]["rank_now"], 1);
+    assert_eq!(audit["candidates"][0]["report"]["children"]["finetune"], 1);
+    assert_eq!(audit["as_of"], "2026-08-23T00:00:00Z");
+
+    let output = hubcensus(data.path())
+        .args(["discover", "--task", "text-generation", "--format", "json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let parsed: Value = serde_json::from_slice(&output).unwrap();
+    let found: Vec<&str> = parsed["discover"]["found"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|riser| riser["id"].as_str().unwrap())
+        .collect();
+    // alice's namespace is not in the registry and her account kind was not fetched: her type
+    // is unknown, so by default she is counted, not listed.
+    assert_eq!(found, Vec::<&str>::new());
+    // The 250 fillers and alice, plus meta-llama and Qwen when the registry does not know them.
+    let registry = hubcensus_registry::Registry::embedded();
+    let as_of = hubcensus_model::Timestamp::parse("2026-08-23").unwrap();
+    let unknown_labs = ["meta-llama", "Qwen"]
+        .iter()
+        .filter(|namespace| registry.entry(namespace, as_of).is_none())
+        .count();
+    assert_eq!(
+        parsed["discover"]["unknown_contributor"],
+        251 + unknown_labs
+    );
+    hubcensus(data.path())
+        .args([
+            "discover",
+            "--task",
+            "text-generation",
+            "--contributor",
+            "individual,community,unknown",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1. zz-test-alice/Qwen3-8B-tuned — entered the working set (#",
+        ))
+        .stdout(predicate::str::contains(
+            "lineage: finetune of Qwen/Qwen3-8B",
+        ));
+    // Once `hubcensus enrich` has recorded that zz-test-alice is a user account, she is an
+    // individual (METHODS.md §6) and the default contributor types find her.
+    let enrich = data
+        .path()
+        .join("enrich")
+        .join(hubcensus_store::snapshot_dir_name(
+            hubcensus_model::Timestamp::parse("2026-08-23").unwrap(),
+        ));
+    std::fs::create_dir_all(&enrich).unwrap();
+    std::fs::write(
+        enrich.join("accounts.jsonl"),
+        "{\"name\": \"zz-test-alice\", \"kind\": \"user\"}\n",
+    )
+    .unwrap();
+    hubcensus(data.path())
+        .args(["discover", "--task", "text-generation"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1. zz-test-alice/Qwen3-8B-tuned — entered the working set (#",
+        ))
+        .stdout(predicate::str::contains(
+            "origin: organization unknown (individual)",
+        ));
+}

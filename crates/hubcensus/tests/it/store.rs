@@ -1,0 +1,133 @@
+//! `hubcensus snapshots` over a store written through the store library (the importers land
+//! separately).
+
+use hubcensus_model::{ModelId, ModelRecord, SourceKind, Timestamp};
+use hubcensus_store::{COLUMNS, SnapshotDraft, Writer};
+
+use crate::support::hubcensus;
+
+fn write_store(dir: &std::path::Path) {
+    let mut writer = Writer::lock(dir).unwrap();
+    // A 30-day-only era snapshot of a top-N listing, then an all-time one.
+    let mut draft = SnapshotDraft {
+        as_of: Timestamp::parse("2024-11-03").unwrap(),
+        crawl_started: None,
+        crawl_ended: None,
+        source: SourceKind::HubApiJson,
+        source_location: "daily/2024-11-03.json".into(),
+        columns: ["id", "downloads_30d", "likes"].map(String::from).to_vec(),
+        partial: true,
+        synthetic: false,
+    };
+    let record = |id: &str, downloads_30d: u64| {
+        let mut record = ModelRecord::new(ModelId::new(id).unwrap());
+        record.downloads_30d = Some(downloads_30d);
+        record
+    };
+    let mut builder = writer.begin(draft.clone()).unwrap();
+    builder
+        .push(&[record("a/x", 1_500), record("gpt2", 2_000_000)])
+        .unwrap();
+    builder.commit(false).unwrap();
+
+    draft.as_of = Timestamp::parse("2026-08-23T00:00:00Z").unwrap();
+    draft.source = SourceKind::HubStatsParquet;
+    draft.source_location = "models.parquet".into();
+    draft.columns = COLUMNS.iter().map(|c| (*c).to_owned()).collect();
+    draft.partial = false;
+    let mut builder = writer.begin(draft).unwrap();
+    let mut one = record("a/x", 10);
+    one.object_id = Some("65f0".into());
+    one.downloads_all_time = Some(1_234_567);
+    let mut two = record("gpt2", 20);
+    two.downloads_all_time = Some(0);
+    builder.push(&[one, two]).unwrap();
+    builder.commit(false).unwrap();
+}
+
+#[test]
+fn snapshots_lists_as_of_models_source_era_and_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    write_store(dir.path());
+    let output = hubcensus(dir.path()).arg("snapshots").assert().success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    assert_eq!(
+        stdout,
+        "\
+AS OF                 MODELS  SOURCE             ERA          DOWNLOADS 30D  DOWNLOADS ALL-TIME  PARTIAL  SYNTHETIC
+2024-11-03T00:00:00Z       2  hub_api_json       30-day-only      2,001,500                   -  yes      no
+2026-08-23T00:00:00Z       2  hub_stats_parquet  all-time                30           1,234,567  no       no
+"
+    );
+}
+
+#[test]
+fn snapshots_json_is_the_documented_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    write_store(dir.path());
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--format", "json", "--verify"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&output.get_output().stdout).unwrap();
+    assert_eq!(json["schema"], "hubcensus.snapshots/v1");
+    let snapshots = json["snapshots"].as_array().unwrap();
+    assert_eq!(snapshots.len(), 2);
+    assert_eq!(snapshots[0]["as_of"], "2024-11-03T00:00:00Z");
+    assert_eq!(snapshots[0]["era"], "thirty_day_only");
+    assert_eq!(
+        snapshots[0]["totals"]["downloads_all_time"],
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        snapshots[0]["columns"],
+        serde_json::json!(["id", "downloads_30d", "likes"])
+    );
+    assert_eq!(snapshots[1]["era"], "all_time");
+    assert_eq!(snapshots[1]["totals"]["downloads_all_time"], 1_234_567);
+    assert_eq!(snapshots[1]["verified"], true);
+}
+
+#[test]
+fn snapshots_of_an_empty_store_says_what_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = hubcensus(dir.path()).arg("snapshots").assert().code(2);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.starts_with("error: no snapshots in the store at "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("hint: import one with `hubcensus import PATH`"),
+        "{stderr}"
+    );
+    // JSON output of an empty store is an empty list, not an error.
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&output.get_output().stdout).unwrap();
+    assert_eq!(json["snapshots"], serde_json::json!([]));
+}
+
+#[test]
+fn snapshots_verify_fails_with_exit_1_on_a_corrupted_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_store(dir.path());
+    let path = dir
+        .path()
+        .join("snapshots/as_of=2026-08-23T00:00:00Z/models.parquet");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&path, bytes).unwrap();
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--verify"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("verify: 2026-08-23T00:00:00Z: corrupt store file"),
+        "{stderr}"
+    );
+}
