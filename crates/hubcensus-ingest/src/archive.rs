@@ -27,8 +27,16 @@ pub(crate) fn folder_date(name: &str) -> Option<Timestamp> {
 }
 
 /// The week folders of an archive: `PATH/models/<date>/models.parquet`, or `PATH/<date>/...`
-/// when PATH is the `models` folder itself. Sorted by date.
+/// when PATH is the `models` folder itself, or PATH itself when it is one week's folder. Sorted
+/// by date.
 pub(crate) fn weeks(path: &Path) -> Result<Vec<(Timestamp, String, PathBuf)>, IngestError> {
+    // One week's folder given directly.
+    if let Some(name) = path.file_name().and_then(|name| name.to_str())
+        && let Some(date) = folder_date(name)
+        && path.join("models.parquet").is_file()
+    {
+        return Ok(vec![(date, name.to_owned(), path.join("models.parquet"))]);
+    }
     let root = if path.join("models").is_dir() {
         path.join("models")
     } else {

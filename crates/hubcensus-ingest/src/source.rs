@@ -175,6 +175,12 @@ impl SourceSnapshot {
 
     /// Starts reading: chunks of at most `batch_size` valid records, in file order.
     pub fn chunks(self) -> Result<Chunks, IngestError> {
+        let capacity = usize::try_from(self.rows).unwrap_or(0);
+        let key_capacity = if self.has_column("object_id") {
+            capacity
+        } else {
+            0
+        };
         let rows = match self.body {
             Body::Parquet => RowSource::Parquet(Box::new(hub_stats::ParquetRows::open(
                 &self.path,
@@ -186,8 +192,10 @@ impl SourceSnapshot {
             path: self.path,
             skip_invalid: self.options.skip_invalid,
             rows,
-            keys: HashMap::new(),
-            ids: HashMap::new(),
+            // Sized up front: growing a table of millions of entries briefly holds the old and
+            // the new one (1.5x the memory).
+            keys: HashMap::with_capacity(key_capacity),
+            ids: HashMap::with_capacity(capacity),
             rejects: Vec::new(),
             finished: false,
         })

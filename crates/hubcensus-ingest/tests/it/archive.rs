@@ -73,6 +73,14 @@ fn each_week_is_a_snapshot_with_its_own_era() {
             .len(),
         3
     );
+    // One week's folder on its own.
+    let one = hubcensus_ingest::open(
+        &dir.path().join("models/2024-12-02"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].as_of.date_string(), "2024-12-02");
     // --as-of cannot name three weeks.
     let error = hubcensus_ingest::open(dir.path(), &at("2025-01-01")).unwrap_err();
     assert!(

@@ -134,6 +134,8 @@ fn a_date_folder_gives_the_as_of_time() {
     );
 }
 
+type Columns = Vec<(&'static str, ArrayRef)>;
+
 fn write_batch(path: &std::path::Path, columns: Vec<(&str, ArrayRef)>) {
     let fields: Vec<Field> = columns
         .iter()
@@ -154,7 +156,6 @@ fn write_batch(path: &std::path::Path, columns: Vec<(&str, ArrayRef)>) {
 #[test]
 fn a_wrong_schema_names_the_column() {
     let dir = tempfile::tempdir().unwrap();
-    type Columns = Vec<(&'static str, ArrayRef)>;
     let cases: Vec<(Columns, &str, &str)> = vec![
         (
             vec![("downloads", Arc::new(Int64Array::from(vec![1])) as ArrayRef)],

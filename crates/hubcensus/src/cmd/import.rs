@@ -270,6 +270,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             bar.set_message(snapshot.as_of.to_string());
             bar
         });
+        let started = std::time::Instant::now();
         let mut builder = writer.begin(draft).map_err(explain_store)?;
         let rejects = stream(snapshot, |records| {
             if let Some(bar) = &progress {
@@ -282,10 +283,15 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         }
         let rejects = rejects.with_context(|| stopped(&committed_so_far))?;
         let models = builder.len();
+        let read_seconds = started.elapsed().as_secs_f64();
         let outcome = builder
             .commit(replace)
             .map_err(explain_store)
             .with_context(|| stopped(&committed_so_far))?;
+        tracing::info!(
+            "{location}: read, validated and pushed in {read_seconds:.2} s; committed in {:.2} s",
+            started.elapsed().as_secs_f64() - read_seconds
+        );
         let (word, info) = match &outcome {
             CommitOutcome::Committed(info) => ("committed", info),
             CommitOutcome::Unchanged(info) => ("unchanged", info),

@@ -72,6 +72,22 @@ fn import_daily_files_then_reimport_is_unchanged_real_data() {
             .iter()
             .all(|(_, models, source)| (527..=531).contains(models) && source == "hub_api_json")
     );
+    let table = hubcensus(data.path())
+        .arg("snapshots")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let table = String::from_utf8(table).unwrap();
+    assert_eq!(
+        table
+            .lines()
+            .filter(|line| line.starts_with("2026-08-"))
+            .count(),
+        16,
+        "{table}"
+    );
 
     hubcensus(data.path())
         .arg("import")
