@@ -369,7 +369,7 @@ fn user_mistakes_exit_2_with_a_hint() {
 }
 
 /// Lineage counts on the real hub-stats subset, imported into a store. Expected figures were
-/// computed independently (DuckDB over the same Parquet: edges from `baseModels`, else relation
+/// computed independently (`DuckDB` over the same Parquet: edges from `baseModels`, else relation
 /// tags, else plain tags).
 #[test]
 fn derivatives_on_hub_stats_subset_real_data() {
