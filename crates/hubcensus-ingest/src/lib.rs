@@ -10,10 +10,10 @@
 //! hub-stats schema (fixtures, the demo world, benchmarks).
 
 pub mod api_json;
-pub mod hub;
 mod archive;
 mod arrow_columns;
 mod error;
+pub mod hub;
 mod hub_stats;
 mod json_file;
 mod source;
