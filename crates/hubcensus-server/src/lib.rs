@@ -1,1 +1,0 @@
-//! hubcensus-server: see ARCHITECTURE.md. Under construction.
