@@ -35,7 +35,7 @@ Examples:
       the whole store, both origin modes, the weekly top 200, as one self-contained HTML file
   hubcensus report --from 2026-01-01 --to 2026-03-31 --task text-generation --format md -o q1.md
       one quarter, text-generation models only, as Markdown
-  hubcensus report --origin lineage --k 100 --format json | jq .headline
+  hubcensus report --origin lineage --k 100 --format json -o - | jq .headline
       the figures as versioned JSON (docs/report-json.md) on stdout";
 
 #[derive(clap::Args, Debug)]

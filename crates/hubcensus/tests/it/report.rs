@@ -276,3 +276,33 @@ fn report_filters_take_suffixed_parameter_counts() {
         ]
     );
 }
+
+/// The `--help` example that pipes JSON into jq must write the JSON to stdout (without `-o -`
+/// the report goes to ./report.json and stdout only names the file).
+#[test]
+fn report_help_json_example_writes_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = hubcensus(dir.path())
+        .args(["report", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let example = help
+        .lines()
+        .map(str::trim)
+        .find(|line| line.contains("| jq"))
+        .unwrap_or_else(|| panic!("no jq example in:\n{help}"));
+    let args: Vec<&str> = example
+        .split('|')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|arg| if arg == "100" { "3" } else { arg })
+        .collect();
+    assert!(args.contains(&"-o") && args.contains(&"-"), "{example}");
+    store_with_three_weeks(dir.path());
+    let json = crate::support::json_of(dir.path(), &args);
+    assert!(json["headline"].is_array(), "{json}");
+    assert!(!dir.path().join("report.json").exists());
+}
