@@ -562,7 +562,8 @@ mod tests {
     }
 
     proptest! {
-        /// Shares sum to 1 whatever the attribution, and summing periods preserves totals.
+        /// Country shares match a naive count; shares sum to 1 whatever the attribution, and
+        /// summing periods preserves totals.
         #[test]
         fn shares_sum_to_one(values in proptest::collection::vec((0_u64..1000, proptest::option::of(0_u32..4)), 1..40), countries in proptest::collection::vec(proptest::option::of(0_usize..3), 4)) {
             let n = values.len();
@@ -578,6 +579,27 @@ mod tests {
             let names = ["US", "CN", "FR"];
             let attributions: Vec<Attribution> = countries.iter().map(|c| Attribution { organization: None, country: c.map(|c| names[c].to_owned()), contributor: None }).collect();
             let window = thirty_day_window(&catalog, &end, &Filter::default()).unwrap();
+            // Naive per-country downloads and models: the uploader's namespace's country, else
+            // unattributed; a model without a namespace is a legacy id.
+            let mut naive: std::collections::BTreeMap<String, (u64, u64)> = std::collections::BTreeMap::new();
+            for (x, author) in &values {
+                let group = match author {
+                    None => LEGACY.to_owned(),
+                    Some(a) => countries[*a as usize]
+                        .map_or_else(|| UNATTRIBUTED.to_owned(), |c| names[c].to_owned()),
+                };
+                let entry = naive.entry(group).or_default();
+                entry.0 += x;
+                entry.1 += 1;
+            }
+            let by_country = shares(&window, &end, &attributions, None, Dimension::Country, Origin::Uploader);
+            let computed: std::collections::BTreeMap<String, (u64, u64)> = by_country
+                .rows
+                .iter()
+                .filter(|r| r.models > 0)
+                .map(|r| (r.group.clone(), (r.downloads, r.models)))
+                .collect();
+            prop_assert_eq!(computed, naive);
             for dimension in [Dimension::Country, Dimension::Region, Dimension::Type, Dimension::Organization] {
                 let s = shares(&window, &end, &attributions, None, dimension, Origin::Uploader);
                 let downloads: u64 = s.rows.iter().map(|r| r.downloads).sum();

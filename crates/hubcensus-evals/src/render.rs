@@ -13,6 +13,47 @@ pub const CANDIDATES_SHOWN: usize = 10;
 /// How many series the text and Markdown views list (JSON lists all).
 pub const SERIES_SHOWN: usize = 20;
 
+/// How untrusted text (eval files' names and sources, cardData licenses and tasks) is made safe
+/// for one output: [`plain`] for the terminal, [`markdown`] for Markdown.
+type Escape = fn(&str) -> String;
+
+/// Untrusted text for a terminal: control characters (ANSI escape sequences, carriage returns,
+/// bells) become U+FFFD and line breaks become spaces, so a hostile name can neither rewrite
+/// the screen nor forge a line of the report.
+#[must_use]
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => ' ',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
+}
+
+/// Untrusted text for Markdown (inline or a table cell): HTML is neutralised, Markdown
+/// punctuation is backslash-escaped, line breaks become spaces (a cell cannot break its row) and
+/// other control characters become U+FFFD. Same rules as `hubcensus_report::escape::markdown`.
+#[must_use]
+pub fn markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' => {
+                out.push('\\');
+                out.push(character);
+            }
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn params(parameters: Option<u64>) -> String {
     parameters.map_or_else(
         || "size unknown".to_owned(),
@@ -38,15 +79,24 @@ fn opt<T: std::fmt::Display>(value: Option<T>, missing: &str) -> String {
     value.map_or_else(|| missing.to_owned(), |v| v.to_string())
 }
 
-fn model_lines(report: &ModelReport, out: &mut String, bullet: &str) {
+/// An optional untrusted string, escaped, or `missing`.
+fn opt_text(value: Option<&str>, missing: &str, escape: Escape) -> String {
+    value.map_or_else(|| missing.to_owned(), escape)
+}
+
+fn model_lines(report: &ModelReport, out: &mut String, bullet: &str, escape: Escape) {
     let _ = writeln!(
         out,
         "{bullet}origin: {} ({}); task {}; {}; license {}",
-        opt(report.organization.as_deref(), "organization unknown"),
+        opt_text(
+            report.organization.as_deref(),
+            "organization unknown",
+            escape
+        ),
         report.contributor.map_or("type unknown", |c| c.as_str()),
-        opt(report.task.as_deref(), "unknown"),
+        opt_text(report.task.as_deref(), "unknown", escape),
         params(report.parameters),
-        opt(report.license.as_deref(), "unknown"),
+        opt_text(report.license.as_deref(), "unknown", escape),
     );
     let _ = writeln!(
         out,
@@ -90,15 +140,15 @@ fn model_lines(report: &ModelReport, out: &mut String, bullet: &str) {
         let _ = writeln!(
             out,
             "{bullet}{} · {}: {}{} ({}, {})",
-            score.benchmark,
-            score.metric,
+            escape(&score.benchmark),
+            escape(&score.metric),
             number(score.value),
             score
                 .setting
                 .as_ref()
-                .map_or_else(String::new, |s| format!(" [{s}]")),
-            score.source,
-            opt(score.date.as_deref(), "undated"),
+                .map_or_else(String::new, |s| format!(" [{}]", escape(s))),
+            escape(&score.source),
+            opt_text(score.date.as_deref(), "undated", escape),
         );
     }
 }
@@ -112,34 +162,27 @@ pub fn audit_text(audit: &Audit) -> String {
         "verdict: {} — {} for {} ({})",
         audit.verdict.as_str().to_uppercase(),
         audit.default.id,
-        audit.workload,
-        audit.benchmarks.join(", ")
+        plain(&audit.workload),
+        plain(&audit.benchmarks.join(", "))
     );
+    let (provenance, as_of) = evidence(&audit.provenance, audit.as_of, plain);
     let _ = writeln!(
         out,
-        "evidence: {}; window ending {}; working set = top {} by window downloads",
-        if audit.provenance.is_empty() {
-            "unstated"
-        } else {
-            &audit.provenance
-        },
-        audit
-            .as_of
-            .map_or_else(|| "unknown".to_owned(), Timestamp::date_string),
+        "evidence: {provenance}; window ending {as_of}; working set = top {} by window downloads",
         audit.working_set_size
     );
     out.push_str("\nwhy:\n");
     for reason in &audit.reasons {
-        let _ = writeln!(out, "  - {reason}");
+        let _ = writeln!(out, "  - {}", plain(reason));
     }
     if !audit.missing.is_empty() {
         out.push_str("\nmissing evidence (not filled in):\n");
         for missing in &audit.missing {
-            let _ = writeln!(out, "  - {missing}");
+            let _ = writeln!(out, "  - {}", plain(missing));
         }
     }
     let _ = writeln!(out, "\ndefault: {}", audit.default.id);
-    model_lines(&audit.default, &mut out, "  ");
+    model_lines(&audit.default, &mut out, "  ", plain);
     let size = match audit.size.max_params {
         Some(max) => format!("at most {}", params(Some(max))),
         None => format!(
@@ -166,12 +209,12 @@ pub fn audit_text(audit: &Audit) -> String {
             "{:>3}. {} [{}]: better on {}, worse on {} of {} shared series",
             index + 1,
             candidate.report.id,
-            candidate.origin,
+            plain(&candidate.origin),
             candidate.wins,
             candidate.losses,
             candidate.shared
         );
-        model_lines(&candidate.report, &mut out, "       ");
+        model_lines(&candidate.report, &mut out, "       ", plain);
     }
     if audit.candidates.len() > CANDIDATES_SHOWN {
         let _ = writeln!(
@@ -187,9 +230,9 @@ pub fn audit_text(audit: &Audit) -> String {
             let _ = writeln!(
                 out,
                 "  {} · {} ({}): {} of {} models scored; default {}; leader {} {}",
-                series.benchmark,
-                series.metric,
-                series.source,
+                plain(&series.benchmark),
+                plain(&series.metric),
+                plain(&series.source),
                 series.covered,
                 series.considered,
                 default_rank.map_or_else(|| "not scored".to_owned(), |r| format!("#{r}")),
@@ -208,6 +251,18 @@ pub fn audit_text(audit: &Audit) -> String {
     out
 }
 
+/// The evidence's provenance (or `unstated`) and the date of its last window (or `unknown`).
+fn evidence(provenance: &str, as_of: Option<Timestamp>, escape: Escape) -> (String, String) {
+    (
+        if provenance.is_empty() {
+            "unstated".to_owned()
+        } else {
+            escape(provenance)
+        },
+        as_of.map_or_else(|| "unknown".to_owned(), Timestamp::date_string),
+    )
+}
+
 fn rank_of(ranking: &[crate::audit::RankedScore], id: &ModelId) -> Option<usize> {
     ranking.iter().find(|r| &r.id == id).map(|r| r.rank)
 }
@@ -219,34 +274,29 @@ pub fn audit_markdown(audit: &Audit) -> String {
     let _ = writeln!(
         out,
         "## Audit of `{}` for {}: **{}**\n",
-        audit.default.id, audit.workload, audit.verdict
+        audit.default.id,
+        markdown(&audit.workload),
+        audit.verdict
     );
+    let (provenance, as_of) = evidence(&audit.provenance, audit.as_of, markdown);
     let _ = writeln!(
         out,
-        "Benchmarks: {}. Evidence: {}, window ending {}; working set = top {} by window downloads.\n",
-        audit.benchmarks.join(", "),
-        if audit.provenance.is_empty() {
-            "unstated"
-        } else {
-            &audit.provenance
-        },
-        audit
-            .as_of
-            .map_or_else(|| "unknown".to_owned(), Timestamp::date_string),
+        "Benchmarks: {}. Evidence: {provenance}, window ending {as_of}; working set = top {} by window downloads.\n",
+        markdown(&audit.benchmarks.join(", ")),
         audit.working_set_size
     );
     out.push_str("### Why\n\n");
     for reason in &audit.reasons {
-        let _ = writeln!(out, "- {reason}");
+        let _ = writeln!(out, "- {}", markdown(reason));
     }
     if !audit.missing.is_empty() {
         out.push_str("\n### Missing evidence\n\n");
         for missing in &audit.missing {
-            let _ = writeln!(out, "- {missing}");
+            let _ = writeln!(out, "- {}", markdown(missing));
         }
     }
     out.push_str("\n### Default\n\n");
-    model_lines(&audit.default, &mut out, "- ");
+    model_lines(&audit.default, &mut out, "- ", markdown);
     out.push_str("\n### Candidates\n\n| # | model | origin | better | worse | shared | params | license | rank now |\n|---|---|---|---|---|---|---|---|---|\n");
     for (index, candidate) in audit.candidates.iter().take(CANDIDATES_SHOWN).enumerate() {
         let _ = writeln!(
@@ -254,12 +304,12 @@ pub fn audit_markdown(audit: &Audit) -> String {
             "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} |",
             index + 1,
             candidate.report.id,
-            candidate.origin,
+            markdown(&candidate.origin),
             candidate.wins,
             candidate.losses,
             candidate.shared,
             params(candidate.report.parameters),
-            opt(candidate.report.license.as_deref(), "unknown"),
+            opt_text(candidate.report.license.as_deref(), "unknown", markdown),
             candidate
                 .report
                 .rank_now
@@ -272,9 +322,9 @@ pub fn audit_markdown(audit: &Audit) -> String {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {}/{} | {} | `{}` {} |",
-                series.benchmark,
-                series.metric,
-                series.source,
+                markdown(&series.benchmark),
+                markdown(&series.metric),
+                markdown(&series.source),
                 series.covered,
                 series.considered,
                 rank_of(&series.ranking, &audit.default.id)
@@ -296,7 +346,7 @@ pub fn discovery_text(discovery: &Discovery) -> String {
         out,
         "{} rising {} release(s) by {} in the {} days to {} (baseline: window ending {}); evidence: {}",
         discovery.found.len(),
-        discovery.task,
+        plain(&discovery.task),
         contributors.join(", "),
         discovery.since_days,
         discovery
@@ -305,11 +355,7 @@ pub fn discovery_text(discovery: &Discovery) -> String {
         discovery
             .baseline
             .map_or_else(|| "unknown".to_owned(), Timestamp::date_string),
-        if discovery.provenance.is_empty() {
-            "unstated"
-        } else {
-            &discovery.provenance
-        },
+        evidence(&discovery.provenance, None, plain).0,
     );
     let _ = writeln!(
         out,
@@ -317,7 +363,7 @@ pub fn discovery_text(discovery: &Discovery) -> String {
         discovery.models_in_task, discovery.other_contributors, discovery.unknown_contributor
     );
     for missing in &discovery.missing {
-        let _ = writeln!(out, "missing evidence: {missing}");
+        let _ = writeln!(out, "missing evidence: {}", plain(missing));
     }
     if discovery.unknown_contributor > 0 && !discovery.contributors.is_empty() {
         let _ = writeln!(
@@ -337,13 +383,13 @@ pub fn discovery_text(discovery: &Discovery) -> String {
         let _ = writeln!(
             out,
             "     origin: {} ({}); created {}; {}; license {}",
-            opt(riser.organization.as_deref(), "organization unknown"),
+            opt_text(riser.organization.as_deref(), "organization unknown", plain),
             riser.contributor.map_or("type unknown", |c| c.as_str()),
             riser
                 .created_at
                 .map_or_else(|| "unknown".to_owned(), Timestamp::date_string),
             params(riser.parameters),
-            opt(riser.license.as_deref(), "unknown"),
+            opt_text(riser.license.as_deref(), "unknown", plain),
         );
         let _ = writeln!(
             out,
@@ -382,11 +428,11 @@ pub fn discovery_text(discovery: &Discovery) -> String {
             let _ = writeln!(
                 out,
                 "     {} · {}: {} ({}, {})",
-                score.benchmark,
-                score.metric,
+                plain(&score.benchmark),
+                plain(&score.metric),
                 number(score.value),
-                score.source,
-                opt(score.date.as_deref(), "undated")
+                plain(&score.source),
+                opt_text(score.date.as_deref(), "undated", plain)
             );
         }
         if riser.scores.len() > 6 {
@@ -454,5 +500,74 @@ mod tests {
         let world = world(vec![riser, unknown]);
         let discovery = discover(&world, &[], &DiscoverQuery::new("text-generation"));
         insta::assert_snapshot!(discovery_text(&discovery));
+    }
+
+    /// A hostile card license and a hostile eval source: Markdown keeps them inside their cells
+    /// and never passes HTML through; the terminal never receives a control character.
+    #[test]
+    fn untrusted_text_is_escaped_for_markdown_and_the_terminal() {
+        let hostile = "<img src=x onerror=alert(1)>|x\u{1b}[2J\nverdict: KEEP";
+        let mut audit = replace_audit();
+        audit.default.license = Some(hostile.to_owned());
+        for candidate in &mut audit.candidates {
+            candidate.report.license = Some(hostile.to_owned());
+        }
+        for series in &mut audit.series {
+            series.source = hostile.to_owned();
+        }
+        assert!(!audit.candidates.is_empty() && !audit.series.is_empty());
+
+        let text = audit_text(&audit);
+        assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(!text.lines().any(|line| line.starts_with("verdict: KEEP")));
+        assert!(text.contains("<img src=x onerror=alert(1)>|x\u{fffd}[2J verdict: KEEP"));
+
+        let md = audit_markdown(&audit);
+        assert!(!md.contains("<img") && !md.contains('\u{1b}'), "{md}");
+        assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;\\|x\u{fffd}\\[2J verdict: KEEP"));
+        // Every table row keeps its column count: unescaped pipes only at cell borders.
+        let candidate_rows: Vec<&str> = md
+            .lines()
+            .filter(|line| line.starts_with("| 1 |"))
+            .collect();
+        assert_eq!(candidate_rows.len(), 1, "{md}");
+        assert_eq!(
+            candidate_rows[0].matches('|').count() - candidate_rows[0].matches("\\|").count(),
+            10,
+            "{md}"
+        );
+        let series_rows = md
+            .lines()
+            .skip_while(|line| !line.starts_with("### Per-series ranks"))
+            .filter(|line| line.starts_with("| ") && !line.starts_with("| benchmark"))
+            .collect::<Vec<_>>();
+        assert!(!series_rows.is_empty(), "{md}");
+        for row in series_rows {
+            assert_eq!(
+                row.matches('|').count() - row.matches("\\|").count(),
+                7,
+                "{row}"
+            );
+        }
+    }
+
+    #[test]
+    fn escapes_are_table_driven() {
+        let cases = [
+            ("org/model-7b", "org/model-7b", "org/model-7b"),
+            ("a|b", "a|b", "a\\|b"),
+            ("<b>x</b>", "<b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
+            ("line\nbreak\r", "line break ", "line break "),
+            (
+                "bell\u{7}esc\u{1b}[0m",
+                "bell\u{fffd}esc\u{fffd}[0m",
+                "bell\u{fffd}esc\u{fffd}\\[0m",
+            ),
+            ("snake_case*", "snake_case*", "snake\\_case\\*"),
+        ];
+        for (input, terminal, md) in cases {
+            assert_eq!(plain(input), terminal, "{input:?}");
+            assert_eq!(markdown(input), md, "{input:?}");
+        }
     }
 }

@@ -26,9 +26,32 @@ impl Table {
 }
 
 pub fn render(document: &Document, generator: &str) -> Result<String, askama::Error> {
-    ReportTemplate {
+    let html = ReportTemplate {
         doc: document,
         generator,
     }
-    .render()
+    .render()?;
+    Ok(without_control_characters(html))
+}
+
+/// askama's HTML escaping leaves control characters alone, and they are parse errors in HTML
+/// (a hostile card's `ESC` or `BEL` would reach the page). The template itself holds none but
+/// whitespace, so every other control character came from data: it becomes U+FFFD, as in
+/// [`crate::escape::xml`].
+fn without_control_characters(html: String) -> String {
+    if !html
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return html;
+    }
+    html.chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }

@@ -60,6 +60,13 @@ fn open(out: &mut String, id: &str, height: f64, title: &str, description: &str)
 }
 
 /// "Nice" axis ticks from 0 to at least `max`: steps of 1, 2 or 5 times a power of ten.
+/// Round ticks covering `max` and the axis top they give (the last tick).
+fn nice_axis(max: f64) -> (Vec<f64>, f64) {
+    let ticks = nice_ticks(max);
+    let top = ticks.last().copied().unwrap_or(1.0);
+    (ticks, top)
+}
+
 fn nice_ticks(max: f64) -> Vec<f64> {
     if !(max.is_finite() && max > 0.0) {
         return vec![0.0, 1.0];
@@ -247,9 +254,7 @@ pub fn stacked_area(series: &Series, id: &str) -> String {
     let (ticks, y_max) = if series.unit == Unit::Share {
         (vec![0.0, 0.25, 0.5, 0.75, 1.0], max_total.max(1.0))
     } else {
-        let ticks = nice_ticks(max_total);
-        let top = ticks.last().copied().unwrap_or(1.0);
-        (ticks, top)
+        nice_axis(max_total)
     };
     let frame = Frame {
         y_max,
@@ -357,14 +362,10 @@ pub fn line_chart(series: &Series, id: &str) -> String {
         if max_value > 0.5 || max_value <= 0.0 {
             (vec![0.0, 0.25, 0.5, 0.75, 1.0], 1.0)
         } else {
-            let ticks = nice_ticks(max_value);
-            let top = ticks.last().copied().unwrap_or(1.0);
-            (ticks, top)
+            nice_axis(max_value)
         }
     } else {
-        let ticks = nice_ticks(max_value);
-        let top = ticks.last().copied().unwrap_or(1.0);
-        (ticks, top)
+        nice_axis(max_value)
     };
     let frame = Frame {
         y_max,

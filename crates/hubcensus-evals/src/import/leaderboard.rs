@@ -9,7 +9,7 @@ use std::io::Read;
 
 use hubcensus_model::ModelId;
 
-use super::{column, csv_error, parse_score};
+use super::{column, csv_error, line_of, score_cell};
 use crate::{EvalRecord, EvalsError};
 
 const FORMAT: &str = "open-llm-leaderboard";
@@ -41,12 +41,11 @@ pub fn open_llm_leaderboard(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsE
     let mut records = Vec::new();
     for row in csv.records() {
         let row = row.map_err(csv_error(FORMAT))?;
-        let line = row.position().map_or(0, csv::Position::line);
         let model = row.get(fullname).unwrap_or_default().trim();
         if model.is_empty() {
             return Err(EvalsError::Parse {
                 format: FORMAT,
-                line,
+                line: line_of(&row),
                 message: "empty fullname".into(),
             });
         }
@@ -62,14 +61,9 @@ pub fn open_llm_leaderboard(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsE
             .filter(|precision| !precision.is_empty())
             .map(str::to_owned);
         for &(index, benchmark) in &score_columns {
-            let value = parse_score(row.get(index).unwrap_or_default()).map_err(|message| {
-                EvalsError::Parse {
-                    format: FORMAT,
-                    line,
-                    message,
-                }
-            })?;
-            let Some(value) = value else { continue };
+            let Some(value) = score_cell(&row, index, FORMAT)? else {
+                continue;
+            };
             records.push(EvalRecord {
                 model: model.to_owned(),
                 hub_id: hub_id.clone(),

@@ -198,6 +198,25 @@ pub(crate) fn parse_score(cell: &str) -> Result<Option<f64>, String> {
     }
 }
 
+/// The score in cell `index` of `row` (see [`parse_score`]); a cell that is not a number is an
+/// [`EvalsError::Parse`] naming `format` and the row's line.
+pub(crate) fn score_cell(
+    row: &csv::StringRecord,
+    index: usize,
+    format: &'static str,
+) -> Result<Option<f64>, EvalsError> {
+    parse_score(row.get(index).unwrap_or_default()).map_err(|message| EvalsError::Parse {
+        format,
+        line: line_of(row),
+        message,
+    })
+}
+
+/// The line of `row` in its file (1-based; 0 when the reader does not know).
+pub(crate) fn line_of(row: &csv::StringRecord) -> u64 {
+    row.position().map_or(0, csv::Position::line)
+}
+
 /// The index of a CSV column, or a [`EvalsError::MissingColumn`].
 pub(crate) fn column(
     headers: &csv::StringRecord,

@@ -8,7 +8,7 @@
 
 use std::io::Read;
 
-use super::{column, csv_error, parse_score};
+use super::{column, csv_error, line_of, score_cell};
 use crate::{EvalRecord, EvalsError};
 
 const FORMAT: &str = "mteb";
@@ -27,24 +27,18 @@ pub fn mteb_csv(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsError> {
     let mut records = Vec::new();
     for row in csv.records() {
         let row = row.map_err(csv_error(FORMAT))?;
-        let line = row.position().map_or(0, csv::Position::line);
         let name = row.get(model).unwrap_or_default().trim();
         if name.is_empty() {
             return Err(EvalsError::Parse {
                 format: FORMAT,
-                line,
+                line: line_of(&row),
                 message: "empty Model".into(),
             });
         }
         for (index, task) in &tasks {
-            let value = parse_score(row.get(*index).unwrap_or_default()).map_err(|message| {
-                EvalsError::Parse {
-                    format: FORMAT,
-                    line,
-                    message,
-                }
-            })?;
-            let Some(value) = value else { continue };
+            let Some(value) = score_cell(&row, *index, FORMAT)? else {
+                continue;
+            };
             records.push(EvalRecord {
                 model: name.to_owned(),
                 hub_id: None,

@@ -9,7 +9,7 @@ use std::io::Read;
 
 use hubcensus_model::Timestamp;
 
-use super::{column, csv_error, parse_score};
+use super::{column, csv_error, line_of, parse_score};
 use crate::benchmark::canonical;
 use crate::{EvalRecord, EvalsError};
 
@@ -34,7 +34,7 @@ pub fn plain_csv(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsError> {
     let mut records = Vec::new();
     for row in csv.records() {
         let row = row.map_err(csv_error(FORMAT))?;
-        let line = row.position().map_or(0, csv::Position::line);
+        let line = line_of(&row);
         let error = |message: String| EvalsError::Parse {
             format: FORMAT,
             line,

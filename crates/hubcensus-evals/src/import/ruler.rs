@@ -10,7 +10,7 @@ use std::io::Read;
 
 use hubcensus_model::ModelId;
 
-use super::{column, csv_error, parse_score};
+use super::{column, csv_error, score_cell};
 use crate::{EvalRecord, EvalsError};
 
 const FORMAT: &str = "ruler";
@@ -29,7 +29,6 @@ pub fn ruler_csv(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsError> {
     let mut records = Vec::new();
     for row in csv.records() {
         let row = row.map_err(csv_error(FORMAT))?;
-        let line = row.position().map_or(0, csv::Position::line);
         let hub = row.get(hf_id).unwrap_or_default().trim();
         let name = match row.get(model).unwrap_or_default().trim() {
             "" => hub,
@@ -46,14 +45,9 @@ pub fn ruler_csv(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsError> {
             "RULER table (NVIDIA)"
         };
         for &(index, metric) in &metrics {
-            let value = parse_score(row.get(index).unwrap_or_default()).map_err(|message| {
-                EvalsError::Parse {
-                    format: FORMAT,
-                    line,
-                    message,
-                }
-            })?;
-            let Some(value) = value else { continue };
+            let Some(value) = score_cell(&row, index, FORMAT)? else {
+                continue;
+            };
             records.push(EvalRecord {
                 model: written.to_owned(),
                 hub_id: ModelId::new(hub).ok(),

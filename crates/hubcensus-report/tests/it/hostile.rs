@@ -4,7 +4,7 @@ use hubcensus_report::{ActionItem, Filter, SeriesGroup};
 
 use crate::{fixture, html, json, markdown};
 
-const HOSTILE: &str = "evil/<script>alert(1)</script>\"onmouseover='x'|]]>\n# injected";
+const HOSTILE: &str = "evil/<script>alert(1)</script>\"onmouseover='x'|]]>\u{1b}[2J\n# injected";
 
 fn hostile_view() -> hubcensus_report::ReportView {
     let mut view = fixture::view();
@@ -52,6 +52,7 @@ fn hostile_text_is_escaped_in_html_and_svg() {
     let html = html(&hostile_view());
     assert!(!html.contains(HOSTILE));
     assert!(!html.contains("<script"), "a script tag got through");
+    assert!(!html.contains('\u{1b}'), "a control character got through");
     assert!(!html.contains("]]>"));
     assert!(!html.contains("\"onmouseover"));
     assert!(html.contains("evil/&lt;script&gt;alert(1)&lt;/script&gt;"));
@@ -64,6 +65,9 @@ fn hostile_text_is_escaped_in_html_and_svg() {
         "the hostile group name is in the first chart"
     );
     assert!(!svg.contains("<script"));
+    // SVG is XML: a control character would make the chart invalid, and it never reaches it.
+    assert!(!svg.contains('\u{1b}'));
+    assert!(svg.contains("]]&gt;\u{fffd}[2J"), "{svg}");
     crate::html_checks::check_balanced(&html).unwrap();
 }
 
@@ -76,12 +80,25 @@ fn hostile_text_is_escaped_in_markdown() {
         !markdown.contains("\n# injected"),
         "a newline broke out into a heading"
     );
+    assert!(
+        !markdown.contains('\u{1b}'),
+        "a terminal escape got through"
+    );
     // Table rows keep their column count: the pipe in the name is escaped.
+    let mut hostile_rows = 0;
     for line in markdown.lines().filter(|l| l.contains("evil/")) {
         if line.starts_with('|') {
-            assert!(line.contains("\\|\\]\\]&gt;"), "{line}");
+            hostile_rows += 1;
+            assert!(
+                line.contains("\\|\\]\\]&gt;\u{fffd}\\[2J \\# injected"),
+                "{line}"
+            );
         }
     }
+    assert!(
+        hostile_rows >= 5,
+        "only {hostile_rows} table rows carry the hostile text"
+    );
     let header = "| Rank | Change | Model | Weekly downloads | Country (uploader) | Country (lineage) | Type |";
     let table_start = markdown.find(header).unwrap();
     let first_row = markdown[table_start..].lines().nth(2).unwrap();
@@ -95,7 +112,11 @@ fn hostile_text_round_trips_in_json() {
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     // JSON carries the data as data: exact, escaped by the JSON string syntax.
     assert_eq!(value["working_set"]["rows"][0]["model"], HOSTILE);
-    assert!(!text.contains('\u{a}') || !text.contains("\n# injected"));
+    assert_eq!(value["base_title"], HOSTILE);
+    // Inside strings, the newline and the escape character are JSON escapes, never raw.
+    assert!(!text.contains("\n# injected"));
+    assert!(!text.contains('\u{1b}'));
+    assert!(text.contains("]]>\\u001b[2J\\n# injected"), "{text}");
 }
 
 #[test]

@@ -393,7 +393,10 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         return Err(anyhow::anyhow!(
             "--size-factor must be at least 1, got {}",
             args.size_factor
-        ));
+        )
+        .context(Hint(
+            "--size-factor 2 (the default) keeps candidates within twice or half the default's size; or pass --max-params".into(),
+        )));
     }
     let workloads = super::evals::load_workloads(args.workloads.as_deref())?;
     let benchmarks = workloads

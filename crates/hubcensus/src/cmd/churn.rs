@@ -133,42 +133,31 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             stayers,
         })?,
         format => {
-            let mut headers = vec!["move", "model", "previous_rank", "rank", "change"];
-            if format == Format::Csv {
-                headers.push("population");
-            }
-            let mut table = Table::new(headers);
+            let mut table = Table::new(vec!["move", "model", "previous_rank", "rank", "change"]);
             let groups = [("entry", &entries), ("exit", &exits), ("stay", &stayers)];
             for (kind, moves) in groups {
                 for m in moves {
-                    let mut cells = vec![
+                    table.push(vec![
                         kind.to_owned(),
                         m.id.to_string(),
                         m.previous_rank
                             .map_or_else(|| "-".into(), |r| r.to_string()),
                         m.rank.map_or_else(|| "-".into(), |r| r.to_string()),
                         m.change.map_or_else(|| "-".into(), |c| format!("{c:+}")),
-                    ];
-                    if format == Format::Csv {
-                        cells.push(population.words.clone());
-                    }
-                    table.push(cells);
+                    ]);
                 }
             }
-            if format == Format::Csv {
-                table.csv()
-            } else {
+            table.render(format, &population.words, |table| {
                 format!(
-                    "Working set (k = {}) of {}\nagainst {}\n{} entries, {} exits, churn {}\n\n{}",
+                    "Working set (k = {}) of {}\nagainst {}\n{} entries, {} exits, churn {}\n\n{table}",
                     args.k,
                     population.words,
                     previous_population.words,
                     churn.entries.len(),
                     churn.exits.len(),
                     views::percent(Some(churn.churn)),
-                    table.text()
                 )
-            }
+            })
         }
     };
     crate::output::write_stdout(&text)?;

@@ -98,7 +98,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let text = match args.view.format {
         Format::Json => views::json(&output)?,
         format => {
-            let mut headers = vec![
+            let headers = vec![
                 "rank",
                 "base",
                 "descendants",
@@ -109,12 +109,9 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 "unknown",
                 "tag_mentions",
             ];
-            if format == Format::Csv {
-                headers.push("population");
-            }
             let mut table = Table::new(headers);
             for base in &output.bases {
-                let mut cells = vec![
+                table.push(vec![
                     base.rank.to_string(),
                     base.id.to_string(),
                     base.descendants.to_string(),
@@ -124,15 +121,9 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                     base.direct.merge.to_string(),
                     base.direct.unknown.to_string(),
                     base.tag_mentions.to_string(),
-                ];
-                if format == Format::Csv {
-                    cells.push(output.population.clone());
-                }
-                table.push(cells);
+                ]);
             }
-            if format == Format::Csv {
-                table.csv()
-            } else {
+            table.render(format, &output.population, |table| {
                 let mix = output
                     .relation_mix
                     .shares
@@ -141,12 +132,10 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 format!(
-                    "Derivative ecosystems: {}\nRelation mix: {mix}; cycles broken: {}\n\n{}",
-                    output.population,
-                    output.cycles_broken,
-                    table.text()
+                    "Derivative ecosystems: {}\nRelation mix: {mix}; cycles broken: {}\n\n{table}",
+                    output.population, output.cycles_broken,
                 )
-            }
+            })
         }
     };
     crate::output::write_stdout(&text)?;

@@ -84,10 +84,14 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 .into(),
         ))?;
     if !(args.min_growth.is_finite() && args.min_growth > 0.0) {
-        return Err(anyhow::anyhow!(
-            "--min-growth must be positive, got {}",
-            args.min_growth
-        ));
+        return Err(
+            anyhow::anyhow!("--min-growth must be positive, got {}", args.min_growth).context(
+                Hint(
+                    "a growth factor, e.g. --min-growth 2 for weekly downloads at least doubled"
+                        .into(),
+                ),
+            ),
+        );
     }
     let world = super::audit::load_world(
         args.evidence.as_deref(),

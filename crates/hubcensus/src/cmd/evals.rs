@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use hubcensus_evals::import::{self, Format};
 use hubcensus_evals::matching::{Matcher, match_records};
+use hubcensus_evals::render::plain;
 use hubcensus_evals::store::EvalStore;
 use hubcensus_evals::workload::WorkloadMap;
 use hubcensus_model::ModelId;
@@ -218,10 +219,15 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     }
     for (name, candidates) in &report.ambiguous {
         let ids: Vec<&str> = candidates.iter().map(ModelId::as_str).collect();
-        let _ = writeln!(out, "ambiguous: {name} (could be {})", ids.join(", "));
+        let _ = writeln!(
+            out,
+            "ambiguous: {} (could be {})",
+            plain(name),
+            ids.join(", ")
+        );
     }
     for name in &report.unmatched {
-        let _ = writeln!(out, "unmatched: {name}");
+        let _ = writeln!(out, "unmatched: {}", plain(name));
     }
     if let Some(path) = &args.unmatched {
         let mut text = report.unmatched.join("\n");
@@ -348,16 +354,16 @@ fn show(args: &ShowArgs, context: &Context) -> anyhow::Result<ExitCode> {
         let _ = writeln!(
             out,
             "{} · {}: {}{} — {} ({}; as written: {})",
-            record.benchmark,
-            record.metric,
+            plain(&record.benchmark),
+            plain(&record.metric),
             hubcensus_evals::audit::number(record.value),
             record
                 .setting
                 .as_ref()
-                .map_or_else(String::new, |s| format!(" [{s}]")),
-            record.source,
-            record.date.as_deref().unwrap_or("undated"),
-            record.model,
+                .map_or_else(String::new, |s| format!(" [{}]", plain(s))),
+            plain(&record.source),
+            plain(record.date.as_deref().unwrap_or("undated")),
+            plain(&record.model),
         );
     }
     write_stdout(&out)?;

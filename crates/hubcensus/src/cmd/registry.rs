@@ -204,7 +204,7 @@ pub(crate) fn open_snapshot(
                 "no store at {} (no snapshot imported yet)",
                 context.data_dir.display()
             ),
-            "import one first, e.g. `hubcensus import hub-stats models.parquet`, or pass --data-dir",
+            "import one first, e.g. `hubcensus import models.parquet`, or pass --data-dir",
         ));
     }
     let store = Store::open(&context.data_dir)
@@ -217,7 +217,10 @@ pub(crate) fn open_snapshot(
             )
         }),
         Some(text) => {
-            let as_of = Timestamp::parse(text)?;
+            let as_of = Timestamp::parse(text).context(Hint(
+                "--snapshot takes a date (2026-03-29) or an RFC 3339 time; see `hubcensus snapshots`"
+                    .into(),
+            ))?;
             store
                 .snapshot(as_of)
                 .or_else(|| {

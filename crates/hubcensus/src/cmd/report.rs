@@ -22,6 +22,7 @@ use hubcensus_registry::Registry;
 use hubcensus_report as rv;
 use hubcensus_store::Store;
 
+use super::views::FilterArgs;
 use crate::context::Context;
 use crate::output::{Hint, write_stdout};
 
@@ -34,7 +35,7 @@ Examples:
       the whole store, both origin modes, the weekly top 200, as one self-contained HTML file
   hubcensus report --from 2026-01-01 --to 2026-03-31 --task text-generation --format md -o q1.md
       one quarter, text-generation models only, as Markdown
-  hubcensus report --origin lineage --k 100 --format json | jq .headline
+  hubcensus report --origin lineage --k 100 --format json -o - | jq .headline
       the figures as versioned JSON (docs/report-json.md) on stdout";
 
 #[derive(clap::Args, Debug)]
@@ -58,24 +59,8 @@ pub struct Args {
     /// Output format. Default: from the output file's extension, else html
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Only models with this `pipeline_tag`
-    #[arg(long)]
-    pub task: Option<String>,
-    /// Only models with this `library_name`
-    #[arg(long)]
-    pub library: Option<String>,
-    /// Only models with this license
-    #[arg(long)]
-    pub license: Option<String>,
-    /// Only models with at least this many parameters
-    #[arg(long, value_name = "N")]
-    pub min_params: Option<u64>,
-    /// Only models with at most this many parameters
-    #[arg(long, value_name = "N")]
-    pub max_params: Option<u64>,
-    /// Only models created within 365 days before each window's end
-    #[arg(long)]
-    pub new_models: bool,
+    #[command(flatten)]
+    pub filters: FilterArgs,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,17 +132,7 @@ fn parse_time(flag: &str, text: Option<&String>) -> anyhow::Result<Option<Timest
 
 impl Args {
     fn options(&self) -> anyhow::Result<Options> {
-        let filter = Filter {
-            task: self.task.clone(),
-            library: self.library.clone(),
-            license: self.license.clone(),
-            min_params: self.min_params,
-            max_params: self.max_params,
-            new_models: self.new_models,
-        };
-        filter
-            .validate()
-            .context(Hint("--min-params must not exceed --max-params".into()))?;
+        let filter = self.filters.filter()?;
         if self.k == 0 {
             return Err(anyhow::Error::new(Hint(
                 "use --k 200 (the default) or another positive size".into(),
@@ -318,11 +293,7 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
             graph = Some(LineageGraph::new(&table, catalog.ids.len()));
         }
         let graph_ref = graph.as_ref().context("no lineage graph (a bug)")?;
-        let attributions: Vec<Attribution> = catalog
-            .namespaces
-            .iter()
-            .map(|namespace| registry.attribute(namespace, end.info.as_of, None))
-            .collect();
+        let attributions = super::views::attributions(&catalog, end.info.as_of);
         let is_last = results.len() + 1 == windows_wanted;
         let figures = builder
             .push(

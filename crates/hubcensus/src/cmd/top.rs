@@ -120,9 +120,6 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             if !args.family {
                 headers.push("status");
             }
-            if format == Format::Csv {
-                headers.push("population");
-            }
             let mut table = Table::new(headers);
             let mut cumulative = 0;
             for row in &rows {
@@ -137,24 +134,18 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 if let Some(status) = row.status {
                     cells.push(if status == Status::New { "new" } else { "" }.to_owned());
                 }
-                if format == Format::Csv {
-                    cells.push(population.words.clone());
-                }
                 table.push(cells);
             }
-            if format == Format::Csv {
-                table.csv()
-            } else {
+            table.render(format, &population.words, |table| {
                 format!(
-                    "Top {} {} of {}\nThe {} hold {} of the window's downloads.\n\n{}",
+                    "Top {} {} of {}\nThe {} hold {} of the window's downloads.\n\n{table}",
                     args.k,
                     if args.family { "families" } else { "models" },
                     population.words,
                     rows.len(),
                     views::percent(set.share),
-                    table.text()
                 )
-            }
+            })
         }
     };
     crate::output::write_stdout(&text)?;

@@ -32,6 +32,19 @@ pub struct ViewArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+}
+
+impl ViewArgs {
+    pub fn filter(&self) -> anyhow::Result<Filter> {
+        self.filters.filter()
+    }
+}
+
+/// The population filters, shared by the analytics views and `hubcensus report`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct FilterArgs {
     /// Only models with this task (`pipeline_tag`, e.g. text-generation)
     #[arg(long, value_name = "TASK")]
     pub task: Option<String>,
@@ -52,7 +65,8 @@ pub struct ViewArgs {
     pub new_models: bool,
 }
 
-impl ViewArgs {
+impl FilterArgs {
+    /// The validated filter (a user error when `--min-params` exceeds `--max-params`).
     pub fn filter(&self) -> anyhow::Result<Filter> {
         let filter = Filter {
             task: self.task.clone(),
@@ -256,6 +270,14 @@ pub fn json(value: &impl serde::Serialize) -> anyhow::Result<String> {
     Ok(text)
 }
 
+/// `text` with every control character (ANSI escape sequences, carriage returns, line breaks,
+/// bells) replaced by U+FFFD, for a terminal.
+pub fn terminal_safe(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect()
+}
+
 /// A plain table: aligned text, or CSV.
 pub struct Table {
     pub headers: Vec<&'static str>,
@@ -276,23 +298,30 @@ impl Table {
     }
 
     /// Columns padded to their widest cell; numbers (cells starting with a digit) right-aligned.
+    /// Control characters in cells (a hostile name's ANSI escapes or line breaks) are shown as
+    /// U+FFFD: this is what reaches a terminal.
     pub fn text(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|row| row.iter().map(|cell| terminal_safe(cell)).collect())
+            .collect();
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
-        for row in &self.rows {
+        for row in &rows {
             for (width, cell) in widths.iter_mut().zip(row) {
                 *width = (*width).max(cell.chars().count());
             }
         }
         let numeric: Vec<bool> = (0..self.headers.len())
             .map(|column| {
-                !self.rows.is_empty()
-                    && self.rows.iter().all(|row| {
+                !rows.is_empty()
+                    && rows.iter().all(|row| {
                         row[column]
                             .chars()
                             .next()
                             .is_none_or(|c| c.is_ascii_digit() || c == '-' || c == 'u' || c == '+')
                     })
-                    && self.rows.iter().any(|row| {
+                    && rows.iter().any(|row| {
                         row[column]
                             .chars()
                             .next()
@@ -320,10 +349,36 @@ impl Table {
             out.push('\n');
         };
         line(&mut out, &mut self.headers.iter().copied());
-        for row in &self.rows {
+        for row in &rows {
             line(&mut out, &mut row.iter().map(String::as_str));
         }
         out
+    }
+
+    /// The table as CSV with every row carrying `population` in a last column (a CSV row must
+    /// say what it counts), or else as aligned text wrapped by `frame` (which adds the heading).
+    pub fn render(
+        &self,
+        format: Format,
+        population: &str,
+        frame: impl FnOnce(String) -> String,
+    ) -> String {
+        if format == Format::Csv {
+            let mut headers = self.headers.clone();
+            headers.push("population");
+            let rows = self
+                .rows
+                .iter()
+                .map(|row| {
+                    let mut row = row.clone();
+                    row.push(population.to_owned());
+                    row
+                })
+                .collect();
+            Self { headers, rows }.csv()
+        } else {
+            frame(self.text())
+        }
     }
 
     /// RFC 4180 CSV.
@@ -386,5 +441,35 @@ mod tests {
             "model  downloads\na/b            5\nc/d,e      12345\n"
         );
         assert_eq!(table.csv(), "model,downloads\na/b,5\n\"c/d,e\",12345\n");
+    }
+
+    #[test]
+    fn text_tables_neutralise_control_characters() {
+        let mut table = Table::new(vec!["license", "downloads"]);
+        table.push(vec!["mit\u{1b}[2J\r\nfake".into(), "5".into()]);
+        assert_eq!(
+            table.text(),
+            "license        downloads\nmit\u{fffd}[2J\u{fffd}\u{fffd}fake          5\n"
+        );
+        // CSV is data: it keeps the cell (quoted), for the consumer to judge.
+        assert!(table.csv().contains("\"mit\u{1b}[2J\r\nfake\""));
+    }
+
+    #[test]
+    fn csv_rows_carry_their_population_and_text_gets_a_heading() {
+        let mut table = Table::new(vec!["model", "downloads"]);
+        table.push(vec!["a/b".into(), "5".into()]);
+        assert_eq!(
+            table.render(Format::Csv, "all models, week ending 2026-08-23", |_| {
+                unreachable!("CSV has no heading")
+            }),
+            "model,downloads,population\na/b,5,\"all models, week ending 2026-08-23\"\n"
+        );
+        assert_eq!(
+            table.render(Format::Table, "ignored", |table| format!(
+                "Heading\n\n{table}"
+            )),
+            "Heading\n\nmodel  downloads\na/b            5\n"
+        );
     }
 }

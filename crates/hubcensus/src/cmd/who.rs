@@ -10,7 +10,7 @@ use hubcensus_registry::{
 };
 
 use crate::context::Context;
-use crate::output::write_stdout;
+use crate::output::{Hint, write_stdout};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -88,7 +88,9 @@ fn answer(args: &Args, context: &Context) -> anyhow::Result<String> {
     };
     let account_of = |namespace: &str| accounts.get(namespace).copied();
     let at = match &args.at {
-        Some(text) => Timestamp::parse(text)?,
+        Some(text) => Timestamp::parse(text).context(Hint(
+            "--at takes a date (2026-03-29) or an RFC 3339 time (2026-03-29T00:00:00Z)".into(),
+        ))?,
         None => store_snapshot
             .as_ref()
             .map_or_else(now, |(_, info)| info.as_of),
@@ -164,15 +166,20 @@ fn json_text(value: &serde_json::Value) -> anyhow::Result<String> {
     Ok(text)
 }
 
+const WHO_EXAMPLES: &str =
+    "pass a namespace (`hubcensus who Qwen`) or a model id (`hubcensus who Qwen/Qwen3-8B`)";
+
 fn parse_subject(name: &str, registry: &Registry) -> anyhow::Result<Subject> {
     let name = name.trim();
     if name.contains('/') {
         return Ok(Subject::Model(
-            ModelId::new(name).context("not a namespace or model id")?,
+            ModelId::new(name)
+                .context("not a namespace or model id")
+                .context(Hint(WHO_EXAMPLES.into()))?,
         ));
     }
     if name.is_empty() {
-        anyhow::bail!("empty namespace");
+        return Err(anyhow::anyhow!("empty namespace").context(Hint(WHO_EXAMPLES.into())));
     }
     // A bare name is a legacy model id when the registry records its move, else a namespace.
     let known_namespace = registry

@@ -1,13 +1,10 @@
 //! The analytics views (`windows`, `top`, `churn`, `shares`, `lineage`, `derivatives`) on a
 //! small hand-built store.
 
-use hubcensus_model::{
-    Lineage, LineageSource, ModelId, ModelRecord, Relation, SourceKind, Timestamp,
-};
-use hubcensus_store::{COLUMNS, SnapshotDraft, Writer};
+use hubcensus_model::{Lineage, LineageSource, ModelId, ModelRecord, Relation, Timestamp};
 use serde_json::Value;
 
-use crate::support::hubcensus;
+use crate::support::{commit as commit_snapshot, draft, hubcensus, json_of as json};
 
 fn id(text: &str) -> ModelId {
     ModelId::new(text).unwrap()
@@ -24,31 +21,6 @@ type Row = (
 
 fn commit(dir: &std::path::Path, as_of: &str, rows: &[Row]) {
     let as_of = Timestamp::parse(as_of).unwrap();
-    // Another test's child process may briefly hold a forked copy of the lock descriptor
-    // (between fork and exec); retry rather than fail.
-    let mut writer = None;
-    for _ in 0..100 {
-        match Writer::lock(dir) {
-            Ok(locked) => {
-                writer = Some(locked);
-                break;
-            }
-            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
-        }
-    }
-    let mut writer = writer.expect("the store lock");
-    let mut builder = writer
-        .begin(SnapshotDraft {
-            as_of,
-            crawl_started: None,
-            crawl_ended: Some(as_of),
-            source: SourceKind::HubApiJson,
-            source_location: "test".into(),
-            columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-            partial: false,
-            synthetic: true,
-        })
-        .unwrap();
     let records: Vec<ModelRecord> = rows
         .iter()
         .map(|&(object_id, model, all_time, created, lineage)| {
@@ -71,8 +43,7 @@ fn commit(dir: &std::path::Path, as_of: &str, rows: &[Row]) {
             record
         })
         .collect();
-    builder.push(&records).unwrap();
-    builder.commit(false).unwrap();
+    commit_snapshot(dir, draft(as_of), &records);
 }
 
 /// Three weekly snapshots: a rename (qwen/old -> qwen/new, same `_id`), a quantized derivative,
@@ -135,17 +106,6 @@ fn world() -> tempfile::TempDir {
         ],
     );
     dir
-}
-
-fn json(dir: &std::path::Path, args: &[&str]) -> Value {
-    let output = hubcensus(dir)
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&output).unwrap()
 }
 
 fn strings(value: &Value) -> Vec<&str> {
@@ -350,7 +310,8 @@ fn user_mistakes_exit_2_with_a_hint() {
         .args(["lineage", "nobody/nothing"])
         .assert()
         .code(2)
-        .stderr(predicates::str::contains("no model"));
+        .stderr(predicates::str::contains("no model"))
+        .stderr(predicates::str::contains("hint:"));
     hubcensus(dir.path())
         .args(["top", "--as-of", "2020-01-01"])
         .assert()
@@ -359,7 +320,13 @@ fn user_mistakes_exit_2_with_a_hint() {
     hubcensus(dir.path())
         .args(["top", "--min-params", "9B", "--max-params", "1B"])
         .assert()
-        .code(2);
+        .code(2)
+        .stderr(predicates::str::contains(
+            "error: min-params 9000000000 is greater than max-params 1000000000",
+        ))
+        .stderr(predicates::str::contains(
+            "hint: swap --min-params and --max-params",
+        ));
     hubcensus(dir.path())
         .args(["churn", "--as-of", "2026-08-16"])
         .assert()

@@ -107,9 +107,15 @@ fn demo_rejects_an_empty_world() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("the demo world needs between 1 and 16777216 models, not 0"),
+        stderr.contains("error: the demo world needs between 1 and 16777216 models, not 0"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("hint: choose --models between 1 and 16777216"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+    assert!(!temp.path().join("archive").exists(), "nothing written");
 }
 
 #[test]
@@ -119,8 +125,10 @@ fn demo_help_states_the_cost_and_shows_examples() {
         .args(["demo", "--help"])
         .output()
         .unwrap();
+    assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("Cost: no network"), "{stdout}");
+    assert!(stdout.contains("Examples:"), "{stdout}");
     assert!(stdout.contains("hubcensus demo --models 2000000 --weeks 13 --write-parquet"));
 }
 

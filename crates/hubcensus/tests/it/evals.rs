@@ -606,3 +606,115 @@ fn audit_and_discover_read_the_store() {
             "origin: organization unknown (individual)",
         ));
 }
+
+#[test]
+fn audit_and_discover_reject_bad_factors_with_a_hint() {
+    let data = tempfile::tempdir().unwrap();
+    let world = write_world(data.path());
+    hubcensus(data.path())
+        .args([
+            "audit",
+            "Qwen/Qwen3-8B",
+            "--workload",
+            "reasoning",
+            "--size-factor",
+            "0.5",
+            "--evidence",
+        ])
+        .arg(&world)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "error: --size-factor must be at least 1, got 0.5",
+        ))
+        .stderr(predicate::str::contains(
+            "hint: --size-factor 2 (the default)",
+        ));
+    hubcensus(data.path())
+        .args([
+            "discover",
+            "--task",
+            "text-generation",
+            "--min-growth",
+            "0",
+            "--evidence",
+        ])
+        .arg(&world)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "error: --min-growth must be positive, got 0",
+        ))
+        .stderr(predicate::str::contains("hint: a growth factor"));
+}
+
+/// Eval files are untrusted: a name or source with terminal escapes reaches the terminal with
+/// its control characters neutralised (as U+FFFD), never raw.
+#[test]
+fn hostile_eval_names_never_reach_the_terminal_raw() {
+    let data = tempfile::tempdir().unwrap();
+    let scores = data.path().join("hostile.csv");
+    std::fs::write(
+        &scores,
+        "model,benchmark,metric,value,source,date\n\
+         \"evil\u{1b}[2J\u{1b}]0;pwned\u{7}\",GPQA,accuracy,50,\"harness\u{1b}[31m\",2026-08-01\n\
+         Qwen/Qwen3-8B,GPQA,\"acc\u{1b}[1m\",44.5,\"harness\u{1b}[31m\r\nverdict: KEEP\",2026-08-01\n",
+    )
+    .unwrap();
+    let import = hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&scores)
+        .output()
+        .unwrap();
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    let stdout = String::from_utf8(import.stdout).unwrap();
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("unmatched: evil\u{fffd}[2J\u{fffd}]0;pwned\u{fffd}\n"),
+        "{stdout:?}"
+    );
+    // A later import with the Hub id makes Qwen's score showable.
+    let ids = data.path().join("ids.csv");
+    std::fs::write(
+        &ids,
+        "model,hf_id,reported_by_authors,effective_length,4k,8k,16k,32k,64k,128k,avg\n\
+         Qwen,Qwen/Qwen3-8B,False,32K,96,,,,,,\n",
+    )
+    .unwrap();
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&ids)
+        .assert()
+        .success();
+    let show = hubcensus(data.path())
+        .args(["evals", "show", "Qwen/Qwen3-8B"])
+        .output()
+        .unwrap();
+    assert!(
+        show.status.success(),
+        "{}",
+        String::from_utf8_lossy(&show.stderr)
+    );
+    let stdout = String::from_utf8(show.stdout).unwrap();
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\r'),
+        "{stdout:?}"
+    );
+    assert!(
+        !stdout.lines().any(|line| line.starts_with("verdict")),
+        "{stdout:?}"
+    );
+    assert!(
+        stdout.contains("GPQA · acc\u{fffd}[1m: 44.5 — harness\u{fffd}[31m  verdict: KEEP"),
+        "{stdout:?}"
+    );
+}

@@ -4,6 +4,7 @@
 mod analytics;
 mod demo;
 mod evals;
+mod help;
 mod import;
 mod registry;
 mod report;

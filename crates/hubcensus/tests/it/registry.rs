@@ -1,12 +1,10 @@
 //! `hubcensus registry` and `hubcensus who`, run as the real binary.
 
-use hubcensus_model::{
-    Lineage, LineageSource, ModelId, ModelRecord, Relation, SourceKind, Timestamp,
-};
-use hubcensus_store::{SnapshotDraft, Writer};
+use hubcensus_model::{Lineage, LineageSource, ModelId, ModelRecord, Relation, Timestamp};
+use hubcensus_store::SnapshotDraft;
 use predicates::prelude::*;
 
-use crate::support::{hubcensus, shared_data};
+use crate::support::{commit, draft, hubcensus, json_of, shared_data};
 
 fn record(id: &str, downloads: u64, parents: &[&str]) -> ModelRecord {
     let mut record = ModelRecord::new(ModelId::new(id).unwrap());
@@ -23,13 +21,9 @@ fn record(id: &str, downloads: u64, parents: &[&str]) -> ModelRecord {
 
 /// Writes one snapshot of `records` at `as_of` into the store at `dir`.
 fn store_with(dir: &std::path::Path, as_of: &str, records: &[ModelRecord]) {
-    let mut writer = Writer::lock(dir).unwrap();
+    let as_of = Timestamp::parse(as_of).unwrap();
     let draft = SnapshotDraft {
-        as_of: Timestamp::parse(as_of).unwrap(),
-        crawl_started: None,
         crawl_ended: None,
-        source: SourceKind::HubApiJson,
-        source_location: "test".into(),
         columns: [
             "id",
             "author",
@@ -40,12 +34,10 @@ fn store_with(dir: &std::path::Path, as_of: &str, records: &[ModelRecord]) {
         ]
         .map(str::to_owned)
         .to_vec(),
-        partial: false,
         synthetic: false,
+        ..draft(as_of)
     };
-    let mut builder = writer.begin(draft).unwrap();
-    builder.push(records).unwrap();
-    builder.commit(false).unwrap();
+    commit(dir, draft, records);
 }
 
 fn small_store(dir: &std::path::Path) {
@@ -239,16 +231,7 @@ fn who_a_model_gives_both_origin_modes_from_the_store() {
 fn coverage_of_a_store_in_json() {
     let dir = tempfile::tempdir().unwrap();
     small_store(dir.path());
-    let output = hubcensus(dir.path())
-        .args(["registry", "coverage", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = json_of(dir.path(), &["registry", "coverage", "--format", "json"]);
     // 13,700 downloads; Qwen (6,000), meta-llama (2,000) and gpt2 via openai-community (700)
     // have a country; `someone` and `unknown-lab` (5,000) do not, and have no type either.
     assert_eq!(json["population"]["downloads"], 13_700);
@@ -328,16 +311,10 @@ fn coverage_of_a_real_data_daily_listing() {
         .collect();
     let dir = tempfile::tempdir().unwrap();
     store_with(dir.path(), "2026-08-22T00:00:00Z", &records);
-    let output = hubcensus(dir.path())
-        .args(["registry", "coverage", "--top", "200", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let json = json_of(
+        dir.path(),
+        &["registry", "coverage", "--top", "200", "--format", "json"],
     );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["population"]["models"], 200);
     assert!(json["downloads_share_with_country"].as_f64().unwrap() >= 0.90);
     assert!(json["downloads_share_with_type"].as_f64().unwrap() >= 0.97);
@@ -359,16 +336,7 @@ fn coverage_and_who_use_the_account_kinds_enrich_recorded() {
         "{\"name\":\"someone\",\"kind\":\"user\"}\n{\"name\":\"unknown-lab\",\"kind\":\"organization\"}\n{\"name\":\"torn\",\"ki",
     )
     .unwrap();
-    let output = hubcensus(dir.path())
-        .args(["registry", "coverage", "--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let json = json_of(dir.path(), &["registry", "coverage", "--format", "json"]);
     assert_eq!(json["population"]["account_kinds"], 2);
     // `someone` (3,500) is now an individual; `unknown-lab` an unclassified organization,
     // which does not count as a type.
@@ -417,4 +385,39 @@ fn coverage_and_who_tables() {
         insta::assert_snapshot!("who_namespace", run(&["who", "Qwen"]));
         insta::assert_snapshot!("who_model", run(&["who", "someone/Qwen3-8B-GGUF"]));
     });
+}
+
+#[test]
+fn who_and_coverage_mistakes_exit_2_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    small_store(dir.path());
+    for (args, error, hint) in [
+        (
+            vec!["who", "not a/model id"],
+            "error: not a namespace or model id",
+            "hint: pass a namespace (`hubcensus who Qwen`)",
+        ),
+        (
+            vec!["who", "  "],
+            "error: empty namespace",
+            "hint: pass a namespace (`hubcensus who Qwen`)",
+        ),
+        (
+            vec!["who", "Qwen", "--at", "last tuesday"],
+            "error: ",
+            "hint: --at takes a date (2026-03-29)",
+        ),
+        (
+            vec!["registry", "coverage", "--snapshot", "yesterday"],
+            "error: ",
+            "hint: --snapshot takes a date (2026-03-29)",
+        ),
+    ] {
+        let output = hubcensus(dir.path()).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(error), "{args:?}: {stderr}");
+        assert!(stderr.contains(hint), "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
 }

@@ -1,12 +1,9 @@
 //! `hubcensus report` on a small store written here with the store's writer: three weekly
 //! snapshots of a few models with lineage, a hostile card, a rename and a falling count.
 
-use hubcensus_model::{
-    Lineage, LineageSource, ModelId, ModelRecord, Relation, SourceKind, Timestamp,
-};
-use hubcensus_store::{COLUMNS, SnapshotDraft, Writer};
+use hubcensus_model::{Lineage, LineageSource, ModelId, ModelRecord, Relation, Timestamp};
 
-use crate::support::hubcensus;
+use crate::support::{commit, draft, hubcensus, json_of};
 
 const WEEK: i64 = 7 * 24 * 3600;
 const T0: i64 = 1_780_000_000;
@@ -75,22 +72,9 @@ fn week(w: u64) -> Vec<ModelRecord> {
 }
 
 fn store_with_three_weeks(dir: &std::path::Path) {
-    let mut writer = Writer::lock(dir).unwrap();
     for w in 0..3u64 {
         let as_of = Timestamp::from_secs(T0 + WEEK * w as i64);
-        let draft = SnapshotDraft {
-            as_of,
-            crawl_started: None,
-            crawl_ended: Some(as_of),
-            source: SourceKind::HubApiJson,
-            source_location: "test".into(),
-            columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
-            partial: false,
-            synthetic: true,
-        };
-        let mut builder = writer.begin(draft).unwrap();
-        builder.push(&week(w)).unwrap();
-        builder.commit(false).unwrap();
+        commit(dir, draft(as_of), &week(w));
     }
 }
 
@@ -125,7 +109,7 @@ fn report_rejects_bad_arguments_with_hints() {
         (vec!["report", "--k", "0"], "--k must be at least 1"),
         (
             vec!["report", "--min-params", "9", "--max-params", "1"],
-            "--min-params must not exceed",
+            "swap --min-params and --max-params",
         ),
     ] {
         let output = hubcensus(dir.path()).args(&args).output().unwrap();
@@ -140,16 +124,10 @@ fn report_writes_json_markdown_and_html_from_the_store() {
     let dir = tempfile::tempdir().unwrap();
     store_with_three_weeks(dir.path());
 
-    let output = hubcensus(dir.path())
-        .args(["report", "--k", "3", "--format", "json", "-o", "-"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let json = json_of(
+        dir.path(),
+        &["report", "--k", "3", "--format", "json", "-o", "-"],
     );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["schema"], "hubcensus.report/v1");
     assert_eq!(json["synthetic"], true);
     assert!(
@@ -260,4 +238,71 @@ fn report_help_states_cost_and_examples() {
     ] {
         assert!(help.contains(needle), "help lacks {needle}:\n{help}");
     }
+}
+
+/// `report` takes the same filter flags as the analytics views, suffixed counts included.
+#[test]
+fn report_filters_take_suffixed_parameter_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    store_with_three_weeks(dir.path());
+    let json = crate::support::json_of(
+        dir.path(),
+        &[
+            "report",
+            "--min-params",
+            "1.5B",
+            "--max-params",
+            "70B",
+            "--task",
+            "text-generation",
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ],
+    );
+    let filters: Vec<(&str, &str)> = json["filters"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no filters in {json}"))
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), f["value"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        filters,
+        [
+            ("task", "text-generation"),
+            ("parameters at least", "1500000000"),
+            ("parameters at most", "70000000000"),
+        ]
+    );
+}
+
+/// The `--help` example that pipes JSON into jq must write the JSON to stdout (without `-o -`
+/// the report goes to ./report.json and stdout only names the file).
+#[test]
+fn report_help_json_example_writes_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = hubcensus(dir.path())
+        .args(["report", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let example = help
+        .lines()
+        .map(str::trim)
+        .find(|line| line.contains("| jq"))
+        .unwrap_or_else(|| panic!("no jq example in:\n{help}"));
+    let args: Vec<&str> = example
+        .split('|')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .skip(1)
+        .map(|arg| if arg == "100" { "3" } else { arg })
+        .collect();
+    assert!(args.contains(&"-o") && args.contains(&"-"), "{example}");
+    store_with_three_weeks(dir.path());
+    let json = crate::support::json_of(dir.path(), &args);
+    assert!(json["headline"].is_array(), "{json}");
+    assert!(!dir.path().join("report.json").exists());
 }

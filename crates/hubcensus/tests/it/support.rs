@@ -25,3 +25,61 @@ pub fn hubcensus(data_dir: &std::path::Path) -> assert_cmd::Command {
         .env("NO_COLOR", "1");
     command
 }
+
+/// A snapshot draft at `as_of` declaring every column, marked synthetic (the tests' stores are
+/// made up); override fields with struct-update syntax.
+#[allow(dead_code)]
+pub fn draft(as_of: hubcensus_model::Timestamp) -> hubcensus_store::SnapshotDraft {
+    hubcensus_store::SnapshotDraft {
+        as_of,
+        crawl_started: None,
+        crawl_ended: Some(as_of),
+        source: hubcensus_model::SourceKind::HubApiJson,
+        source_location: "test".into(),
+        columns: hubcensus_store::COLUMNS
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect(),
+        partial: false,
+        synthetic: true,
+    }
+}
+
+/// Commits one snapshot of `records` into the store at `dir`. Another test's child process may
+/// briefly hold a forked copy of the lock descriptor (between fork and exec): the lock is
+/// retried for up to two seconds rather than failing.
+#[allow(dead_code)]
+pub fn commit(
+    dir: &std::path::Path,
+    draft: hubcensus_store::SnapshotDraft,
+    records: &[hubcensus_model::ModelRecord],
+) {
+    let mut writer = None;
+    for _ in 0..100 {
+        match hubcensus_store::Writer::lock(dir) {
+            Ok(locked) => {
+                writer = Some(locked);
+                break;
+            }
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    }
+    let mut writer = writer.expect("the store lock");
+    let mut builder = writer.begin(draft).unwrap();
+    builder.push(records).unwrap();
+    builder.commit(false).unwrap();
+}
+
+/// Runs `hubcensus ARGS` on the store at `dir`, asserts success (showing stderr otherwise) and
+/// parses stdout as JSON.
+#[allow(dead_code)]
+pub fn json_of(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let output = hubcensus(dir).args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "hubcensus {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("hubcensus {args:?} printed no JSON: {error}"))
+}
