@@ -115,29 +115,44 @@ pub(crate) fn columns_with_values_mask(record: &ModelRecord) -> u32 {
     const fn bit(name: &str) -> u32 {
         1 << position(name)
     }
-    let lineage = record.lineage.is_some();
-    let flags = [
-        (bit("object_id"), record.object_id.is_some()),
-        (bit("created_at"), record.created_at.is_some()),
-        (bit("last_modified"), record.last_modified.is_some()),
-        (bit("downloads_30d"), record.downloads_30d.is_some()),
-        (
-            bit("downloads_all_time"),
-            record.downloads_all_time.is_some(),
-        ),
-        (bit("likes"), record.likes.is_some()),
-        (bit("trending_score"), record.trending_score.is_some()),
-        (bit("tags"), record.tags.is_some()),
-        (bit("pipeline_tag"), record.pipeline_tag.is_some()),
-        (bit("library_name"), record.library_name.is_some()),
-        (bit("gated"), record.gated.is_some()),
-        (bit("parameters"), record.parameters.is_some()),
-        (bit("parents"), lineage),
-        (bit("license"), record.license.is_some()),
-        (bit("languages"), record.languages.is_some()),
-        (bit("card_data"), record.card_data.is_some()),
+    // Evaluated at compile time (a `const fn` called at run time would search every time).
+    const BITS: [u32; 16] = [
+        bit("object_id"),
+        bit("created_at"),
+        bit("last_modified"),
+        bit("downloads_30d"),
+        bit("downloads_all_time"),
+        bit("likes"),
+        bit("trending_score"),
+        bit("tags"),
+        bit("pipeline_tag"),
+        bit("library_name"),
+        bit("gated"),
+        bit("parameters"),
+        bit("parents"),
+        bit("license"),
+        bit("languages"),
+        bit("card_data"),
     ];
-    flags.into_iter().fold(
+    let flags = [
+        record.object_id.is_some(),
+        record.created_at.is_some(),
+        record.last_modified.is_some(),
+        record.downloads_30d.is_some(),
+        record.downloads_all_time.is_some(),
+        record.likes.is_some(),
+        record.trending_score.is_some(),
+        record.tags.is_some(),
+        record.pipeline_tag.is_some(),
+        record.library_name.is_some(),
+        record.gated.is_some(),
+        record.parameters.is_some(),
+        record.lineage.is_some(),
+        record.license.is_some(),
+        record.languages.is_some(),
+        record.card_data.is_some(),
+    ];
+    BITS.into_iter().zip(flags).fold(
         0,
         |mask, (bit, present)| if present { mask | bit } else { mask },
     )

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
+use std::thread::JoinHandle;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
@@ -31,7 +33,7 @@ const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
 pub(crate) fn parquet_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).expect("3 is a valid zstd level"),
+            ZstdLevel::try_new(1).expect("1 is a valid zstd level"),
         ))
         .set_max_row_group_row_count(Some(ROW_GROUP))
         // Rows are sorted by index: delta encoding stores the index column in almost nothing
@@ -43,6 +45,11 @@ pub(crate) fn parquet_properties() -> WriterProperties {
         .set_column_dictionary_enabled(ColumnPath::from("object_id"), false)
         .set_column_dictionary_enabled(ColumnPath::from("id"), false)
         .set_column_dictionary_enabled(ColumnPath::from("card_data"), false)
+        // Nearly unique numbers: same.
+        .set_column_dictionary_enabled(ColumnPath::from("downloads_all_time"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("created_at"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("last_modified"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("trending_score"), false)
         .set_column_encoding(
             ColumnPath::from("model_index"),
             Encoding::DELTA_BINARY_PACKED,
@@ -396,22 +403,11 @@ impl SnapshotBuilder<'_> {
         let staging = self.staging()?;
         if self.in_order {
             if self.direct.is_none() {
-                let path = staging.join("direct.parquet");
-                let file = File::create(&path).map_err(StoreError::io(&path))?;
-                let writer = ArrowWriter::try_new(
-                    HashingWriter::new(BufWriter::new(file)),
-                    MODELS_SCHEMA.clone(),
-                    Some(parquet_properties()),
-                )
-                .map_err(StoreError::parquet(&path))?;
-                self.direct = Some(DirectFile { writer, path });
+                self.direct = Some(DirectFile::create(staging.join("direct.parquet"))?);
             }
             let direct = self.direct.as_mut().expect("just created");
             for batch in std::mem::take(&mut self.batches) {
-                direct
-                    .writer
-                    .write(&batch)
-                    .map_err(StoreError::parquet(&direct.path))?;
+                direct.write(batch)?;
             }
             self.buffered_bytes = 0;
             return Ok(());
@@ -444,13 +440,9 @@ impl SnapshotBuilder<'_> {
     /// longer in order, or its rows must be read back).
     fn retire_direct(&mut self) -> Result<(), StoreError> {
         self.in_order = false;
-        if let Some(direct) = self.direct.take() {
-            let hashing = direct
-                .writer
-                .into_inner()
-                .map_err(StoreError::parquet(&direct.path))?;
-            hashing.finish(&direct.path)?;
-            self.runs.insert(0, direct.path);
+        if let Some(mut direct) = self.direct.take() {
+            direct.finish()?;
+            self.runs.insert(0, direct.path.clone());
         }
         Ok(())
     }
@@ -806,16 +798,9 @@ impl SnapshotBuilder<'_> {
             && let Some(mut direct) = self.direct.take()
         {
             for batch in std::mem::take(&mut self.batches) {
-                direct
-                    .writer
-                    .write(&batch)
-                    .map_err(StoreError::parquet(&direct.path))?;
+                direct.write(batch)?;
             }
-            let hashing = direct
-                .writer
-                .into_inner()
-                .map_err(StoreError::parquet(&direct.path))?;
-            let (bytes, sha256, file) = hashing.finish(&direct.path)?;
+            let (bytes, sha256, file) = direct.finish()?;
             file.sync_all().map_err(StoreError::io(&direct.path))?;
             layout::rename(&direct.path, path)?;
             return Ok(FileEntry {
@@ -855,6 +840,8 @@ impl SnapshotBuilder<'_> {
 
 impl Drop for SnapshotBuilder<'_> {
     fn drop(&mut self) {
+        // Stop the encoder before its file goes.
+        drop(self.direct.take());
         if let Some(staging) = &self.staging {
             let _ = fs::remove_dir_all(staging);
         }
@@ -865,10 +852,86 @@ impl Drop for SnapshotBuilder<'_> {
     }
 }
 
-/// The final file of an in-order snapshot, being written during the pushes.
+/// A written file: (bytes, hex sha256, the file handle).
+type Finished = (u64, String, File);
+
+/// The final file of an in-order snapshot, written during the pushes by an encoding thread
+/// (Parquet encoding and zstd run beside the conversion of the next records).
 struct DirectFile {
-    writer: ArrowWriter<HashingWriter>,
+    sender: Option<SyncSender<RecordBatch>>,
+    thread: Option<JoinHandle<Result<Finished, StoreError>>>,
     path: PathBuf,
+}
+
+impl DirectFile {
+    fn create(path: PathBuf) -> Result<Self, StoreError> {
+        let file = File::create(&path).map_err(StoreError::io(&path))?;
+        let mut writer = ArrowWriter::try_new(
+            HashingWriter::new(BufWriter::new(file)),
+            MODELS_SCHEMA.clone(),
+            Some(parquet_properties()),
+        )
+        .map_err(StoreError::parquet(&path))?;
+        // One batch queued while one is encoded: memory stays bounded.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
+        let thread_path = path.clone();
+        let thread = std::thread::Builder::new()
+            .name("store-encode".into())
+            .spawn(move || {
+                for batch in receiver {
+                    writer
+                        .write(&batch)
+                        .map_err(StoreError::parquet(&thread_path))?;
+                }
+                let hashing = writer
+                    .into_inner()
+                    .map_err(StoreError::parquet(&thread_path))?;
+                hashing.finish(&thread_path)
+            })
+            .map_err(StoreError::io(&path))?;
+        Ok(Self {
+            sender: Some(sender),
+            thread: Some(thread),
+            path,
+        })
+    }
+
+    fn write(&mut self, batch: RecordBatch) -> Result<(), StoreError> {
+        let sent = self
+            .sender
+            .as_ref()
+            .is_some_and(|sender| sender.send(batch).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The encoder stopped on an error: that error is the answer.
+        match self.finish() {
+            Err(error) => Err(error),
+            Ok(_) => Err(StoreError::io(&self.path)(std::io::Error::other(
+                "the encoding thread stopped",
+            ))),
+        }
+    }
+
+    /// Waits for the encoder to write the footer; returns (bytes, hex sha256, the file).
+    fn finish(&mut self) -> Result<Finished, StoreError> {
+        drop(self.sender.take());
+        match self.thread.take() {
+            Some(thread) => thread.join().expect("the encoding thread panicked"),
+            None => Err(StoreError::io(&self.path)(std::io::Error::other(
+                "the encoding thread already finished",
+            ))),
+        }
+    }
+}
+
+impl Drop for DirectFile {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// A canonical, unambiguous digest of one record: every field in order, `None` and `Some`
