@@ -287,6 +287,14 @@ fn main() {
         ms(frames_time)
     );
 
+    let (ids_time, ids_len) = best_of(3, || {
+        let store = Store::open(dir.path()).expect("open");
+        store.ids().expect("ids").len()
+    });
+    println!(
+        "  of which the catalog's ids alone (best of 3):       {:>7.1} ms   ({ids_len} ids)",
+        ms(ids_time)
+    );
     if let Some(count) = std::env::var("ALIGN_FRAMES")
         .ok()
         .and_then(|n| n.parse::<usize>().ok())

@@ -564,6 +564,24 @@ fn scatter_i64(
 struct Vocabulary {
     strings: Vec<String>,
     codes: FxHashMap<String, u32>,
+    /// The dictionary of the previous batch (held, so its buffers cannot be reused by another
+    /// allocation) and its local codes: the Parquet reader hands every batch of a column chunk
+    /// the same dictionary, which is then interned once per row group, not once per batch.
+    last: Option<(ArrayRef, Vec<u32>)>,
+}
+
+/// Whether two string arrays are the same memory (not merely equal).
+fn same_strings(a: &ArrayRef, b: &ArrayRef) -> bool {
+    match (a.as_string_opt::<i32>(), b.as_string_opt::<i32>()) {
+        (Some(a), Some(b)) => {
+            a.len() == b.len()
+                && a.offset() == b.offset()
+                && std::ptr::eq(a.values().as_ptr(), b.values().as_ptr())
+                && std::ptr::eq(a.value_offsets().as_ptr(), b.value_offsets().as_ptr())
+                && a.nulls().map(|n| n.buffer().as_ptr()) == b.nulls().map(|n| n.buffer().as_ptr())
+        }
+        _ => false,
+    }
 }
 
 impl Vocabulary {
@@ -588,9 +606,17 @@ impl Vocabulary {
         if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
             && let Some(values) = dictionary.values().as_string_opt::<i32>()
         {
-            let local: Vec<u32> = (0..values.len())
-                .map(|i| self.intern(values.value(i)))
-                .collect();
+            let reuse = self
+                .last
+                .as_ref()
+                .is_some_and(|(last, _)| same_strings(last, dictionary.values()));
+            if !reuse {
+                let local: Vec<u32> = (0..values.len())
+                    .map(|i| self.intern(values.value(i)))
+                    .collect();
+                self.last = Some((dictionary.values().clone(), local));
+            }
+            let local = &self.last.as_ref().expect("just set").1;
             let keys = dictionary.keys();
             for (row, &index) in indices.values().iter().enumerate() {
                 if keys.is_valid(row) {
@@ -626,6 +652,7 @@ impl RawFrame {
             codes,
             local,
         } = self;
+        let local = local.map(|vocabulary| vocabulary.strings);
         let targets: [&mut Vec<String>; 4] = [
             &mut catalog.namespaces,
             &mut catalog.pipeline_tags,
@@ -640,7 +667,6 @@ impl RawFrame {
             .zip(vocabularies.iter_mut())
         {
             let map: Vec<u32> = local
-                .strings
                 .into_iter()
                 .map(|text| {
                     *vocabulary.entry(text.clone()).or_insert_with(|| {

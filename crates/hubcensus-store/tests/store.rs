@@ -718,6 +718,60 @@ fn in_order_input_streams_to_the_final_file_and_falls_back_to_runs() {
     }
 }
 
+/// Frames decode string columns through each row group's Parquet dictionary (interned once
+/// per row group, reused across the reader's batches): across several batches and row groups,
+/// every code still names the record's own string.
+#[test]
+fn frame_codes_are_right_across_batches_and_row_groups() {
+    let n = 270_000u64; // two row groups of the writer, five batches of the reader
+    let records: Vec<ModelRecord> = (0..n)
+        .map(|i| {
+            // Namespaces change with the row group; tasks and licenses repeat within it.
+            let mut r = record(
+                Some(&format!("o{i}")),
+                &format!("ns{}/m{i}", (i / 997) % 613),
+                Some(i),
+            );
+            r.pipeline_tag = (i % 7 != 0).then(|| format!("task{}", (i * 31) % 17));
+            r.library_name = Some(format!("lib{}", i / 100_000));
+            r.license = (i % 5 != 0).then(|| format!("license{}", (i / 3) % 11));
+            r
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), T1, &records);
+    let store = Store::open(dir.path()).unwrap();
+    let frames = store.load_frames(&[T1]).unwrap();
+    let catalog = &frames.catalog;
+    let frame = &frames.frames[0];
+    let text =
+        |vocabulary: &[String], code: Option<u32>| code.map(|c| vocabulary[c as usize].clone());
+    for (i, r) in records.iter().enumerate() {
+        let index = store.resolve(r.id.as_str()).unwrap() as usize;
+        assert_eq!(
+            text(&catalog.namespaces, frame.author[index]).as_deref(),
+            r.author(),
+            "row {i}"
+        );
+        assert_eq!(
+            text(&catalog.pipeline_tags, frame.pipeline_tag[index]),
+            r.pipeline_tag,
+            "row {i}"
+        );
+        assert_eq!(
+            text(&catalog.libraries, frame.library_name[index]),
+            r.library_name,
+            "row {i}"
+        );
+        assert_eq!(
+            text(&catalog.licenses, frame.license[index]),
+            r.license,
+            "row {i}"
+        );
+    }
+    assert_eq!(catalog.namespaces.len(), 271); // ceil(270,000 / 997)
+}
+
 #[test]
 fn a_dropped_builder_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
