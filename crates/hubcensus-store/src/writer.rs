@@ -810,14 +810,10 @@ impl SnapshotBuilder<'_> {
             });
         }
         self.retire_direct()?;
-        let file = File::create(path).map_err(StoreError::io(path))?;
-        let hashing = HashingWriter::new(BufWriter::new(file));
-        let mut writer =
-            ArrowWriter::try_new(hashing, MODELS_SCHEMA.clone(), Some(parquet_properties()))
-                .map_err(StoreError::parquet(path))?;
+        // Sorting and merging here, Parquet encoding on the encoder's thread.
+        let mut encoder = DirectFile::create(path.to_path_buf())?;
         let batches = std::mem::take(&mut self.batches);
-        let mut write =
-            |batch: RecordBatch| writer.write(&batch).map_err(StoreError::parquet(path));
+        let mut write = |batch: RecordBatch| encoder.write(batch);
         if self.runs.is_empty() {
             for_each_sorted(&batches, &mut write)?;
         } else {
@@ -827,8 +823,7 @@ impl SnapshotBuilder<'_> {
             }
             merge_runs(&self.runs, &mut write)?;
         }
-        let hashing = writer.into_inner().map_err(StoreError::parquet(path))?;
-        let (bytes, sha256, file) = hashing.finish(path)?;
+        let (bytes, sha256, file) = encoder.finish()?;
         file.sync_all().map_err(StoreError::io(path))?;
         Ok(FileEntry {
             path: relative.to_owned(),
