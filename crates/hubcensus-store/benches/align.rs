@@ -84,10 +84,19 @@ fn draft(as_of: Timestamp) -> SnapshotDraft {
     }
 }
 
+#[allow(clippy::print_stdout)]
 fn commit(dir: &std::path::Path, as_of: Timestamp, models: u64, week: u64) -> Duration {
     let start = Instant::now();
+    let cpu_start = cpu_time();
     let mut writer = Writer::lock(dir).expect("lock");
     let mut builder = writer.begin(draft(as_of)).expect("begin");
+    // For profiling a smaller run under the same memory pressure as a full one.
+    if let Some(limit) = std::env::var("ALIGN_MEMORY_LIMIT")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        builder.set_memory_limit(limit);
+    }
     // Week 1 arrives in reverse order (as a listing sorted by something else would), so the
     // commit has to sort; 1% of it is new models.
     let indices: Box<dyn Iterator<Item = u64>> = if week == 0 {
@@ -109,8 +118,16 @@ fn commit(dir: &std::path::Path, as_of: Timestamp, models: u64, week: u64) -> Du
         chunk.extend((0..models / 100).map(new_model));
     }
     builder.push(&chunk).expect("push");
+    let pushed = start.elapsed();
     builder.commit(false).expect("commit");
-    start.elapsed()
+    let total = start.elapsed();
+    println!(
+        "  (lock + begin + push: {:.0} ms; commit: {:.0} ms; CPU time of both: {:.0} ms)",
+        ms(pushed),
+        ms(total.saturating_sub(pushed)),
+        ms(cpu_time().saturating_sub(cpu_start))
+    );
+    total
 }
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
@@ -192,6 +209,24 @@ fn main() {
         ms(second)
     );
     let rss_after_commit = peak_rss_mb();
+    {
+        let store = Store::open(dir.path()).expect("open");
+        let bytes = |as_of| {
+            store
+                .manifest(as_of)
+                .and_then(|m| m.files.get("models"))
+                .map_or(0, |f| f.bytes)
+        };
+        println!(
+            "models.parquet sizes: {:.1} MB, {:.1} MB",
+            bytes(T1) as f64 / 1e6,
+            bytes(T2) as f64 / 1e6
+        );
+    }
+    if std::env::var_os("ALIGN_COMMITS_ONLY").is_some() {
+        println!("peak RSS after commits: {rss_after_commit:.0} MB");
+        return;
+    }
 
     // The store's way: dense index, two aligned columns, one pass.
     let (sequential, _) = best_of(5, || {
@@ -252,6 +287,40 @@ fn main() {
         ms(frames_time)
     );
 
+    let (ids_time, ids_len) = best_of(3, || {
+        let store = Store::open(dir.path()).expect("open");
+        store.ids().expect("ids").len()
+    });
+    println!(
+        "  of which the catalog's ids alone (best of 3):       {:>7.1} ms   ({ids_len} ids)",
+        ms(ids_time)
+    );
+    if let Some(count) = std::env::var("ALIGN_FRAMES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        // `count` frames (the two snapshots alternately), as a 13-week window would load.
+        let as_ofs: Vec<Timestamp> = (0..count)
+            .map(|i| if i % 2 == 0 { T1 } else { T2 })
+            .collect();
+        let (time, loaded) = best_of(1, || {
+            let store = Store::open(dir.path()).expect("open");
+            store.load_frames(&as_ofs).expect("frames").frames.len()
+        });
+        println!(
+            "full frames x {loaded} (ALIGN_FRAMES):                    {:>7.1} ms   (peak RSS {:.0} MB)",
+            ms(time),
+            peak_rss_mb()
+        );
+    }
+    if std::env::var_os("ALIGN_SKIP_NAIVE").is_some() {
+        println!("naive join skipped (ALIGN_SKIP_NAIVE)");
+        println!(
+            "peak RSS after commits: {rss_after_commit:.0} MB; at the end: {:.0} MB",
+            peak_rss_mb()
+        );
+        return;
+    }
     // The naive way: decode both snapshots' records, join on the key through a HashMap.
     let (naive, (naive_matched, naive_sum)) = best_of(1, || {
         let store = Store::open(dir.path()).expect("open");

@@ -11,7 +11,6 @@
 //! (index, id) pair: `model_index`, `object_id`, `id`, `first_seen`, sorted by index then
 //! first-seen time. A generation is never modified; a commit that adds keys writes the next one.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::path::Path;
 use std::sync::Arc;
@@ -26,6 +25,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::StoreError;
+use crate::fxhash::FxHashMap;
 use crate::schema::StrColumn;
 
 /// Entries per written batch.
@@ -51,10 +51,10 @@ impl Entry {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Dictionary {
     pub entries: Vec<Entry>,
-    by_object_id: HashMap<String, u32>,
+    by_object_id: FxHashMap<String, u32>,
     /// Every id in any history -> the index that holds it, with the time it was first seen
     /// there. An id reused by a different model goes to whichever saw it latest.
-    by_id: HashMap<ModelId, (u32, Timestamp)>,
+    by_id: FxHashMap<ModelId, (u32, Timestamp)>,
 }
 
 impl PartialEq for Dictionary {
@@ -76,7 +76,7 @@ impl Dictionary {
         self.entries.truncate(len);
         self.by_object_id.retain(|_, index| (*index as usize) < len);
         self.by_id.clear();
-        let mut by_id = HashMap::new();
+        let mut by_id = FxHashMap::default();
         std::mem::swap(&mut by_id, &mut self.by_id);
         for index in 0..self.entries.len() {
             let history = self.entries[index].history.clone();

@@ -15,6 +15,7 @@
 
 mod dictionary;
 mod error;
+mod fxhash;
 mod layout;
 mod manifest;
 mod schema;

@@ -89,29 +89,73 @@ pub(crate) static MODELS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
-/// Which canonical columns hold a value in `record` (for checking them against the draft).
-pub(crate) fn columns_with_values(record: &ModelRecord) -> impl Iterator<Item = &'static str> {
-    let lineage = record.lineage.is_some();
-    [
-        ("object_id", record.object_id.is_some()),
-        ("created_at", record.created_at.is_some()),
-        ("last_modified", record.last_modified.is_some()),
-        ("downloads_30d", record.downloads_30d.is_some()),
-        ("downloads_all_time", record.downloads_all_time.is_some()),
-        ("likes", record.likes.is_some()),
-        ("trending_score", record.trending_score.is_some()),
-        ("tags", record.tags.is_some()),
-        ("pipeline_tag", record.pipeline_tag.is_some()),
-        ("library_name", record.library_name.is_some()),
-        ("gated", record.gated.is_some()),
-        ("parameters", record.parameters.is_some()),
-        ("parents", lineage),
-        ("license", record.license.is_some()),
-        ("languages", record.languages.is_some()),
-        ("card_data", record.card_data.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(column, present)| present.then_some(column))
+/// The position of a canonical column in [`COLUMNS`] (at compile time).
+const fn position(name: &str) -> usize {
+    let name = name.as_bytes();
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        let column = COLUMNS[i].as_bytes();
+        if column.len() == name.len() {
+            let mut j = 0;
+            while j < name.len() && column[j] == name[j] {
+                j += 1;
+            }
+            if j == name.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a canonical column");
+}
+
+/// Which canonical columns hold a value in `record`, as a bit set over [`COLUMNS`] positions
+/// (bit `i` is `COLUMNS[i]`), for checking them against the draft without string compares.
+pub(crate) fn columns_with_values_mask(record: &ModelRecord) -> u32 {
+    const fn bit(name: &str) -> u32 {
+        1 << position(name)
+    }
+    // Evaluated at compile time (a `const fn` called at run time would search every time).
+    const BITS: [u32; 16] = [
+        bit("object_id"),
+        bit("created_at"),
+        bit("last_modified"),
+        bit("downloads_30d"),
+        bit("downloads_all_time"),
+        bit("likes"),
+        bit("trending_score"),
+        bit("tags"),
+        bit("pipeline_tag"),
+        bit("library_name"),
+        bit("gated"),
+        bit("parameters"),
+        bit("parents"),
+        bit("license"),
+        bit("languages"),
+        bit("card_data"),
+    ];
+    let flags = [
+        record.object_id.is_some(),
+        record.created_at.is_some(),
+        record.last_modified.is_some(),
+        record.downloads_30d.is_some(),
+        record.downloads_all_time.is_some(),
+        record.likes.is_some(),
+        record.trending_score.is_some(),
+        record.tags.is_some(),
+        record.pipeline_tag.is_some(),
+        record.library_name.is_some(),
+        record.gated.is_some(),
+        record.parameters.is_some(),
+        record.lineage.is_some(),
+        record.license.is_some(),
+        record.languages.is_some(),
+        record.card_data.is_some(),
+    ];
+    BITS.into_iter().zip(flags).fold(
+        0,
+        |mask, (bit, present)| if present { mask | bit } else { mask },
+    )
 }
 
 fn to_i64(

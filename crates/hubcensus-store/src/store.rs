@@ -1,7 +1,7 @@
 //! The read side: committed snapshots, frames aligned on the dense model index, lineage, and
 //! records streamed back.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -17,6 +17,7 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 
 use crate::StoreError;
 use crate::dictionary::Dictionary;
+use crate::fxhash::FxHashMap;
 use crate::layout::{self, Committed};
 use crate::manifest::Manifest;
 use crate::schema::{self, StrColumn};
@@ -322,35 +323,36 @@ impl Store {
             .iter()
             .map(|&as_of| self.committed(as_of))
             .collect::<Result<Vec<_>, _>>()?;
-        let ids = self.ids()?;
         let threads = std::thread::available_parallelism()
             .map_or(1, std::num::NonZero::get)
             .clamp(1, 4);
-        let mut raw: Vec<Option<Result<RawFrame, StoreError>>> =
-            (0..committed.len()).map(|_| None).collect();
-        for (chunk_number, chunk) in committed.chunks(threads).enumerate() {
-            let results: Vec<Result<RawFrame, StoreError>> = std::thread::scope(|scope| {
+        // The catalog's ids come from the key dictionary, read on its own thread while the
+        // snapshots decode.
+        let (ids, raw) = std::thread::scope(|scope| {
+            let ids = scope.spawn(|| self.ids());
+            let mut raw: Vec<Result<RawFrame, StoreError>> = Vec::with_capacity(committed.len());
+            for chunk in committed.chunks(threads) {
                 let handles: Vec<_> = chunk
                     .iter()
                     .map(|c| scope.spawn(|| self.load_raw(c)))
                     .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().expect("a frame-loading thread panicked"))
-                    .collect()
-            });
-            for (offset, result) in results.into_iter().enumerate() {
-                raw[chunk_number * threads + offset] = Some(result);
+                raw.extend(
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("a frame-loading thread panicked")),
+                );
             }
-        }
+            (ids.join().expect("the id-reading thread panicked"), raw)
+        });
+        let ids = ids?;
         let mut catalog = Catalog {
             ids,
             ..Catalog::default()
         };
-        let mut vocabularies: [HashMap<String, u32>; 4] = Default::default();
+        let mut vocabularies: [FxHashMap<String, u32>; 4] = Default::default();
         let mut frames = Vec::with_capacity(raw.len());
         for raw in raw {
-            let raw = raw.expect("every frame was loaded")?;
+            let raw = raw?;
             frames.push(raw.into_frame(&mut catalog, &mut vocabularies));
         }
         Ok(FrameSet { catalog, frames })
@@ -561,7 +563,25 @@ fn scatter_i64(
 #[derive(Default)]
 struct Vocabulary {
     strings: Vec<String>,
-    codes: HashMap<String, u32>,
+    codes: FxHashMap<String, u32>,
+    /// The dictionary of the previous batch (held, so its buffers cannot be reused by another
+    /// allocation) and its local codes: the Parquet reader hands every batch of a column chunk
+    /// the same dictionary, which is then interned once per row group, not once per batch.
+    last: Option<(ArrayRef, Vec<u32>)>,
+}
+
+/// Whether two string arrays are the same memory (not merely equal).
+fn same_strings(a: &ArrayRef, b: &ArrayRef) -> bool {
+    match (a.as_string_opt::<i32>(), b.as_string_opt::<i32>()) {
+        (Some(a), Some(b)) => {
+            a.len() == b.len()
+                && a.offset() == b.offset()
+                && std::ptr::eq(a.values().as_ptr(), b.values().as_ptr())
+                && std::ptr::eq(a.value_offsets().as_ptr(), b.value_offsets().as_ptr())
+                && a.nulls().map(|n| n.buffer().as_ptr()) == b.nulls().map(|n| n.buffer().as_ptr())
+        }
+        _ => false,
+    }
 }
 
 impl Vocabulary {
@@ -586,9 +606,17 @@ impl Vocabulary {
         if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
             && let Some(values) = dictionary.values().as_string_opt::<i32>()
         {
-            let local: Vec<u32> = (0..values.len())
-                .map(|i| self.intern(values.value(i)))
-                .collect();
+            let reuse = self
+                .last
+                .as_ref()
+                .is_some_and(|(last, _)| same_strings(last, dictionary.values()));
+            if !reuse {
+                let local: Vec<u32> = (0..values.len())
+                    .map(|i| self.intern(values.value(i)))
+                    .collect();
+                self.last = Some((dictionary.values().clone(), local));
+            }
+            let local = &self.last.as_ref().expect("just set").1;
             let keys = dictionary.keys();
             for (row, &index) in indices.values().iter().enumerate() {
                 if keys.is_valid(row) {
@@ -617,13 +645,14 @@ impl RawFrame {
     fn into_frame(
         self,
         catalog: &mut Catalog,
-        vocabularies: &mut [HashMap<String, u32>; 4],
+        vocabularies: &mut [FxHashMap<String, u32>; 4],
     ) -> SnapshotFrame {
         let Self {
             mut frame,
             codes,
             local,
         } = self;
+        let local = local.map(|vocabulary| vocabulary.strings);
         let targets: [&mut Vec<String>; 4] = [
             &mut catalog.namespaces,
             &mut catalog.pipeline_tags,
@@ -638,7 +667,6 @@ impl RawFrame {
             .zip(vocabularies.iter_mut())
         {
             let map: Vec<u32> = local
-                .strings
                 .into_iter()
                 .map(|text| {
                     *vocabulary.entry(text.clone()).or_insert_with(|| {

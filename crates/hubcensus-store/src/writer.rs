@@ -4,11 +4,13 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::SyncSender;
+use std::thread::JoinHandle;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{Array, ArrayRef, RecordBatch};
-use hubcensus_model::{ModelId, ModelRecord, SnapshotInfo, SourceKind, Timestamp};
+use hubcensus_model::{ModelRecord, SnapshotInfo, SourceKind, Timestamp};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
@@ -31,12 +33,23 @@ const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
 pub(crate) fn parquet_properties() -> WriterProperties {
     WriterProperties::builder()
         .set_compression(Compression::ZSTD(
-            ZstdLevel::try_new(3).expect("3 is a valid zstd level"),
+            ZstdLevel::try_new(1).expect("1 is a valid zstd level"),
         ))
         .set_max_row_group_row_count(Some(ROW_GROUP))
         // Rows are sorted by index: delta encoding stores the index column in almost nothing
         // and decodes it faster than zstd'd plain values.
         .set_column_dictionary_enabled(ColumnPath::from("model_index"), false)
+        // Unique per row: a dictionary would only be tried, grown to its size limit and
+        // abandoned, at the cost of a hash per value.
+        .set_column_dictionary_enabled(ColumnPath::from("key"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("object_id"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("id"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("card_data"), false)
+        // Nearly unique numbers: same.
+        .set_column_dictionary_enabled(ColumnPath::from("downloads_all_time"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("created_at"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("last_modified"), false)
+        .set_column_dictionary_enabled(ColumnPath::from("trending_score"), false)
         .set_column_encoding(
             ColumnPath::from("model_index"),
             Encoding::DELTA_BINARY_PACKED,
@@ -273,10 +286,17 @@ impl Writer {
             writer: self,
             draft,
             declared,
+            declared_mask: declared
+                .iter()
+                .enumerate()
+                .fold(0, |mask, (i, &d)| if d { mask | 1 << i } else { mask }),
             batches: Vec::new(),
             buffered_bytes: 0,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             runs: Vec::new(),
+            direct: None,
+            in_order: true,
+            last_index: None,
             staging: None,
             seen: Vec::new(),
             lanes: [0; 4],
@@ -285,6 +305,7 @@ impl Writer {
             downloads_all_time: 0,
             dictionary_changed: false,
             finished: false,
+            digest_buffer: Vec::with_capacity(1024),
         })
     }
 }
@@ -296,12 +317,20 @@ pub struct SnapshotBuilder<'w> {
     writer: &'w mut Writer,
     draft: SnapshotDraft,
     declared: [bool; COLUMNS.len()],
+    /// `declared` as a bit set over [`COLUMNS`] positions.
+    declared_mask: u32,
     batches: Vec<RecordBatch>,
     /// Arrow memory held by `batches`.
     buffered_bytes: usize,
     memory_limit: usize,
     /// Sorted runs spilled to staging.
     runs: Vec<PathBuf>,
+    /// While every record so far arrived in index order, spills go straight into the final
+    /// file, written here; if the order breaks later, it becomes the first sorted run.
+    direct: Option<DirectFile>,
+    /// Whether every accepted record so far had a higher index than the one before.
+    in_order: bool,
+    last_index: Option<u32>,
     /// This builder's staging directory, created on first use.
     staging: Option<PathBuf>,
     /// Bitset of the dense indices already in this snapshot.
@@ -313,6 +342,8 @@ pub struct SnapshotBuilder<'w> {
     downloads_all_time: u64,
     dictionary_changed: bool,
     finished: bool,
+    /// Reused by [`record_digest`].
+    digest_buffer: Vec<u8>,
 }
 
 impl SnapshotBuilder<'_> {
@@ -366,9 +397,22 @@ impl SnapshotBuilder<'_> {
         Ok(staging)
     }
 
-    /// Sorts the buffered batches into a run file in staging.
+    /// Moves the buffered batches out of memory: appended to the final file while the input
+    /// is in index order, else sorted into a run file in staging.
     fn spill(&mut self) -> Result<(), StoreError> {
         let staging = self.staging()?;
+        if self.in_order {
+            if self.direct.is_none() {
+                self.direct = Some(DirectFile::create(staging.join("direct.parquet"))?);
+            }
+            let direct = self.direct.as_mut().expect("just created");
+            for batch in std::mem::take(&mut self.batches) {
+                direct.write(batch)?;
+            }
+            self.buffered_bytes = 0;
+            return Ok(());
+        }
+        self.retire_direct()?;
         let path = staging.join(format!("run-{:05}.parquet", self.runs.len()));
         let file = File::create(&path).map_err(StoreError::io(&path))?;
         let properties = WriterProperties::builder()
@@ -389,6 +433,17 @@ impl SnapshotBuilder<'_> {
         writer.close().map_err(StoreError::parquet(&path))?;
         tracing::debug!(run = %path.display(), "spilled a sorted run");
         self.runs.push(path);
+        Ok(())
+    }
+
+    /// Closes the in-order file written so far and makes it a sorted run (the input is no
+    /// longer in order, or its rows must be read back).
+    fn retire_direct(&mut self) -> Result<(), StoreError> {
+        self.in_order = false;
+        if let Some(mut direct) = self.direct.take() {
+            direct.finish()?;
+            self.runs.insert(0, direct.path.clone());
+        }
         Ok(())
     }
 
@@ -416,17 +471,12 @@ impl SnapshotBuilder<'_> {
     }
 
     fn check(&self, record: &ModelRecord) -> Result<(), StoreError> {
-        for column in schema::columns_with_values(record) {
-            let position = COLUMNS
-                .iter()
-                .position(|c| *c == column)
-                .expect("a canonical column");
-            if !self.declared[position] {
-                return Err(StoreError::UndeclaredColumn {
-                    column,
-                    id: record.id.to_string(),
-                });
-            }
+        let undeclared = schema::columns_with_values_mask(record) & !self.declared_mask;
+        if undeclared != 0 {
+            return Err(StoreError::UndeclaredColumn {
+                column: COLUMNS[undeclared.trailing_zeros() as usize],
+                id: record.id.to_string(),
+            });
         }
         for (column, value) in [
             ("downloads_30d", record.downloads_30d),
@@ -469,6 +519,11 @@ impl SnapshotBuilder<'_> {
             if let Some(index) = known
                 && self.is_seen(index)
             {
+                // The first occurrence may sit in the file being written: read it back.
+                if let Err(error) = self.retire_direct() {
+                    failure = Some(error);
+                    break;
+                }
                 failure = Some(StoreError::DuplicateKey {
                     key: key_text(record),
                     as_of,
@@ -492,7 +547,11 @@ impl SnapshotBuilder<'_> {
             }
             self.dictionary_changed |= changed;
             self.mark_seen(index);
-            let digest = record_digest(record);
+            if self.last_index.is_some_and(|last| index <= last) {
+                self.in_order = false;
+            }
+            self.last_index = Some(index);
+            let digest = record_digest(record, &mut self.digest_buffer);
             for (lane, chunk) in self.lanes.iter_mut().zip(digest.chunks_exact(8)) {
                 *lane =
                     lane.wrapping_add(u64::from_le_bytes(chunk.try_into().expect("8-byte chunks")));
@@ -593,55 +652,77 @@ impl SnapshotBuilder<'_> {
         crash_point("before_staging");
         let staging = self.staging()?;
 
-        // 1. The snapshot, sorted by model index.
+        // 1. The snapshot, sorted by model index, and 2. the dictionary generation (a new one
+        //    when keys or ids were added), written side by side on two threads.
         let staged_models = staging.join(MODELS_FILE);
         let dir_name = crate::manifest::snapshot_dir_name(as_of);
-        let models_entry = self.write_models(
-            &staged_models,
-            &format!("snapshots/{dir_name}/{MODELS_FILE}"),
-        )?;
-        crash_point("parquet_written");
-
-        // 2. The dictionary generation: a new one when keys or ids were added.
         let current = committed
             .iter()
             .max_by_key(|c| c.manifest.dictionary_generation);
-        let dictionary = self.writer.dictionary.as_ref().expect("loaded at begin");
+        let dictionary = self.writer.dictionary.take().expect("loaded at begin");
         let dictionary_len = dictionary.len() as u64;
-        let (generation, dictionary_entry, staged_dictionary) = match current {
-            Some(current) if !self.dictionary_changed => (
-                current.manifest.dictionary_generation,
-                current
-                    .manifest
-                    .files
-                    .get("dictionary")
-                    .cloned()
-                    .ok_or_else(|| StoreError::Corrupt {
-                        path: current.dir.join(MANIFEST_FILE),
-                        reason: "no dictionary file entry".into(),
-                    })?,
-                None,
-            ),
-            _ => {
-                let generation = current.map_or(1, |c| c.manifest.dictionary_generation + 1);
-                let path = staging.join(layout::dictionary_file_name(generation));
-                let file = File::create(&path).map_err(StoreError::io(&path))?;
-                let hashing = HashingWriter::new(BufWriter::new(file));
-                let hashing = dictionary.write(hashing, &path)?;
-                let (bytes, sha256, file) = hashing.finish(&path)?;
-                file.sync_all().map_err(StoreError::io(&path))?;
-                let relative = format!("dictionary/{}", layout::dictionary_file_name(generation));
-                (
-                    generation,
-                    FileEntry {
-                        path: relative,
-                        bytes,
-                        sha256,
-                    },
-                    Some(path),
-                )
-            }
+        let new_generation = match current {
+            Some(_) if !self.dictionary_changed => None,
+            _ => Some(current.map_or(1, |c| c.manifest.dictionary_generation + 1)),
         };
+        let (models_entry, written_dictionary) = std::thread::scope(|scope| {
+            let dictionary_thread = new_generation.map(|generation| {
+                let path = staging.join(layout::dictionary_file_name(generation));
+                let dictionary = &dictionary;
+                scope.spawn(move || -> Result<(FileEntry, PathBuf), StoreError> {
+                    let file = File::create(&path).map_err(StoreError::io(&path))?;
+                    let hashing = HashingWriter::new(BufWriter::new(file));
+                    let hashing = dictionary.write(hashing, &path)?;
+                    let (bytes, sha256, file) = hashing.finish(&path)?;
+                    file.sync_all().map_err(StoreError::io(&path))?;
+                    let relative =
+                        format!("dictionary/{}", layout::dictionary_file_name(generation));
+                    Ok((
+                        FileEntry {
+                            path: relative,
+                            bytes,
+                            sha256,
+                        },
+                        path,
+                    ))
+                })
+            });
+            let models = self.write_models(
+                &staged_models,
+                &format!("snapshots/{dir_name}/{MODELS_FILE}"),
+            );
+            let written = dictionary_thread.map(|thread| {
+                thread
+                    .join()
+                    .expect("the dictionary-writing thread panicked")
+            });
+            (models, written)
+        });
+        self.writer.dictionary = Some(dictionary);
+        let models_entry = models_entry?;
+        crash_point("parquet_written");
+        let (generation, dictionary_entry, staged_dictionary) =
+            match (written_dictionary.transpose()?, current) {
+                (Some((entry, path)), _) => (
+                    new_generation.expect("a new generation was written"),
+                    entry,
+                    Some(path),
+                ),
+                (None, Some(current)) => (
+                    current.manifest.dictionary_generation,
+                    current
+                        .manifest
+                        .files
+                        .get("dictionary")
+                        .cloned()
+                        .ok_or_else(|| StoreError::Corrupt {
+                            path: current.dir.join(MANIFEST_FILE),
+                            reason: "no dictionary file entry".into(),
+                        })?,
+                    None,
+                ),
+                (None, None) => unreachable!("a store without snapshots writes a generation"),
+            };
 
         // 3. The manifest.
         let info = self.info();
@@ -713,14 +794,26 @@ impl SnapshotBuilder<'_> {
 
     /// Writes the pushed batches to `path` sorted by model index; returns its file entry.
     fn write_models(&mut self, path: &Path, relative: &str) -> Result<FileEntry, StoreError> {
-        let file = File::create(path).map_err(StoreError::io(path))?;
-        let hashing = HashingWriter::new(BufWriter::new(file));
-        let mut writer =
-            ArrowWriter::try_new(hashing, MODELS_SCHEMA.clone(), Some(parquet_properties()))
-                .map_err(StoreError::parquet(path))?;
+        if self.in_order
+            && let Some(mut direct) = self.direct.take()
+        {
+            for batch in std::mem::take(&mut self.batches) {
+                direct.write(batch)?;
+            }
+            let (bytes, sha256, file) = direct.finish()?;
+            file.sync_all().map_err(StoreError::io(&direct.path))?;
+            layout::rename(&direct.path, path)?;
+            return Ok(FileEntry {
+                path: relative.to_owned(),
+                bytes,
+                sha256,
+            });
+        }
+        self.retire_direct()?;
+        // Sorting and merging here, Parquet encoding on the encoder's thread.
+        let mut encoder = DirectFile::create(path.to_path_buf())?;
         let batches = std::mem::take(&mut self.batches);
-        let mut write =
-            |batch: RecordBatch| writer.write(&batch).map_err(StoreError::parquet(path));
+        let mut write = |batch: RecordBatch| encoder.write(batch);
         if self.runs.is_empty() {
             for_each_sorted(&batches, &mut write)?;
         } else {
@@ -730,8 +823,7 @@ impl SnapshotBuilder<'_> {
             }
             merge_runs(&self.runs, &mut write)?;
         }
-        let hashing = writer.into_inner().map_err(StoreError::parquet(path))?;
-        let (bytes, sha256, file) = hashing.finish(path)?;
+        let (bytes, sha256, file) = encoder.finish()?;
         file.sync_all().map_err(StoreError::io(path))?;
         Ok(FileEntry {
             path: relative.to_owned(),
@@ -743,6 +835,8 @@ impl SnapshotBuilder<'_> {
 
 impl Drop for SnapshotBuilder<'_> {
     fn drop(&mut self) {
+        // Stop the encoder before its file goes.
+        drop(self.direct.take());
         if let Some(staging) = &self.staging {
             let _ = fs::remove_dir_all(staging);
         }
@@ -753,75 +847,156 @@ impl Drop for SnapshotBuilder<'_> {
     }
 }
 
+/// A written file: (bytes, hex sha256, the file handle).
+type Finished = (u64, String, File);
+
+/// The final file of an in-order snapshot, written during the pushes by an encoding thread
+/// (Parquet encoding and zstd run beside the conversion of the next records).
+struct DirectFile {
+    sender: Option<SyncSender<RecordBatch>>,
+    thread: Option<JoinHandle<Result<Finished, StoreError>>>,
+    path: PathBuf,
+}
+
+impl DirectFile {
+    fn create(path: PathBuf) -> Result<Self, StoreError> {
+        let file = File::create(&path).map_err(StoreError::io(&path))?;
+        let mut writer = ArrowWriter::try_new(
+            HashingWriter::new(BufWriter::new(file)),
+            MODELS_SCHEMA.clone(),
+            Some(parquet_properties()),
+        )
+        .map_err(StoreError::parquet(&path))?;
+        // One batch queued while one is encoded: memory stays bounded.
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<RecordBatch>(1);
+        let thread_path = path.clone();
+        let thread = std::thread::Builder::new()
+            .name("store-encode".into())
+            .spawn(move || {
+                for batch in receiver {
+                    writer
+                        .write(&batch)
+                        .map_err(StoreError::parquet(&thread_path))?;
+                }
+                let hashing = writer
+                    .into_inner()
+                    .map_err(StoreError::parquet(&thread_path))?;
+                hashing.finish(&thread_path)
+            })
+            .map_err(StoreError::io(&path))?;
+        Ok(Self {
+            sender: Some(sender),
+            thread: Some(thread),
+            path,
+        })
+    }
+
+    fn write(&mut self, batch: RecordBatch) -> Result<(), StoreError> {
+        let sent = self
+            .sender
+            .as_ref()
+            .is_some_and(|sender| sender.send(batch).is_ok());
+        if sent {
+            return Ok(());
+        }
+        // The encoder stopped on an error: that error is the answer.
+        match self.finish() {
+            Err(error) => Err(error),
+            Ok(_) => Err(StoreError::io(&self.path)(std::io::Error::other(
+                "the encoding thread stopped",
+            ))),
+        }
+    }
+
+    /// Waits for the encoder to write the footer; returns (bytes, hex sha256, the file).
+    fn finish(&mut self) -> Result<Finished, StoreError> {
+        drop(self.sender.take());
+        match self.thread.take() {
+            Some(thread) => thread.join().expect("the encoding thread panicked"),
+            None => Err(StoreError::io(&self.path)(std::io::Error::other(
+                "the encoding thread already finished",
+            ))),
+        }
+    }
+}
+
+impl Drop for DirectFile {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 /// A canonical, unambiguous digest of one record: every field in order, `None` and `Some`
-/// tagged, strings and lists length-prefixed (no intermediate allocation).
-fn record_digest(record: &ModelRecord) -> [u8; 32] {
-    fn text(hasher: &mut Sha256, value: Option<&str>) {
+/// tagged, strings and lists length-prefixed. The canonical bytes are laid out in `buffer`
+/// (reused across records) and hashed in one call.
+fn record_digest(record: &ModelRecord, buffer: &mut Vec<u8>) -> [u8; 32] {
+    fn text(out: &mut Vec<u8>, value: Option<&str>) {
         match value {
-            None => hasher.update([0]),
+            None => out.push(0),
             Some(value) => {
-                hasher.update([1]);
-                hasher.update((value.len() as u64).to_le_bytes());
-                hasher.update(value.as_bytes());
+                out.push(1);
+                out.extend_from_slice(&(value.len() as u64).to_le_bytes());
+                out.extend_from_slice(value.as_bytes());
             }
         }
     }
-    fn number(hasher: &mut Sha256, value: Option<u64>) {
+    fn number(out: &mut Vec<u8>, value: Option<u64>) {
         match value {
-            None => hasher.update([0]),
+            None => out.push(0),
             Some(value) => {
-                hasher.update([1]);
-                hasher.update(value.to_le_bytes());
+                out.push(1);
+                out.extend_from_slice(&value.to_le_bytes());
             }
         }
     }
-    fn list<S: AsRef<str>>(hasher: &mut Sha256, values: Option<&[S]>) {
+    fn list<S: AsRef<str>>(out: &mut Vec<u8>, values: Option<&[S]>) {
         match values {
-            None => hasher.update([0]),
+            None => out.push(0),
             Some(values) => {
-                hasher.update([1]);
-                hasher.update((values.len() as u64).to_le_bytes());
+                out.push(1);
+                out.extend_from_slice(&(values.len() as u64).to_le_bytes());
                 for value in values {
-                    text(hasher, Some(value.as_ref()));
+                    text(out, Some(value.as_ref()));
                 }
             }
         }
     }
     let time = |t: Option<Timestamp>| t.map(|t| t.as_millis() as u64);
-    let mut hasher = Sha256::new();
-    text(&mut hasher, record.object_id.as_deref());
-    text(&mut hasher, Some(record.id.as_str()));
-    number(&mut hasher, time(record.created_at));
-    number(&mut hasher, time(record.last_modified));
-    number(&mut hasher, record.downloads_30d);
-    number(&mut hasher, record.downloads_all_time);
-    number(&mut hasher, record.likes);
-    number(&mut hasher, record.trending_score.map(f64::to_bits));
-    list(&mut hasher, record.tags.as_deref());
-    text(&mut hasher, record.pipeline_tag.as_deref());
-    text(&mut hasher, record.library_name.as_deref());
-    text(
-        &mut hasher,
-        record.gated.map(hubcensus_model::Gated::as_str),
-    );
-    number(&mut hasher, record.parameters);
+    let out = buffer;
+    out.clear();
+    text(out, record.object_id.as_deref());
+    text(out, Some(record.id.as_str()));
+    number(out, time(record.created_at));
+    number(out, time(record.last_modified));
+    number(out, record.downloads_30d);
+    number(out, record.downloads_all_time);
+    number(out, record.likes);
+    number(out, record.trending_score.map(f64::to_bits));
+    list(out, record.tags.as_deref());
+    text(out, record.pipeline_tag.as_deref());
+    text(out, record.library_name.as_deref());
+    text(out, record.gated.map(hubcensus_model::Gated::as_str));
+    number(out, record.parameters);
     match &record.lineage {
-        None => hasher.update([0]),
+        None => out.push(0),
         Some(lineage) => {
-            hasher.update([1]);
-            text(&mut hasher, Some(lineage.relation.as_str()));
-            let parents: Vec<&str> = lineage.parents.iter().map(ModelId::as_str).collect();
-            list(&mut hasher, Some(&parents));
-            text(
-                &mut hasher,
-                Some(schema::lineage_source_str(lineage.source)),
-            );
+            out.push(1);
+            text(out, Some(lineage.relation.as_str()));
+            out.push(1);
+            out.extend_from_slice(&(lineage.parents.len() as u64).to_le_bytes());
+            for parent in &lineage.parents {
+                text(out, Some(parent.as_str()));
+            }
+            text(out, Some(schema::lineage_source_str(lineage.source)));
         }
     }
-    text(&mut hasher, record.license.as_deref());
-    list(&mut hasher, record.languages.as_deref());
-    text(&mut hasher, record.card_data.as_deref());
-    hasher.finalize().into()
+    text(out, record.license.as_deref());
+    list(out, record.languages.as_deref());
+    text(out, record.card_data.as_deref());
+    Sha256::digest(out.as_slice()).into()
 }
 
 /// The key of a record as text: its `_id`, else its id.

@@ -636,6 +636,142 @@ fn spilled_runs_merge_into_the_same_snapshot() {
     assert_eq!(rows.len(), 5_000);
 }
 
+/// Input already in index order is written straight into the final file as it spills; when
+/// the order breaks later (or a duplicate needs the first row read back), that file becomes a
+/// sorted run and the commit merges. Every way gives the same snapshot as an in-memory commit.
+#[test]
+fn in_order_input_streams_to_the_final_file_and_falls_back_to_runs() {
+    let records: Vec<ModelRecord> = (0..4_000u64)
+        .map(|i| {
+            let mut r = record(
+                Some(&format!("o{i}")),
+                &format!("ns{}/m{i}", i % 11),
+                Some(i),
+            );
+            r.library_name = Some(format!("lib{}", i % 4));
+            r
+        })
+        .collect();
+    let reference = tempfile::tempdir().unwrap();
+    commit(reference.path(), T1, &records);
+    commit(reference.path(), T2, &records);
+    // The second snapshot: in order for 2,100 rows, then the rest in reverse.
+    let mut broken: Vec<ModelRecord> = records[..2_100].to_vec();
+    broken.extend(records[2_100..].iter().rev().cloned());
+    let read = |store: &Store, as_of| {
+        let mut records = store.records(as_of).unwrap();
+        let mut rows = Vec::new();
+        while let Some(row) = records.next_indexed() {
+            rows.push(row.unwrap());
+        }
+        rows
+    };
+    let expected = Store::open(reference.path()).unwrap();
+    for (name, second, duplicate) in [
+        ("in order", &records, false),
+        ("order broken after spills", &broken, false),
+        ("in order, then a duplicate", &records, true),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = Writer::lock(dir.path()).unwrap();
+        for (as_of, input) in [(T1, &records), (T2, second)] {
+            let mut builder = writer.begin(draft(as_of)).unwrap();
+            builder.set_memory_limit(1);
+            for (n, chunk) in input.chunks(700).enumerate() {
+                builder.push(chunk).unwrap();
+                if duplicate && as_of == T2 && n == 2 {
+                    let error = builder
+                        .push(&[record(Some("o5"), "x/dup", None)])
+                        .unwrap_err();
+                    assert!(
+                        error.to_string().contains("ids ns5/m5 and x/dup"),
+                        "{name}: {error}"
+                    );
+                }
+            }
+            assert!(matches!(
+                builder.commit(false).unwrap(),
+                CommitOutcome::Committed(_)
+            ));
+        }
+        drop(writer);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("staging"))
+                .unwrap()
+                .count(),
+            0,
+            "{name}: staging is cleaned after the commit"
+        );
+        let store = Store::open(dir.path()).unwrap();
+        for as_of in [T1, T2] {
+            assert_eq!(
+                store.manifest(as_of).unwrap().content_hash,
+                expected.manifest(as_of).unwrap().content_hash,
+                "{name}"
+            );
+            let rows = read(&store, as_of);
+            assert_eq!(rows, read(&expected, as_of), "{name}");
+            assert_eq!(rows.len(), 4_000, "{name}");
+            assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "{name}: sorted");
+        }
+        store.verify(T2).unwrap();
+    }
+}
+
+/// Frames decode string columns through each row group's Parquet dictionary (interned once
+/// per row group, reused across the reader's batches): across several batches and row groups,
+/// every code still names the record's own string.
+#[test]
+fn frame_codes_are_right_across_batches_and_row_groups() {
+    let n = 270_000u64; // two row groups of the writer, five batches of the reader
+    let records: Vec<ModelRecord> = (0..n)
+        .map(|i| {
+            // Namespaces change with the row group; tasks and licenses repeat within it.
+            let mut r = record(
+                Some(&format!("o{i}")),
+                &format!("ns{}/m{i}", (i / 997) % 613),
+                Some(i),
+            );
+            r.pipeline_tag = (i % 7 != 0).then(|| format!("task{}", (i * 31) % 17));
+            r.library_name = Some(format!("lib{}", i / 100_000));
+            r.license = (i % 5 != 0).then(|| format!("license{}", (i / 3) % 11));
+            r
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    commit(dir.path(), T1, &records);
+    let store = Store::open(dir.path()).unwrap();
+    let frames = store.load_frames(&[T1]).unwrap();
+    let catalog = &frames.catalog;
+    let frame = &frames.frames[0];
+    let text =
+        |vocabulary: &[String], code: Option<u32>| code.map(|c| vocabulary[c as usize].clone());
+    for (i, r) in records.iter().enumerate() {
+        let index = store.resolve(r.id.as_str()).unwrap() as usize;
+        assert_eq!(
+            text(&catalog.namespaces, frame.author[index]).as_deref(),
+            r.author(),
+            "row {i}"
+        );
+        assert_eq!(
+            text(&catalog.pipeline_tags, frame.pipeline_tag[index]),
+            r.pipeline_tag,
+            "row {i}"
+        );
+        assert_eq!(
+            text(&catalog.libraries, frame.library_name[index]),
+            r.library_name,
+            "row {i}"
+        );
+        assert_eq!(
+            text(&catalog.licenses, frame.license[index]),
+            r.license,
+            "row {i}"
+        );
+    }
+    assert_eq!(catalog.namespaces.len(), 271); // ceil(270,000 / 997)
+}
+
 #[test]
 fn a_dropped_builder_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
