@@ -15,28 +15,7 @@ use crate::error::{IngestError, Location, Reject};
 use crate::{archive, hub_stats, json_file};
 
 /// The canonical column names, in the order the store and the manifests list them.
-pub const CANONICAL_COLUMNS: [&str; 20] = [
-    "object_id",
-    "id",
-    "author",
-    "created_at",
-    "last_modified",
-    "downloads_30d",
-    "downloads_all_time",
-    "likes",
-    "trending_score",
-    "tags",
-    "pipeline_tag",
-    "library_name",
-    "gated",
-    "parameters",
-    "relation",
-    "parents",
-    "lineage_source",
-    "license",
-    "languages",
-    "card_data",
-];
+pub const CANONICAL_COLUMNS: [&str; 20] = hubcensus_model::COLUMNS;
 
 pub(crate) fn canonical_position(column: &str) -> usize {
     CANONICAL_COLUMNS

@@ -16,5 +16,5 @@ pub use attribution::{Attribution, ContributorType, Region};
 pub use frame::{Catalog, Era, LineageTable, SnapshotFrame, SnapshotInfo, SourceKind};
 pub use id::{IdError, ModelId, ModelKey, Namespace};
 pub use lineage::{Lineage, LineageSource, Relation};
-pub use record::{Gated, ModelRecord};
+pub use record::{COLUMNS, Gated, ModelRecord};
 pub use time::{CREATED_AT_SENTINEL, Timestamp, TimestampError};

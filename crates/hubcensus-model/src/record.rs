@@ -4,6 +4,33 @@ use serde::{Deserialize, Serialize};
 
 use crate::{Lineage, ModelId, ModelKey, Timestamp};
 
+/// The canonical names of the fields a source can carry, one per [`ModelRecord`] field (lineage
+/// spans `relation`, `parents` and `lineage_source`), in the order the store writes them and the
+/// manifests list them. Ingest declares which of them a source carried; the store refuses a value
+/// in an undeclared one.
+pub const COLUMNS: [&str; 20] = [
+    "object_id",
+    "id",
+    "author",
+    "created_at",
+    "last_modified",
+    "downloads_30d",
+    "downloads_all_time",
+    "likes",
+    "trending_score",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "gated",
+    "parameters",
+    "relation",
+    "parents",
+    "lineage_source",
+    "license",
+    "languages",
+    "card_data",
+];
+
 /// Whether access to a model's files is gated (`gated` in the Hub API: `false`, `"auto"`,
 /// `"manual"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -22,28 +22,7 @@ use crate::StoreError;
 
 /// The canonical names of the columns a source can carry, in file order. A snapshot's manifest
 /// lists which of them its source carried; the store adds `model_index` and `key` in front.
-pub const COLUMNS: &[&str] = &[
-    "object_id",
-    "id",
-    "author",
-    "created_at",
-    "last_modified",
-    "downloads_30d",
-    "downloads_all_time",
-    "likes",
-    "trending_score",
-    "tags",
-    "pipeline_tag",
-    "library_name",
-    "gated",
-    "parameters",
-    "relation",
-    "parents",
-    "lineage_source",
-    "license",
-    "languages",
-    "card_data",
-];
+pub const COLUMNS: &[&str] = &hubcensus_model::COLUMNS;
 
 /// The columns the store adds to every file: the dense model index and the key (`_id`, else
 /// `id`).

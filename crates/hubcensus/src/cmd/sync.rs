@@ -19,27 +19,15 @@ use hubcensus_store::{CommitOutcome, SnapshotDraft, Writer};
 use crate::context::Context;
 use crate::output::{Hint, write_stdout};
 
-/// The columns a listing crawl carries (`cardData` and languages come only from `enrich`).
-const CRAWL_COLUMNS: &[&str] = &[
-    "object_id",
-    "id",
-    "author",
-    "created_at",
-    "last_modified",
-    "downloads_30d",
-    "downloads_all_time",
-    "likes",
-    "trending_score",
-    "tags",
-    "pipeline_tag",
-    "library_name",
-    "gated",
-    "parameters",
-    "relation",
-    "parents",
-    "lineage_source",
-    "license",
-];
+/// The columns a listing crawl carries: all but the card's (`cardData` and languages come only
+/// from `enrich`).
+fn crawl_columns() -> Vec<String> {
+    hubcensus_model::COLUMNS
+        .iter()
+        .filter(|&&column| !matches!(column, "languages" | "card_data"))
+        .map(|&column| column.to_owned())
+        .collect()
+}
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Progress {
@@ -364,7 +352,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         crawl_ended: Some(ended),
         source: SourceKind::HubApi,
         source_location: format!("{endpoint}/api/models"),
-        columns: CRAWL_COLUMNS.iter().map(|&c| c.to_owned()).collect(),
+        columns: crawl_columns(),
         partial: !crawl_state.listing_complete,
         synthetic: false,
     };
