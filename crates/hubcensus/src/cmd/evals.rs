@@ -56,7 +56,8 @@ struct ImportArgs {
     /// Guessed from the header or extension when omitted
     #[arg(long, value_parser = parse_format)]
     format: Option<Format>,
-    /// Also write the names that matched no Hub id to this file, one per line
+    /// Also write the names that matched no Hub id to this file, one JSON string per line (a
+    /// name may contain any character, a newline included)
     #[arg(long, value_name = "FILE")]
     unmatched: Option<PathBuf>,
 }
@@ -230,10 +231,11 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
         let _ = writeln!(out, "unmatched: {}", plain(name));
     }
     if let Some(path) = &args.unmatched {
-        let mut text = report.unmatched.join("\n");
-        if !text.is_empty() {
-            text.push('\n');
-        }
+        let text: String = report
+            .unmatched
+            .iter()
+            .map(|name| serde_json::Value::from(name.as_str()).to_string() + "\n")
+            .collect();
         std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     write_stdout(&out)?;

@@ -109,7 +109,7 @@ fn import_matches_names_and_lists_the_unmatched() {
     // like Hub ids stay unmatched (never guessed).
     assert_eq!(
         std::fs::read_to_string(&unmatched).unwrap(),
-        "Qwen/Qwen3-8B\nmeta-llama/Llama-3.1-8B-Instruct\nmistralai/Ministral-8B-Instruct-2410\nqwen/qwen3-8b\nsome-api-model\n"
+        "\"Qwen/Qwen3-8B\"\n\"meta-llama/Llama-3.1-8B-Instruct\"\n\"mistralai/Ministral-8B-Instruct-2410\"\n\"qwen/qwen3-8b\"\n\"some-api-model\"\n"
     );
     hubcensus(data.path())
         .args(["evals", "show", "Qwen/Qwen3-8B"])
