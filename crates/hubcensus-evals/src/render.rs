@@ -1,6 +1,7 @@
 //! Plain-text and Markdown renderings of an [`Audit`] and a [`Discovery`] (JSON is their serde
 //! form). Pure: strings in, strings out. Figures are rounded here and only here.
 
+use hubcensus_report::escape::markdown;
 use std::fmt::Write as _;
 
 use hubcensus_model::{ModelId, Relation, Timestamp};
@@ -29,29 +30,6 @@ pub fn plain(text: &str) -> String {
             c => c,
         })
         .collect()
-}
-
-/// Untrusted text for Markdown (inline or a table cell): HTML is neutralised, Markdown
-/// punctuation is backslash-escaped, line breaks become spaces (a cell cannot break its row) and
-/// other control characters become U+FFFD. Same rules as `hubcensus_report::escape::markdown`.
-#[must_use]
-pub fn markdown(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\n' | '\r' | '\t' => out.push(' '),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' => {
-                out.push('\\');
-                out.push(character);
-            }
-            c if c.is_control() => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn params(parameters: Option<u64>) -> String {
