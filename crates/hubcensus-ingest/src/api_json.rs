@@ -93,25 +93,27 @@ struct BaseModelRef<'a> {
     id: Option<Cow<'a, str>>,
 }
 
-/// The card fields we lift out of `cardData` (license, languages); the rest stays raw.
+/// The card fields we lift out of `cardData` (license, languages); the rest stays raw. Shared with
+/// the Parquet reader, whose `cardData` column holds the same object as JSON text.
 #[derive(Deserialize, Default)]
-struct CardFields {
+pub(crate) struct CardFields {
     #[serde(default)]
-    license: Option<StringOrList>,
+    pub(crate) license: Option<StringOrList>,
     #[serde(default)]
-    language: Option<StringOrList>,
+    pub(crate) language: Option<StringOrList>,
 }
 
+/// A card field the Hub accepts either as one string or as a list.
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum StringOrList {
+pub(crate) enum StringOrList {
     One(String),
     Many(Vec<Option<String>>),
     Other(serde::de::IgnoredAny),
 }
 
 impl StringOrList {
-    fn into_list(self) -> Vec<String> {
+    pub(crate) fn into_list(self) -> Vec<String> {
         match self {
             Self::One(text) => vec![text],
             Self::Many(list) => list.into_iter().flatten().collect(),

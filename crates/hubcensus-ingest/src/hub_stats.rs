@@ -10,6 +10,7 @@
 //! Which canonical columns a snapshot has is read from the file's schema: an era without
 //! `downloadsAllTime` yields `None` for every record, never zero.
 
+use crate::api_json::{CardFields, StringOrList};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -500,34 +501,6 @@ fn base_models_lineage(
     }
 }
 
-/// The card fields lifted out of `cardData` (license, languages); the rest stays raw.
-#[derive(Deserialize, Default)]
-struct CardFields {
-    #[serde(default)]
-    license: Option<StringOrList>,
-    #[serde(default)]
-    language: Option<StringOrList>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum StringOrList {
-    One(String),
-    Many(Vec<Option<String>>),
-    Other(serde::de::IgnoredAny),
-}
-
-impl StringOrList {
-    fn into_list(self) -> Vec<String> {
-        match self {
-            Self::One(text) => vec![text],
-            Self::Many(list) => list.into_iter().flatten().collect(),
-            Self::Other(_) => Vec::new(),
-        }
-    }
-}
-
-/// `cardData` must be a JSON object (or `null`); anything else means a corrupt dump.
 fn card_fields(text: &str) -> Result<CardFields, Problem> {
     serde_json::from_str::<Option<CardFields>>(text)
         .map(Option::unwrap_or_default)
