@@ -14,6 +14,31 @@ use hubcensus_model::{
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+/// The fields of the Hub's model object that hubcensus maps, and the canonical columns
+/// (`hubcensus_model::COLUMNS`) each provides. The same names are hub-stats' Parquet columns, so
+/// both readers decide "columns present" from this one table.
+pub(crate) const HUB_FIELDS: [(&str, &[&str]); 16] = [
+    ("_id", &["object_id"]),
+    ("id", &["id", "author"]),
+    ("createdAt", &["created_at"]),
+    ("lastModified", &["last_modified"]),
+    ("downloads", &["downloads_30d"]),
+    ("downloadsAllTime", &["downloads_all_time"]),
+    ("likes", &["likes"]),
+    ("trendingScore", &["trending_score"]),
+    (
+        "tags",
+        &["tags", "relation", "parents", "lineage_source", "license"],
+    ),
+    ("pipeline_tag", &["pipeline_tag"]),
+    ("library_name", &["library_name"]),
+    ("gated", &["gated"]),
+    ("safetensors", &["parameters"]),
+    ("gguf", &["parameters"]),
+    ("baseModels", &["relation", "parents", "lineage_source"]),
+    ("cardData", &["license", "languages", "card_data"]),
+];
+
 /// Why one model object could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelObjectError {

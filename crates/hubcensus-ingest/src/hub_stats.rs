@@ -10,7 +10,7 @@
 //! Which canonical columns a snapshot has is read from the file's schema: an era without
 //! `downloadsAllTime` yields `None` for every record, never zero.
 
-use crate::api_json::{CardFields, StringOrList};
+use crate::api_json::{CardFields, HUB_FIELDS, StringOrList};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -29,29 +29,6 @@ use crate::arrow_columns::{
 };
 use crate::error::{IngestError, Location};
 use crate::source::{Problem, Row};
-
-/// The upstream columns the reader maps, and the canonical columns each one provides.
-const MAPPED: [(&str, &[&str]); 16] = [
-    ("_id", &["object_id"]),
-    ("id", &["id", "author"]),
-    ("createdAt", &["created_at"]),
-    ("lastModified", &["last_modified"]),
-    ("downloads", &["downloads_30d"]),
-    ("downloadsAllTime", &["downloads_all_time"]),
-    ("likes", &["likes"]),
-    ("trendingScore", &["trending_score"]),
-    (
-        "tags",
-        &["tags", "relation", "parents", "lineage_source", "license"],
-    ),
-    ("pipeline_tag", &["pipeline_tag"]),
-    ("library_name", &["library_name"]),
-    ("gated", &["gated"]),
-    ("safetensors", &["parameters"]),
-    ("gguf", &["parameters"]),
-    ("baseModels", &["relation", "parents", "lineage_source"]),
-    ("cardData", &["license", "languages", "card_data"]),
-];
 
 /// What the schema check found: the canonical columns present.
 #[derive(Debug)]
@@ -88,7 +65,7 @@ fn check_schema(path: &Path, schema: &Schema) -> Result<Vec<&'static str>, Inges
     };
     let mut present: Vec<&'static str> = Vec::new();
     let mut has_id = false;
-    for (name, canonical) in MAPPED {
+    for (name, canonical) in HUB_FIELDS {
         let Ok(field) = schema.field_with_name(name) else {
             continue;
         };
@@ -158,7 +135,7 @@ impl ParquetRows {
                 match parts.first().map(String::as_str) {
                     // Only the total: the per-dtype parameter counts are never decoded.
                     Some("safetensors") => parts.get(1).is_some_and(|part| part == "total"),
-                    Some(root) => MAPPED.iter().any(|(name, _)| *name == root),
+                    Some(root) => HUB_FIELDS.iter().any(|(name, _)| *name == root),
                     None => false,
                 }
             })

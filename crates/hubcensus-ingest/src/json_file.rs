@@ -20,7 +20,7 @@ use hubcensus_model::{SourceKind, Timestamp};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::api_json::{ModelObjectError, parse_model_object};
+use crate::api_json::{HUB_FIELDS, ModelObjectError, parse_model_object};
 use crate::error::{IngestError, Location};
 use crate::source::{AsOfOrigin, Body, Problem, ReadOptions, Row, SourceSnapshot};
 
@@ -221,29 +221,12 @@ pub(crate) fn open(
     })
 }
 
-/// The Hub API keys the parser maps, and the canonical columns each provides.
-const MAPPED: [(&str, &[&str]); 17] = [
-    ("_id", &["object_id"]),
-    ("id", &["id", "author"]),
-    ("modelId", &["id", "author"]),
-    ("createdAt", &["created_at"]),
-    ("lastModified", &["last_modified"]),
-    ("downloads", &["downloads_30d"]),
-    ("downloadsAllTime", &["downloads_all_time"]),
-    ("likes", &["likes"]),
-    ("trendingScore", &["trending_score"]),
-    (
-        "tags",
-        &["tags", "relation", "parents", "lineage_source", "license"],
-    ),
-    ("pipeline_tag", &["pipeline_tag"]),
-    ("library_name", &["library_name"]),
-    ("gated", &["gated"]),
-    ("safetensors", &["parameters"]),
-    ("gguf", &["parameters"]),
-    ("baseModels", &["relation", "parents", "lineage_source"]),
-    ("cardData", &["license", "languages", "card_data"]),
-];
+/// The Hub API keys the parser maps, and the canonical columns each provides: the model object's
+/// fields plus the legacy `modelId` alias of `id`.
+fn mapped() -> impl Iterator<Item = &'static (&'static str, &'static [&'static str])> {
+    const MODEL_ID: (&str, &[&str]) = ("modelId", &["id", "author"]);
+    HUB_FIELDS.iter().chain(std::iter::once(&MODEL_ID))
+}
 
 /// A JSON source has no schema: a column is present when at least one object carries a
 /// non-null value for it (the list endpoint without `expand[]` returns `lastModified: null`
@@ -260,19 +243,18 @@ fn columns_present(text: &str, elements: &[(Location, Range<usize>)]) -> Vec<&'s
             if value.get() == "null" {
                 continue;
             }
-            if let Some((name, _)) = MAPPED.iter().find(|(name, _)| *name == key.as_ref()) {
+            if let Some((name, _)) = mapped().find(|(name, _)| *name == key.as_ref()) {
                 keys.insert(name);
             }
         }
-        if keys.len() == MAPPED.len() {
+        if keys.len() == HUB_FIELDS.len() + 1 {
             break;
         }
     }
     let mut columns: Vec<&'static str> = keys
         .iter()
         .flat_map(|key| {
-            MAPPED
-                .iter()
+            mapped()
                 .find(|(name, _)| name == key)
                 .map_or(&[][..], |(_, canonical)| *canonical)
         })
