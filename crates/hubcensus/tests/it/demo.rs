@@ -5,7 +5,7 @@ use std::path::Path;
 use hubcensus_demo::{World, WorldConfig};
 use hubcensus_ingest::{ReadOptions, open};
 
-use crate::support::hubcensus;
+use crate::support::{fails_with, hubcensus};
 
 fn run_demo(data_dir: &Path, archive: &Path, seed: &str) -> String {
     let output = hubcensus(data_dir)
@@ -99,20 +99,14 @@ fn demo_archives_are_identical_for_the_same_seed() {
 #[test]
 fn demo_rejects_an_empty_world() {
     let temp = tempfile::tempdir().unwrap();
-    let output = hubcensus(temp.path())
-        .args(["demo", "--models", "0", "--write-parquet"])
-        .arg(temp.path().join("archive"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("error: the demo world needs between 1 and 16777216 models, not 0"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("hint: choose --models between 1 and 16777216"),
-        "{stderr}"
+    let output = fails_with(
+        hubcensus(temp.path())
+            .args(["demo", "--models", "0", "--write-parquet"])
+            .arg(temp.path().join("archive")),
+        &[
+            "error: the demo world needs between 1 and 16777216 models, not 0",
+            "hint: choose --models between 1 and 16777216",
+        ],
     );
     assert!(output.stdout.is_empty());
     assert!(!temp.path().join("archive").exists(), "nothing written");

@@ -3,7 +3,7 @@
 
 use hubcensus_model::{Lineage, LineageSource, ModelId, ModelRecord, Relation, Timestamp};
 
-use crate::support::{commit, draft, hubcensus, json_of};
+use crate::support::{commit, draft, fails_with, hubcensus, json_of};
 
 const WEEK: i64 = 7 * 24 * 3600;
 const T0: i64 = 1_780_000_000;
@@ -81,19 +81,13 @@ fn store_with_three_weeks(dir: &std::path::Path) {
 #[test]
 fn report_on_an_empty_store_says_what_to_run() {
     let dir = tempfile::tempdir().unwrap();
-    let output = hubcensus(dir.path())
-        .args(["report", "-o", "-"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("error: no snapshot in the chosen range"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("hint:") && stderr.contains("hubcensus demo"),
-        "{stderr}"
+    fails_with(
+        hubcensus(dir.path()).args(["report", "-o", "-"]),
+        &[
+            "error: no snapshot in the chosen range",
+            "hint:",
+            "hubcensus demo",
+        ],
     );
 }
 

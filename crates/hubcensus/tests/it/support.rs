@@ -83,3 +83,19 @@ pub fn json_of(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|error| panic!("hubcensus {args:?} printed no JSON: {error}"))
 }
+
+/// Runs `command`, asserts it failed with exit code 2 and that stderr holds every one of
+/// `expected`; returns the output for further checks.
+#[allow(dead_code)]
+pub fn fails_with(command: &mut assert_cmd::Command, expected: &[&str]) -> std::process::Output {
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    for text in expected {
+        assert!(
+            stderr.contains(text),
+            "expected {text:?} in stderr:\n{stderr}"
+        );
+    }
+    output
+}

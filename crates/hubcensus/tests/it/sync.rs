@@ -8,7 +8,7 @@ use hubcensus_ingest::hub::standin::{Fault, StandIn, StandInConfig, fixture_mode
 use hubcensus_model::{ModelRecord, Timestamp};
 use hubcensus_store::Store;
 
-use crate::support::hubcensus;
+use crate::support::{fails_with, hubcensus};
 
 const SECRET: &str = "hf_itSECRETtoken987";
 
@@ -169,16 +169,13 @@ fn a_refused_token_is_an_error_with_a_hint_and_never_printed() {
         }))
         .unwrap();
     let data = tempfile::tempdir().unwrap();
-    let output = hubcensus(data.path())
-        .args(sync_args(&stand_in))
-        .arg("-vvv")
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    let output = fails_with(
+        hubcensus(data.path())
+            .args(sync_args(&stand_in))
+            .arg("-vvv"),
+        &["HTTP 401", "standin-1", "check the token"],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("HTTP 401"), "{stderr}");
-    assert!(stderr.contains("standin-1"), "{stderr}");
-    assert!(stderr.contains("check the token"), "{stderr}");
     assert!(!stderr.contains(SECRET), "{stderr}");
 }
 
