@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use hubcensus_model::{Catalog, SnapshotFrame, Timestamp};
+use hubcensus_model::{Catalog, FrameColumns, SnapshotFrame, Timestamp};
 use serde::Serialize;
 
 use crate::AnalyticsError;
@@ -52,6 +52,27 @@ impl Filter {
     #[must_use]
     pub fn is_all(&self) -> bool {
         *self == Self::default()
+    }
+
+    /// The frame columns the filter reads.
+    #[must_use]
+    pub fn columns(&self) -> FrameColumns {
+        let mut columns = FrameColumns::NONE;
+        for (wanted, column) in [
+            (self.task.is_some(), FrameColumns::PIPELINE_TAG),
+            (self.library.is_some(), FrameColumns::LIBRARY_NAME),
+            (self.license.is_some(), FrameColumns::LICENSE),
+            (
+                self.min_params.is_some() || self.max_params.is_some(),
+                FrameColumns::PARAMETERS,
+            ),
+            (self.new_models, FrameColumns::CREATED_AT),
+        ] {
+            if wanted {
+                columns = columns | column;
+            }
+        }
+        columns
     }
 
     /// Checks the filter is satisfiable as typed.
@@ -128,11 +149,12 @@ enum Wanted {
 }
 
 impl Wanted {
-    fn accepts(self, value: Option<u32>) -> bool {
+    /// Whether row `i` of `column` is wanted (the column is not read when anything is).
+    fn accepts(self, column: &[Option<u32>], i: usize) -> bool {
         match self {
             Self::Any => true,
             Self::Nothing => false,
-            Self::Code(code) => value == Some(code),
+            Self::Code(code) => column[i] == Some(code),
         }
     }
 }
@@ -158,9 +180,9 @@ impl FilterMatcher {
         if self.all {
             return true;
         }
-        if !(self.task.accepts(frame.pipeline_tag[i])
-            && self.library.accepts(frame.library_name[i])
-            && self.license.accepts(frame.license[i]))
+        if !(self.task.accepts(&frame.pipeline_tag, i)
+            && self.library.accepts(&frame.library_name, i)
+            && self.license.accepts(&frame.license, i))
         {
             return false;
         }

@@ -90,7 +90,7 @@ fn working_set_and_churn_of_the_30_day_measure_real_data() {
         })
         .collect();
     let catalog = Catalog {
-        ids: index.ids.clone(),
+        ids: index.ids.clone().into(),
         ..Catalog::default()
     };
     let figures = series(&catalog, &frames, None, &SeriesOptions::default()).unwrap();

@@ -5,6 +5,8 @@
 //! from the same store line up position by position with no join. Strings that repeat
 //! (namespaces, tasks, libraries, licenses) are codes into the shared [`Catalog`].
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{ModelId, Relation, Timestamp};
@@ -87,20 +89,86 @@ impl SnapshotInfo {
 /// vocabularies that frame columns hold codes into.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog {
-    /// The latest id of each dense model index.
-    pub ids: Vec<ModelId>,
+    /// The latest id of each dense model index (shared: a store reads its ids once).
+    pub ids: Arc<[ModelId]>,
     pub namespaces: Vec<String>,
     pub pipeline_tags: Vec<String>,
     pub libraries: Vec<String>,
     pub licenses: Vec<String>,
 }
 
-/// One snapshot's columns, position `i` being dense model index `i`. Every vector has the same
-/// length (the number of keys the store knew when the frame was loaded); a model absent from
-/// the snapshot has `present[i] == false` and `None` elsewhere.
+/// The optional columns of a [`SnapshotFrame`], as a set: a reader loads only the columns its
+/// figures use (`present` is always there).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FrameColumns(u16);
+
+impl FrameColumns {
+    pub const NONE: Self = Self(0);
+    pub const DOWNLOADS_ALL_TIME: Self = Self(1);
+    pub const DOWNLOADS_30D: Self = Self(1 << 1);
+    pub const LIKES: Self = Self(1 << 2);
+    pub const CREATED_AT: Self = Self(1 << 3);
+    pub const AUTHOR: Self = Self(1 << 4);
+    pub const PIPELINE_TAG: Self = Self(1 << 5);
+    pub const LIBRARY_NAME: Self = Self(1 << 6);
+    pub const LICENSE: Self = Self(1 << 7);
+    pub const PARAMETERS: Self = Self(1 << 8);
+    pub const ALL: Self = Self((1 << 9) - 1);
+    /// What every window needs: both download measures and `created_at` (a model first seen
+    /// in a window counts as new only when created inside it).
+    pub const WINDOW: Self =
+        Self(Self::DOWNLOADS_ALL_TIME.0 | Self::DOWNLOADS_30D.0 | Self::CREATED_AT.0);
+
+    /// The store's column name of each member, in a fixed order.
+    pub const NAMES: [(Self, &'static str); 9] = [
+        (Self::DOWNLOADS_ALL_TIME, "downloads_all_time"),
+        (Self::DOWNLOADS_30D, "downloads_30d"),
+        (Self::LIKES, "likes"),
+        (Self::CREATED_AT, "created_at"),
+        (Self::AUTHOR, "author"),
+        (Self::PIPELINE_TAG, "pipeline_tag"),
+        (Self::LIBRARY_NAME, "library_name"),
+        (Self::LICENSE, "license"),
+        (Self::PARAMETERS, "parameters"),
+    ];
+
+    #[must_use]
+    pub const fn union(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// Whether every column of `other` is in `self`.
+    #[must_use]
+    pub const fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The store's column names of the members.
+    pub fn names(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES
+            .into_iter()
+            .filter(move |&(column, _)| self.contains(column))
+            .map(|(_, name)| name)
+    }
+}
+
+impl std::ops::BitOr for FrameColumns {
+    type Output = Self;
+
+    fn bitor(self, other: Self) -> Self {
+        self.union(other)
+    }
+}
+
+/// One snapshot's columns, position `i` being dense model index `i`. Every loaded vector has
+/// the same length (the number of keys the store knew when the frame was loaded); a model
+/// absent from the snapshot has `present[i] == false` and `None` elsewhere. A column not in
+/// `columns` was not loaded and is empty: reading it is a bug, and panics on the first index.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotFrame {
     pub info: SnapshotInfo,
+    /// The optional columns this frame holds.
+    pub columns: FrameColumns,
     pub present: Vec<bool>,
     pub downloads_all_time: Vec<Option<u64>>,
     pub downloads_30d: Vec<Option<u64>>,
@@ -119,22 +187,31 @@ pub struct SnapshotFrame {
 }
 
 impl SnapshotFrame {
-    /// An empty frame of `len` absent models.
+    /// An empty frame of `len` absent models, with every column.
     #[must_use]
     pub fn empty(info: SnapshotInfo, len: usize) -> Self {
-        Self {
+        Self::with_columns(info, len, FrameColumns::ALL)
+    }
+
+    /// An empty frame of `len` absent models holding only `columns` (the others stay empty).
+    #[must_use]
+    pub fn with_columns(info: SnapshotInfo, len: usize, columns: FrameColumns) -> Self {
+        let mut frame = Self {
             info,
-            present: vec![false; len],
-            downloads_all_time: vec![None; len],
-            downloads_30d: vec![None; len],
-            likes: vec![None; len],
-            created_at: vec![None; len],
-            author: vec![None; len],
-            pipeline_tag: vec![None; len],
-            library_name: vec![None; len],
-            license: vec![None; len],
-            parameters: vec![None; len],
-        }
+            columns,
+            present: Vec::new(),
+            downloads_all_time: Vec::new(),
+            downloads_30d: Vec::new(),
+            likes: Vec::new(),
+            created_at: Vec::new(),
+            author: Vec::new(),
+            pipeline_tag: Vec::new(),
+            library_name: Vec::new(),
+            license: Vec::new(),
+            parameters: Vec::new(),
+        };
+        frame.resize(len);
+        frame
     }
 
     #[must_use]
@@ -147,18 +224,34 @@ impl SnapshotFrame {
         self.present.is_empty()
     }
 
-    /// Grows every column to `len` absent models (frames loaded earlier than newer keys).
+    /// Grows every loaded column to `len` absent models (frames loaded earlier than newer
+    /// keys).
     pub fn resize(&mut self, len: usize) {
+        fn grow<T: Clone>(column: &mut Vec<Option<T>>, loaded: bool, len: usize) {
+            if loaded {
+                column.resize(len, None);
+            }
+        }
+        let columns = self.columns;
+        let has = |column| columns.contains(column);
         self.present.resize(len, false);
-        self.downloads_all_time.resize(len, None);
-        self.downloads_30d.resize(len, None);
-        self.likes.resize(len, None);
-        self.created_at.resize(len, None);
-        self.author.resize(len, None);
-        self.pipeline_tag.resize(len, None);
-        self.library_name.resize(len, None);
-        self.license.resize(len, None);
-        self.parameters.resize(len, None);
+        grow(
+            &mut self.downloads_all_time,
+            has(FrameColumns::DOWNLOADS_ALL_TIME),
+            len,
+        );
+        grow(
+            &mut self.downloads_30d,
+            has(FrameColumns::DOWNLOADS_30D),
+            len,
+        );
+        grow(&mut self.likes, has(FrameColumns::LIKES), len);
+        grow(&mut self.created_at, has(FrameColumns::CREATED_AT), len);
+        grow(&mut self.author, has(FrameColumns::AUTHOR), len);
+        grow(&mut self.pipeline_tag, has(FrameColumns::PIPELINE_TAG), len);
+        grow(&mut self.library_name, has(FrameColumns::LIBRARY_NAME), len);
+        grow(&mut self.license, has(FrameColumns::LICENSE), len);
+        grow(&mut self.parameters, has(FrameColumns::PARAMETERS), len);
     }
 }
 
@@ -197,6 +290,42 @@ impl LineageTable {
             table.mention_offsets.push(table.mentions.len() as u32);
         }
         table
+    }
+
+    /// Builds the table from each model's relation (the vector's length is the table's) and
+    /// `(model, parent)` and `(model, mentioned)` pairs in any order (out-of-range pairs are
+    /// dropped).
+    #[must_use]
+    pub fn from_pairs(
+        relation: Vec<Option<Relation>>,
+        mut parents: Vec<(u32, u32)>,
+        mut mentions: Vec<(u32, u32)>,
+    ) -> Self {
+        fn csr(pairs: &mut Vec<(u32, u32)>, len: usize) -> (Vec<u32>, Vec<u32>) {
+            pairs.retain(|&(model, _)| (model as usize) < len);
+            pairs.sort_unstable();
+            pairs.dedup();
+            let mut offsets = Vec::with_capacity(len + 1);
+            offsets.push(0);
+            let mut next = 0;
+            for model in 0..len as u32 {
+                while next < pairs.len() && pairs[next].0 == model {
+                    next += 1;
+                }
+                offsets.push(next as u32);
+            }
+            (offsets, pairs.iter().map(|&(_, other)| other).collect())
+        }
+        let len = relation.len();
+        let (offsets, parents) = csr(&mut parents, len);
+        let (mention_offsets, mentions) = csr(&mut mentions, len);
+        Self {
+            relation,
+            offsets,
+            parents,
+            mention_offsets,
+            mentions,
+        }
     }
 
     #[must_use]
@@ -245,5 +374,45 @@ mod tests {
         assert_eq!(table.parents_of(2), &[0]);
         assert_eq!(table.parents_of(9), &[] as &[u32]);
         assert_eq!(table.mentions_of(1), &[0]);
+        let pairs = LineageTable::from_pairs(
+            vec![None, Some(Relation::Merge), Some(Relation::Finetune)],
+            vec![(1, 2), (2, 0), (1, 0), (1, 2), (7, 0)],
+            vec![(1, 0)],
+        );
+        assert_eq!(pairs, table);
+    }
+
+    #[test]
+    fn frame_columns_load_only_what_is_asked() {
+        let columns = FrameColumns::WINDOW | FrameColumns::AUTHOR;
+        assert!(columns.contains(FrameColumns::CREATED_AT));
+        assert!(!columns.contains(FrameColumns::LICENSE));
+        assert_eq!(
+            columns.names().collect::<Vec<_>>(),
+            [
+                "downloads_all_time",
+                "downloads_30d",
+                "created_at",
+                "author"
+            ]
+        );
+        assert_eq!(FrameColumns::ALL.names().count(), 9);
+        let info = SnapshotInfo {
+            as_of: Timestamp::from_secs(0),
+            crawl_started: None,
+            crawl_ended: None,
+            source: SourceKind::Synthetic,
+            source_location: String::new(),
+            models: 0,
+            columns: Vec::new(),
+            partial: false,
+            synthetic: true,
+        };
+        let mut frame = SnapshotFrame::with_columns(info, 3, columns);
+        frame.resize(5);
+        assert_eq!(
+            (frame.present.len(), frame.author.len(), frame.license.len()),
+            (5, 5, 0)
+        );
     }
 }

@@ -13,7 +13,9 @@ mod record;
 mod time;
 
 pub use attribution::{Attribution, ContributorType, Region};
-pub use frame::{Catalog, Era, LineageTable, SnapshotFrame, SnapshotInfo, SourceKind};
+pub use frame::{
+    Catalog, Era, FrameColumns, LineageTable, SnapshotFrame, SnapshotInfo, SourceKind,
+};
 pub use id::{IdError, ModelId, ModelKey, Namespace};
 pub use lineage::{Lineage, LineageSource, Relation};
 pub use record::{COLUMNS, Gated, ModelRecord};

@@ -118,7 +118,7 @@ fn state(dir: &Path) -> State {
     .collect();
     State {
         snapshots,
-        ids: store.ids().unwrap(),
+        ids: store.ids().unwrap().to_vec(),
         resolved,
     }
 }

@@ -48,6 +48,15 @@ impl Entry {
     }
 }
 
+/// The ids of a dictionary generation without its lookup maps.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct KnownIds {
+    /// The current id of each dense index.
+    pub current: Arc<[ModelId]>,
+    /// Ids a model had before its current one (renames), with its index, oldest first.
+    pub earlier: Vec<(ModelId, u32)>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Dictionary {
     pub entries: Vec<Entry>,
@@ -253,9 +262,10 @@ impl Dictionary {
         writer.into_inner().map_err(StoreError::parquet(path))
     }
 
-    /// The current id of each of the first `len` indices of a generation, without building the
-    /// lookup maps (what a catalog needs, at a fraction of the cost of [`Dictionary::read`]).
-    pub(crate) fn read_current_ids(path: &Path, len: usize) -> Result<Vec<ModelId>, StoreError> {
+    /// The current id of each of the first `len` indices of a generation, and every earlier id
+    /// with its index (oldest first), without building the lookup maps (what a catalog and a
+    /// lineage need, at a fraction of the cost of [`Dictionary::read`]).
+    pub(crate) fn read_ids(path: &Path, len: usize) -> Result<KnownIds, StoreError> {
         let file = File::open(path).map_err(StoreError::io(path))?;
         let builder =
             ParquetRecordBatchReaderBuilder::try_new(file).map_err(StoreError::parquet(path))?;
@@ -273,6 +283,7 @@ impl Dictionary {
             reason,
         };
         let mut ids: Vec<ModelId> = Vec::with_capacity(len);
+        let mut earlier: Vec<(ModelId, u32)> = Vec::new();
         for batch in reader {
             let batch = batch.map_err(|source| StoreError::Read {
                 path: path.to_path_buf(),
@@ -286,7 +297,10 @@ impl Dictionary {
             for row in 0..batch.num_rows() {
                 let index = model_index.value(row) as usize;
                 if index >= len {
-                    return Ok(ids);
+                    return Ok(KnownIds {
+                        current: ids.into(),
+                        earlier,
+                    });
                 }
                 let text = id
                     .get(row)
@@ -296,7 +310,10 @@ impl Dictionary {
                 // Rows of one index are sorted by first-seen time: the last is the current id.
                 match index.cmp(&ids.len()) {
                     std::cmp::Ordering::Equal => ids.push(model_id),
-                    std::cmp::Ordering::Less if index + 1 == ids.len() => ids[index] = model_id,
+                    std::cmp::Ordering::Less if index + 1 == ids.len() => {
+                        let previous = std::mem::replace(&mut ids[index], model_id);
+                        earlier.push((previous, index as u32));
+                    }
                     _ => {
                         return Err(corrupt(format!(
                             "row {row}: model_index {index} out of order"
@@ -311,7 +328,10 @@ impl Dictionary {
                 ids.len()
             )));
         }
-        Ok(ids)
+        Ok(KnownIds {
+            current: ids.into(),
+            earlier,
+        })
     }
 
     /// Reads a generation written by [`Dictionary::write`].

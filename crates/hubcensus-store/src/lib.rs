@@ -28,5 +28,5 @@ mod crash;
 pub use error::StoreError;
 pub use manifest::{FileEntry, Manifest, SCHEMA_VERSION, Totals, snapshot_dir_name};
 pub use schema::{COLUMNS, STORE_COLUMNS};
-pub use store::{FrameSet, Records, Store};
+pub use store::{DecodedFrame, FrameDecoder, FrameLoader, FrameSet, Records, Store};
 pub use writer::{CRASH_POINTS, CommitOutcome, SnapshotBuilder, SnapshotDraft, Writer};

@@ -425,15 +425,19 @@ pub(crate) fn from_batch(
 /// way `Lineage::from_tags` reads them: `base_model:<id>` or `base_model:<relation>:<id>`;
 /// malformed ids are ignored.
 pub(crate) fn mentioned_ids(tags: &[String]) -> impl Iterator<Item = ModelId> + '_ {
-    tags.iter().filter_map(|tag| {
-        let rest = tag.strip_prefix("base_model:")?;
-        let id = match rest.split_once(':') {
-            Some((relation, id)) => {
-                relation.parse::<Relation>().ok()?;
-                id
-            }
-            None => rest,
-        };
-        ModelId::new(id).ok()
-    })
+    tags.iter()
+        .filter_map(|tag| mentioned_id(tag))
+        .filter_map(|id| ModelId::new(id).ok())
+}
+
+/// The model a `base_model:` tag names (`base_model:ID` or `base_model:RELATION:ID`), unchecked.
+pub(crate) fn mentioned_id(tag: &str) -> Option<&str> {
+    let rest = tag.strip_prefix("base_model:")?;
+    match rest.split_once(':') {
+        Some((relation, id)) => {
+            relation.parse::<Relation>().ok()?;
+            Some(id)
+        }
+        None => Some(rest),
+    }
 }

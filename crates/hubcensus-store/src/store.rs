@@ -7,20 +7,21 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch};
-use hubcensus_model::{
-    Catalog, LineageTable, ModelId, ModelRecord, Relation, SnapshotFrame, SnapshotInfo, Timestamp,
-};
+use arrow_array::types::{Int32Type, Int64Type};
+use arrow_array::{Array, RecordBatch};
+use hubcensus_model::{Catalog, ModelId, ModelRecord, SnapshotFrame, SnapshotInfo, Timestamp};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use crate::StoreError;
 use crate::dictionary::Dictionary;
-use crate::fxhash::FxHashMap;
 use crate::layout::{self, Committed};
 use crate::manifest::Manifest;
-use crate::schema::{self, StrColumn};
+use crate::schema;
+
+mod frames;
+
+pub use frames::{DecodedFrame, FrameDecoder, FrameLoader};
 
 /// Rows per decoded batch when reading.
 const READ_BATCH: usize = 65_536;
@@ -42,6 +43,7 @@ pub struct Store {
     generation: Option<u64>,
     len: usize,
     dictionary: OnceLock<Dictionary>,
+    known_ids: OnceLock<crate::dictionary::KnownIds>,
 }
 
 impl Store {
@@ -70,6 +72,7 @@ impl Store {
             generation,
             len,
             dictionary: OnceLock::new(),
+            known_ids: OnceLock::new(),
         })
     }
 
@@ -214,25 +217,19 @@ impl Store {
             .and_then(|entry| entry.object_id.clone()))
     }
 
-    /// The current id of every dense index.
-    pub fn ids(&self) -> Result<Vec<ModelId>, StoreError> {
-        if self.dictionary.get().is_none()
-            && let Some(generation) = self.generation
+    /// The file of the dictionary generation this view committed (a newer one when a writer
+    /// has removed it since), `None` for an empty store.
+    fn dictionary_file(&self) -> Result<Option<PathBuf>, StoreError> {
+        let Some(generation) = self.generation else {
+            return Ok(None);
+        };
+        let path = layout::dictionary_path(&self.root, generation);
+        if !path.exists()
+            && let Some(newer) = self.newer_generation(generation)?
         {
-            let mut path = layout::dictionary_path(&self.root, generation);
-            if !path.exists()
-                && let Some(newer) = self.newer_generation(generation)?
-            {
-                path = newer;
-            }
-            return Dictionary::read_current_ids(&path, self.len);
+            return Ok(Some(newer));
         }
-        Ok(self
-            .dictionary()?
-            .entries
-            .iter()
-            .map(|entry| entry.current_id().clone())
-            .collect())
+        Ok(Some(path))
     }
 
     fn reader(
@@ -314,157 +311,6 @@ impl Store {
             }
         }
         Ok(out)
-    }
-
-    /// Loads the frames of the snapshots at `as_ofs` (in that order), aligned on one catalog.
-    /// Frames are decoded in parallel; the result is the same whatever the scheduling.
-    pub fn load_frames(&self, as_ofs: &[Timestamp]) -> Result<FrameSet, StoreError> {
-        let committed = as_ofs
-            .iter()
-            .map(|&as_of| self.committed(as_of))
-            .collect::<Result<Vec<_>, _>>()?;
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .clamp(1, 4);
-        // The catalog's ids come from the key dictionary, read on its own thread while the
-        // snapshots decode.
-        let (ids, raw) = std::thread::scope(|scope| {
-            let ids = scope.spawn(|| self.ids());
-            let mut raw: Vec<Result<RawFrame, StoreError>> = Vec::with_capacity(committed.len());
-            for chunk in committed.chunks(threads) {
-                let handles: Vec<_> = chunk
-                    .iter()
-                    .map(|c| scope.spawn(|| self.load_raw(c)))
-                    .collect();
-                raw.extend(
-                    handles
-                        .into_iter()
-                        .map(|h| h.join().expect("a frame-loading thread panicked")),
-                );
-            }
-            (ids.join().expect("the id-reading thread panicked"), raw)
-        });
-        let ids = ids?;
-        let mut catalog = Catalog {
-            ids,
-            ..Catalog::default()
-        };
-        let mut vocabularies: [FxHashMap<String, u32>; 4] = Default::default();
-        let mut frames = Vec::with_capacity(raw.len());
-        for raw in raw {
-            let raw = raw?;
-            frames.push(raw.into_frame(&mut catalog, &mut vocabularies));
-        }
-        Ok(FrameSet { catalog, frames })
-    }
-
-    fn load_raw(&self, committed: &Committed) -> Result<RawFrame, StoreError> {
-        let path = committed.models_path();
-        let len = self.len;
-        let mut frame = SnapshotFrame::empty(committed.manifest.info.clone(), len);
-        let mut codes: [Vec<Option<u32>>; 4] = Default::default();
-        for column in &mut codes {
-            *column = vec![None; len];
-        }
-        let mut local: [Vocabulary; 4] = Default::default();
-        let columns = [
-            "model_index",
-            "downloads_all_time",
-            "downloads_30d",
-            "likes",
-            "created_at",
-            "parameters",
-            "author",
-            "pipeline_tag",
-            "library_name",
-            "license",
-        ];
-        for batch in Self::reader(committed, Some(&columns))? {
-            let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
-            let indices = model_indices(&batch, &path, len)?;
-            for &index in indices.values() {
-                frame.present[index as usize] = true;
-            }
-            let int = |name: &str| {
-                batch
-                    .column_by_name(name)
-                    .and_then(|c| c.as_primitive_opt::<Int64Type>())
-            };
-            if let Some(values) = int("downloads_all_time") {
-                scatter_i64(indices, values, &mut frame.downloads_all_time);
-            }
-            if let Some(values) = int("downloads_30d") {
-                scatter_i64(indices, values, &mut frame.downloads_30d);
-            }
-            if let Some(values) = int("likes") {
-                scatter_i64(indices, values, &mut frame.likes);
-            }
-            if let Some(values) = int("parameters") {
-                scatter_i64(indices, values, &mut frame.parameters);
-            }
-            if let Some(values) = batch
-                .column_by_name("created_at")
-                .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
-            {
-                for (row, &index) in indices.values().iter().enumerate() {
-                    if values.is_valid(row) {
-                        frame.created_at[index as usize] =
-                            Some(Timestamp::from_millis(values.value(row)));
-                    }
-                }
-            }
-            for (slot, name) in ["author", "pipeline_tag", "library_name", "license"]
-                .into_iter()
-                .enumerate()
-            {
-                if let Some(array) = batch.column_by_name(name) {
-                    local[slot].scatter(array, indices, &mut codes[slot]);
-                }
-            }
-        }
-        Ok(RawFrame {
-            frame,
-            codes,
-            local,
-        })
-    }
-
-    /// The lineage of the snapshot at `as_of`, resolved to dense indices and aligned on
-    /// `catalog` (as returned by [`Store::load_frames`]): parents from the stored lineage,
-    /// mentions from `base_model:` tags.
-    pub fn lineage(&self, as_of: Timestamp, catalog: &Catalog) -> Result<LineageTable, StoreError> {
-        let committed = self.committed(as_of)?;
-        let dictionary = self.dictionary()?;
-        let path = committed.models_path();
-        let len = catalog.ids.len().max(self.len);
-        let mut rows: Vec<(Option<Relation>, Vec<u32>, Vec<u32>)> =
-            (0..len).map(|_| (None, Vec::new(), Vec::new())).collect();
-        let resolve = |id: ModelId| dictionary.resolve_id(&id);
-        for batch in Self::reader(
-            committed,
-            Some(&["model_index", "relation", "parents", "tags"]),
-        )? {
-            let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
-            let indices = model_indices(&batch, &path, len)?;
-            let relation = StrColumn::of(batch.column_by_name("relation"));
-            let parents = batch.column_by_name("parents");
-            let tags = batch.column_by_name("tags");
-            for (row, &index) in indices.values().iter().enumerate() {
-                let slot = &mut rows[index as usize];
-                slot.0 = relation.get(row).and_then(schema::parse_relation);
-                if let Some(parents) = schema::list_at(parents, row) {
-                    slot.1 = parents
-                        .into_iter()
-                        .filter_map(|parent| ModelId::new(parent).ok())
-                        .filter_map(resolve)
-                        .collect();
-                }
-                if let Some(tags) = schema::list_at(tags, row) {
-                    slot.2 = schema::mentioned_ids(&tags).filter_map(resolve).collect();
-                }
-            }
-        }
-        Ok(LineageTable::from_rows(rows))
     }
 
     /// The records of the snapshot at `as_of`, streamed back in dense-index order.
@@ -556,137 +402,6 @@ fn scatter_i64(
                 out[index as usize] = Some(values.value(row) as u64);
             }
         }
-    }
-}
-
-/// The strings of one column of one file, interned in first-seen order.
-#[derive(Default)]
-struct Vocabulary {
-    strings: Vec<String>,
-    codes: FxHashMap<String, u32>,
-    /// The dictionary of the previous batch (held, so its buffers cannot be reused by another
-    /// allocation) and its local codes: the Parquet reader hands every batch of a column chunk
-    /// the same dictionary, which is then interned once per row group, not once per batch.
-    last: Option<(ArrayRef, Vec<u32>)>,
-}
-
-/// Whether two string arrays are the same memory (not merely equal).
-fn same_strings(a: &ArrayRef, b: &ArrayRef) -> bool {
-    match (a.as_string_opt::<i32>(), b.as_string_opt::<i32>()) {
-        (Some(a), Some(b)) => {
-            a.len() == b.len()
-                && a.offset() == b.offset()
-                && std::ptr::eq(a.values().as_ptr(), b.values().as_ptr())
-                && std::ptr::eq(a.value_offsets().as_ptr(), b.value_offsets().as_ptr())
-                && a.nulls().map(|n| n.buffer().as_ptr()) == b.nulls().map(|n| n.buffer().as_ptr())
-        }
-        _ => false,
-    }
-}
-
-impl Vocabulary {
-    fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&code) = self.codes.get(text) {
-            return code;
-        }
-        let code = self.strings.len() as u32;
-        self.strings.push(text.to_owned());
-        self.codes.insert(text.to_owned(), code);
-        code
-    }
-
-    /// Writes the local code of each row's string at its dense index. Dictionary-encoded
-    /// columns (as the store writes them) intern each distinct value once per batch.
-    fn scatter(
-        &mut self,
-        array: &ArrayRef,
-        indices: &arrow_array::Int32Array,
-        out: &mut [Option<u32>],
-    ) {
-        if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
-            && let Some(values) = dictionary.values().as_string_opt::<i32>()
-        {
-            let reuse = self
-                .last
-                .as_ref()
-                .is_some_and(|(last, _)| same_strings(last, dictionary.values()));
-            if !reuse {
-                let local: Vec<u32> = (0..values.len())
-                    .map(|i| self.intern(values.value(i)))
-                    .collect();
-                self.last = Some((dictionary.values().clone(), local));
-            }
-            let local = &self.last.as_ref().expect("just set").1;
-            let keys = dictionary.keys();
-            for (row, &index) in indices.values().iter().enumerate() {
-                if keys.is_valid(row) {
-                    out[index as usize] = Some(local[keys.value(row) as usize]);
-                }
-            }
-            return;
-        }
-        let column = StrColumn::of(Some(array));
-        for (row, &index) in indices.values().iter().enumerate() {
-            if let Some(text) = column.get(row) {
-                out[index as usize] = Some(self.intern(text));
-            }
-        }
-    }
-}
-
-struct RawFrame {
-    frame: SnapshotFrame,
-    codes: [Vec<Option<u32>>; 4],
-    local: [Vocabulary; 4],
-}
-
-impl RawFrame {
-    /// Maps the file-local codes into the catalog's vocabularies, in load order.
-    fn into_frame(
-        self,
-        catalog: &mut Catalog,
-        vocabularies: &mut [FxHashMap<String, u32>; 4],
-    ) -> SnapshotFrame {
-        let Self {
-            mut frame,
-            codes,
-            local,
-        } = self;
-        let local = local.map(|vocabulary| vocabulary.strings);
-        let targets: [&mut Vec<String>; 4] = [
-            &mut catalog.namespaces,
-            &mut catalog.pipeline_tags,
-            &mut catalog.libraries,
-            &mut catalog.licenses,
-        ];
-        let mut remapped: Vec<Vec<Option<u32>>> = Vec::with_capacity(4);
-        for (((codes, local), target), vocabulary) in codes
-            .into_iter()
-            .zip(local)
-            .zip(targets)
-            .zip(vocabularies.iter_mut())
-        {
-            let map: Vec<u32> = local
-                .into_iter()
-                .map(|text| {
-                    *vocabulary.entry(text.clone()).or_insert_with(|| {
-                        target.push(text);
-                        (target.len() - 1) as u32
-                    })
-                })
-                .collect();
-            let mut codes = codes;
-            for code in codes.iter_mut().flatten() {
-                *code = map[*code as usize];
-            }
-            remapped.push(codes);
-        }
-        let mut remapped = remapped.into_iter();
-        frame.author = remapped.next().expect("four columns");
-        frame.pipeline_tag = remapped.next().expect("four columns");
-        frame.library_name = remapped.next().expect("four columns");
-        frame.license = remapped.next().expect("four columns");
-        frame
     }
 }
 

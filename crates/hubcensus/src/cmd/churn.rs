@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use hubcensus_analytics::Population;
 use hubcensus_analytics::working_set::{self, WorkingSet};
-use hubcensus_model::{ModelId, Timestamp};
+use hubcensus_model::{FrameColumns, ModelId, Timestamp};
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -64,6 +64,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         position,
         &filter,
         None,
+        FrameColumns::NONE,
         |catalog, window, _| {
             sets.push((
                 window.population.clone(),

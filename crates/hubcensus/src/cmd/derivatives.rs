@@ -59,7 +59,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let position = snapshots.position(args.as_of)?;
     let as_of = snapshots.times[position];
     let ids = snapshots.ids()?;
-    let graph = snapshots.graph(as_of, &ids)?;
+    let graph = snapshots.graph(as_of, true)?;
     let set = snapshots.load(&[as_of])?;
     let matcher = filter.matcher(&set.catalog, as_of);
     let frame = &set.frames[0];

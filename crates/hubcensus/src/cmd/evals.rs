@@ -254,7 +254,10 @@ fn catalog_ids(context: &Context) -> anyhow::Result<Option<Vec<ModelId>>> {
         return Ok(None);
     }
     Ok(Some(
-        store.ids().context("cannot read the store's model ids")?,
+        store
+            .ids()
+            .context("cannot read the store's model ids")?
+            .to_vec(),
     ))
 }
 

@@ -74,7 +74,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             )
         })? as usize;
     let ids = snapshots.ids()?;
-    let graph = snapshots.graph(as_of, &ids)?;
+    let graph = snapshots.graph(as_of, true)?;
     let set = snapshots.load(&[as_of])?;
     let frame = &set.frames[0];
     let matcher = filter.matcher(&set.catalog, as_of);

@@ -1,6 +1,7 @@
 //! `hubcensus shares`: download shares by country, region, contributor type or organization, in
 //! the uploader and lineage origin modes, per window or summed over months, quarters, years.
 
+use hubcensus_model::FrameColumns;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -93,7 +94,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     };
     let latest = *snapshots.times.last().expect("open checks for snapshots");
     let graph = if origins.contains(&Origin::Lineage) {
-        Some(snapshots.graph(latest, &snapshots.ids()?)?)
+        Some(snapshots.graph(latest, false)?)
     } else {
         None
     };
@@ -103,6 +104,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         snapshots.times.len() - 1,
         &filter,
         None,
+        FrameColumns::AUTHOR,
         |catalog, window, end| {
             let attributions = views::attributions(catalog, window.to());
             for (slot, &origin) in per_origin.iter_mut().zip(origins) {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use hubcensus_analytics::Population;
 use hubcensus_analytics::window::Status;
 use hubcensus_analytics::working_set::WorkingSet;
-use hubcensus_model::{ModelId, Timestamp};
+use hubcensus_model::{FrameColumns, ModelId, Timestamp};
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -64,24 +64,31 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let position = snapshots.position(args.as_of)?;
     let ids = snapshots.ids()?;
     let graph = if args.family {
-        Some(snapshots.graph(snapshots.times[position], &ids)?)
+        Some(snapshots.graph(snapshots.times[position], false)?)
     } else {
         None
     };
     let mut result: Option<(Population, WorkingSet, Vec<Status>)> = None;
-    snapshots.for_each_window(position, position, &filter, None, |catalog, window, _| {
-        let set = match &graph {
-            Some(graph) => WorkingSet::of_families(window, graph, &catalog.ids, args.k),
-            None => WorkingSet::of_window(window, &catalog.ids, args.k, None),
-        };
-        let status = set
-            .members
-            .iter()
-            .map(|&m| window.status[m as usize])
-            .collect();
-        result = Some((window.population.clone(), set, status));
-        Ok(())
-    })?;
+    snapshots.for_each_window(
+        position,
+        position,
+        &filter,
+        None,
+        FrameColumns::NONE,
+        |catalog, window, _| {
+            let set = match &graph {
+                Some(graph) => WorkingSet::of_families(window, graph, &catalog.ids, args.k),
+                None => WorkingSet::of_window(window, &catalog.ids, args.k, None),
+            };
+            let status = set
+                .members
+                .iter()
+                .map(|&m| window.status[m as usize])
+                .collect();
+            result = Some((window.population.clone(), set, status));
+            Ok(())
+        },
+    )?;
     let (population, set, status) = result.expect("one window was visited");
     let total = population.total_downloads;
     let share = |x: u64| (total > 0).then(|| x as f64 / total as f64);

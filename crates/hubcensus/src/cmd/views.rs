@@ -3,13 +3,14 @@
 //! time, attribution from the embedded registry, and plain-text tables.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::lineage::LineageGraph;
 use hubcensus_analytics::series::window_ending;
 use hubcensus_analytics::window::{Cadence, WindowDownloads};
-use hubcensus_model::{Attribution, Catalog, Era, ModelId, SnapshotFrame, Timestamp};
+use hubcensus_model::{Attribution, Catalog, Era, FrameColumns, ModelId, SnapshotFrame, Timestamp};
 use hubcensus_store::Store;
 
 use crate::context::Context;
@@ -155,8 +156,8 @@ impl Snapshots {
         }
     }
 
-    /// The current id of every dense index.
-    pub fn ids(&self) -> anyhow::Result<Vec<ModelId>> {
+    /// The current id of every dense index (read once, then shared).
+    pub fn ids(&self) -> anyhow::Result<Arc<[ModelId]>> {
         self.store
             .ids()
             .context("cannot read the store's key dictionary")
@@ -168,69 +169,95 @@ impl Snapshots {
             .context("cannot load snapshot frames")
     }
 
-    /// The lineage graph of the snapshot at `as_of`, over the store's dense index.
-    pub fn graph(&self, as_of: Timestamp, ids: &[ModelId]) -> anyhow::Result<LineageGraph> {
-        let catalog = Catalog {
-            ids: ids.to_vec(),
-            ..Catalog::default()
-        };
+    /// The lineage graph of the snapshot at `as_of`, over the store's dense index; with the
+    /// `base_model:` tag mentions only when `mentions` (reading every tag costs most of it).
+    pub fn graph(&self, as_of: Timestamp, mentions: bool) -> anyhow::Result<LineageGraph> {
+        let len = self.store.len();
         let table = self
             .store
-            .lineage(as_of, &catalog)
+            .lineage_with(as_of, len, mentions)
             .with_context(|| format!("cannot read the lineage of the snapshot at {as_of}"))?;
-        Ok(LineageGraph::new(&table, ids.len()))
+        Ok(LineageGraph::new(&table, len))
     }
 
-    /// Calls `visit` with every window ending at `self.times[from..=to]` in time order: the
-    /// difference window from the previous snapshot when both carry `downloadsAllTime`, else
-    /// the 30-day window. Frames are loaded a few at a time (about 0.9 GB of columns at most),
-    /// consecutive groups sharing one frame, so a year of weekly snapshots of the whole Hub fits.
+    /// [`for_each_window`] over this store's snapshots.
     pub fn for_each_window(
         &self,
         from: usize,
         to: usize,
         filter: &Filter,
         cadence: Option<Cadence>,
-        mut visit: impl FnMut(&Catalog, &WindowDownloads, &SnapshotFrame) -> anyhow::Result<()>,
+        columns: FrameColumns,
+        visit: impl FnMut(&Catalog, &WindowDownloads, &SnapshotFrame) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        const BUDGET: usize = 900_000_000;
-        const BYTES_PER_MODEL: usize = 150;
-        let per_frame = self.store.len().max(1) * BYTES_PER_MODEL;
-        let group = (BUDGET / per_frame).clamp(2, 16);
-        // The window ending at `from` needs the snapshot before it, when there is one.
-        let mut start = from.saturating_sub(1);
-        let mut first = true;
-        loop {
-            let end = (start + group).min(to + 1);
-            let set = self.load(&self.times[start..end])?;
-            for position in start..end {
-                if position < from {
-                    continue;
-                }
-                let after = &set.frames[position - start];
-                let before = (position > start).then(|| &set.frames[position - start - 1]);
-                // The first snapshot stands alone only where it cannot be differenced anyway
-                // (30-day era), or when it is the one window asked for.
-                if before.is_none()
-                    && !(first
-                        && position == 0
-                        && (after.info.era() == Era::ThirtyDayOnly || to == 0))
-                {
-                    continue;
-                }
-                let window = window_ending(&set.catalog, before, after, filter, cadence)
-                    .with_context(|| {
-                        format!("cannot compute the window ending {}", self.times[position])
-                    })?;
-                visit(&set.catalog, &window, after)?;
-            }
-            first = false;
-            if end > to {
-                return Ok(());
-            }
-            start = end - 1;
-        }
+        for_each_window(
+            &self.store,
+            &self.times,
+            from,
+            to,
+            filter,
+            cadence,
+            columns,
+            visit,
+        )
     }
+}
+
+/// Calls `visit` with every window ending at `times[from..=to]` (snapshots of `store`, in time
+/// order): the difference window from the previous snapshot when both carry
+/// `downloadsAllTime`, else the 30-day window. The first snapshot stands alone only where it
+/// cannot be differenced anyway (30-day era), or when it is the one window asked for.
+///
+/// Frames hold the window's columns, the filter's, and `columns`; each snapshot is decoded
+/// once, one ahead on another thread while the current window is computed, and at most three
+/// frames are in memory, so a year of weekly snapshots of the whole Hub fits.
+#[allow(clippy::too_many_arguments)] // one call shape shared by the views and the report
+pub fn for_each_window(
+    store: &Store,
+    times: &[Timestamp],
+    from: usize,
+    to: usize,
+    filter: &Filter,
+    cadence: Option<Cadence>,
+    columns: FrameColumns,
+    mut visit: impl FnMut(&Catalog, &WindowDownloads, &SnapshotFrame) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let columns = columns | FrameColumns::WINDOW | filter.columns();
+    let mut loader = store
+        .frame_loader(columns)
+        .context("cannot read the store's key dictionary")?;
+    // The window ending at `from` needs the snapshot before it, when there is one.
+    let start = from.saturating_sub(1);
+    let wanted = &times[start..=to];
+    let decoder = loader.decoder();
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for &as_of in wanted {
+                // A closed receiver means the visitor failed: stop decoding.
+                if sender.send(decoder.decode(as_of)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut before: Option<SnapshotFrame> = None;
+        for (position, frame) in (start..).zip(receiver) {
+            let frame = frame
+                .with_context(|| format!("cannot load the snapshot of {}", times[position]))?;
+            let after = loader.join(frame);
+            let alone = position == 0 && (after.info.era() == Era::ThirtyDayOnly || to == 0);
+            if position >= from && (before.is_some() || alone) {
+                let window =
+                    window_ending(loader.catalog(), before.as_ref(), &after, filter, cadence)
+                        .with_context(|| {
+                            format!("cannot compute the window ending {}", times[position])
+                        })?;
+                visit(loader.catalog(), &window, &after)?;
+            }
+            before = Some(after);
+        }
+        Ok(())
+    })
 }
 
 /// One attribution per namespace code of `catalog`, from the embedded registry at `at`.

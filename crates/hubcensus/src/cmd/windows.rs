@@ -8,7 +8,7 @@ use hubcensus_analytics::concentration::LorenzPoint;
 use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
 use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::{Measure, Population};
-use hubcensus_model::{ModelId, Timestamp};
+use hubcensus_model::{FrameColumns, ModelId, Timestamp};
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -131,7 +131,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let snapshots = Snapshots::open(context)?;
     let ids = snapshots.ids()?;
     let latest = *snapshots.times.last().expect("open checks for snapshots");
-    let graph = snapshots.graph(latest, &ids)?;
+    let graph = snapshots.graph(latest, false)?;
     let cadence = (args.cadence_days > 0.0).then_some(Cadence {
         days: args.cadence_days,
     });
@@ -141,6 +141,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         snapshots.times.len() - 1,
         &filter,
         cadence,
+        FrameColumns::AUTHOR,
         |catalog, window, end| {
             builder.push(catalog, window, end, Some(&graph), args.k);
             Ok(())

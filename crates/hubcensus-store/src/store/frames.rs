@@ -1,0 +1,610 @@
+//! Frames and lineage read back aligned on the dense model index: only the columns asked for,
+//! a few snapshots at a time on one growing catalog.
+//!
+//! Where the time goes on a 2,000,000-model snapshot, and what keeps it small:
+//! - the integer columns decode in tens of milliseconds; they are scattered to the dense index;
+//! - `author` is the namespace of the model's id (METHODS.md §1), so each row is checked
+//!   against the namespace of the model's current id (one short comparison) and only the rows
+//!   that differ (a renamed model, a legacy id) are interned by hashing;
+//! - task, library and license are dictionary-encoded with few values: interned once per
+//!   dictionary page;
+//! - the store's ids are read once per [`Store`] and shared by every catalog (`Arc`).
+
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
+use arrow_array::{Array, ArrayRef};
+use hubcensus_model::{
+    Catalog, FrameColumns, LineageTable, ModelId, Relation, SnapshotFrame, Timestamp,
+};
+
+use super::{Committed, FrameSet, Store, arrow_read_error, model_indices, scatter_i64};
+use crate::StoreError;
+use crate::dictionary::KnownIds;
+use crate::fxhash::FxHashMap;
+use crate::schema::{self, StrColumn};
+
+/// A code that is not in the catalog yet: the high bit marks a frame-local code, remapped into
+/// the catalog when the frame joins it.
+const LOCAL: u32 = 1 << 31;
+/// No code: no expected namespace (a legacy unnamespaced id), or a name no model has.
+const NO_NAMESPACE: u32 = u32::MAX;
+
+/// The string columns held as codes, in the order of [`Catalog`]'s vocabularies.
+const CODED: [(FrameColumns, &str); 4] = [
+    (FrameColumns::AUTHOR, "author"),
+    (FrameColumns::PIPELINE_TAG, "pipeline_tag"),
+    (FrameColumns::LIBRARY_NAME, "library_name"),
+    (FrameColumns::LICENSE, "license"),
+];
+
+/// Loads frames of one store on one catalog that grows as frames join it (codes already given
+/// never change), reading only `columns`. Keep one loader for a run of frames: its catalog is
+/// valid for every frame it has returned.
+pub struct FrameLoader<'s> {
+    decoder: FrameDecoder<'s>,
+    catalog: Catalog,
+    vocabularies: [FxHashMap<String, u32>; 4],
+}
+
+/// Decodes frames for a [`FrameLoader`] on any thread (it is `Send` and cheap to clone); the
+/// loader then joins them to its catalog in order.
+#[derive(Clone)]
+pub struct FrameDecoder<'s> {
+    store: &'s Store,
+    columns: FrameColumns,
+    /// The namespace code of each dense index's current id ([`NO_NAMESPACE`] for a legacy id).
+    expected_author: Arc<[u32]>,
+    /// The namespace of each dense index's current id, laid out in index order (rows arrive
+    /// in index order, so comparing against it reads memory in sequence).
+    expected_text: Arc<ExpectedText>,
+}
+
+/// Strings by dense index: index `i`'s is `bytes[offsets[i]..offsets[i + 1]]`.
+#[derive(Default)]
+struct ExpectedText {
+    bytes: Vec<u8>,
+    offsets: Vec<u32>,
+}
+
+impl ExpectedText {
+    fn get(&self, index: usize) -> Option<&[u8]> {
+        let start = *self.offsets.get(index)? as usize;
+        let end = *self.offsets.get(index + 1)? as usize;
+        Some(&self.bytes[start..end])
+    }
+}
+
+/// A frame decoded but not yet joined to its loader's catalog.
+pub struct DecodedFrame(RawFrame);
+
+impl Store {
+    /// The ids of the store's key dictionary (current and earlier), read once per `Store`.
+    pub(super) fn known_ids(&self) -> Result<&KnownIds, StoreError> {
+        if let Some(known) = self.known_ids.get() {
+            return Ok(known);
+        }
+        let known = if let Some(dictionary) = self.dictionary.get() {
+            KnownIds {
+                current: dictionary
+                    .entries
+                    .iter()
+                    .map(|entry| entry.current_id().clone())
+                    .collect(),
+                earlier: dictionary
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(index, entry)| {
+                        let earlier = &entry.history[..entry.history.len() - 1];
+                        earlier
+                            .iter()
+                            .map(move |(id, _)| (id.clone(), index as u32))
+                    })
+                    .collect(),
+            }
+        } else if let Some(path) = self.dictionary_file()? {
+            crate::dictionary::Dictionary::read_ids(&path, self.len)?
+        } else {
+            KnownIds::default()
+        };
+        Ok(self.known_ids.get_or_init(|| known))
+    }
+
+    /// The current id of every dense index (read once per `Store`, then shared).
+    pub fn ids(&self) -> Result<Arc<[ModelId]>, StoreError> {
+        Ok(self.known_ids()?.current.clone())
+    }
+
+    /// A loader of frames holding `columns`, on a catalog of this store's ids.
+    pub fn frame_loader(&self, columns: FrameColumns) -> Result<FrameLoader<'_>, StoreError> {
+        let ids = self.ids()?;
+        let mut catalog = Catalog {
+            ids: ids.clone(),
+            ..Catalog::default()
+        };
+        let mut vocabularies: [FxHashMap<String, u32>; 4] = Default::default();
+        let mut expected_text = ExpectedText::default();
+        let expected_author: Arc<[u32]> = if columns.contains(FrameColumns::AUTHOR) {
+            let namespaces = &mut vocabularies[0];
+            expected_text.offsets.reserve(ids.len() + 1);
+            expected_text.offsets.push(0);
+            ids.iter()
+                .map(|id| {
+                    let namespace = id.namespace();
+                    expected_text
+                        .bytes
+                        .extend_from_slice(namespace.unwrap_or_default().as_bytes());
+                    expected_text.offsets.push(
+                        u32::try_from(expected_text.bytes.len())
+                            .expect("under 4 GiB of namespaces"),
+                    );
+                    namespace.map_or(NO_NAMESPACE, |namespace| {
+                        intern(namespace, namespaces, &mut catalog.namespaces)
+                    })
+                })
+                .collect()
+        } else {
+            Arc::from(Vec::new())
+        };
+        Ok(FrameLoader {
+            decoder: FrameDecoder {
+                store: self,
+                columns,
+                expected_author,
+                expected_text: Arc::new(expected_text),
+            },
+            catalog,
+            vocabularies,
+        })
+    }
+
+    /// Loads the frames of the snapshots at `as_ofs` (in that order) with every column,
+    /// aligned on one catalog.
+    pub fn load_frames(&self, as_ofs: &[Timestamp]) -> Result<FrameSet, StoreError> {
+        self.load_frames_with(as_ofs, FrameColumns::ALL)
+    }
+
+    /// [`Store::load_frames`] reading only `columns` (the others stay empty).
+    pub fn load_frames_with(
+        &self,
+        as_ofs: &[Timestamp],
+        columns: FrameColumns,
+    ) -> Result<FrameSet, StoreError> {
+        let mut loader = self.frame_loader(columns)?;
+        let frames = loader.load(as_ofs)?;
+        Ok(FrameSet {
+            catalog: loader.into_catalog(),
+            frames,
+        })
+    }
+
+    /// The lineage of the snapshot at `as_of`, resolved to dense indices and aligned on
+    /// `catalog` (as returned by [`Store::load_frames`]): parents from the stored lineage,
+    /// mentions from `base_model:` tags.
+    pub fn lineage(&self, as_of: Timestamp, catalog: &Catalog) -> Result<LineageTable, StoreError> {
+        self.lineage_with(as_of, catalog.ids.len(), true)
+    }
+
+    /// The lineage of the snapshot at `as_of` over `len` dense indices (at least the store's);
+    /// the `base_model:` tag mentions only when `mentions` (reading every tag is most of the
+    /// cost, and the family view and roots need parents only).
+    pub fn lineage_with(
+        &self,
+        as_of: Timestamp,
+        len: usize,
+        mentions: bool,
+    ) -> Result<LineageTable, StoreError> {
+        let committed = self.committed(as_of)?;
+        let path = committed.models_path();
+        let len = len.max(self.len);
+        let mut relation: Vec<Option<Relation>> = vec![None; len];
+        // The ids named, each once, and `(model, name)` pairs into them; resolved below by one
+        // pass over the store's ids (far fewer names than ids: hashing the names is cheaper).
+        let mut names: FxHashMap<String, u32> = FxHashMap::default();
+        let mut parents: Vec<(u32, u32)> = Vec::new();
+        let mut mentioned: Vec<(u32, u32)> = Vec::new();
+        let mut name_code = |text: &str| {
+            if let Some(&code) = names.get(text) {
+                return code;
+            }
+            let code = names.len() as u32;
+            names.insert(text.to_owned(), code);
+            code
+        };
+        let columns: &[&str] = if mentions {
+            &["model_index", "relation", "parents", "tags"]
+        } else {
+            &["model_index", "relation", "parents"]
+        };
+        for batch in Self::reader(committed, Some(columns))? {
+            let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
+            let indices = model_indices(&batch, &path, len)?;
+            let relations = StrColumn::of(batch.column_by_name("relation"));
+            for (row, &index) in indices.values().iter().enumerate() {
+                relation[index as usize] = relations.get(row).and_then(schema::parse_relation);
+            }
+            each_listed(batch.column_by_name("parents"), indices, |index, parent| {
+                parents.push((index, name_code(parent)));
+            });
+            if mentions {
+                each_listed(batch.column_by_name("tags"), indices, |index, tag| {
+                    if let Some(id) = schema::mentioned_id(tag) {
+                        mentioned.push((index, name_code(id)));
+                    }
+                });
+            }
+        }
+        // Every id a model has had resolves to it; a current id wins over an earlier id of
+        // another model.
+        let mut resolved = vec![NO_NAMESPACE; names.len()];
+        let known = self.known_ids()?;
+        let earlier = known.earlier.iter().map(|(id, index)| (id, *index));
+        let current = known.current.iter().zip(0_u32..);
+        for (id, index) in earlier.chain(current) {
+            if let Some(&code) = names.get(id.as_str()) {
+                resolved[code as usize] = index;
+            }
+        }
+        let resolve = |pairs: &mut Vec<(u32, u32)>| {
+            pairs.retain_mut(|(_, name)| {
+                *name = resolved[*name as usize];
+                *name != NO_NAMESPACE
+            });
+        };
+        resolve(&mut parents);
+        resolve(&mut mentioned);
+        Ok(LineageTable::from_pairs(relation, parents, mentioned))
+    }
+
+    fn load_raw(
+        &self,
+        committed: &Committed,
+        columns: FrameColumns,
+        expected_author: &[u32],
+        expected_text: &ExpectedText,
+    ) -> Result<RawFrame, StoreError> {
+        let path = committed.models_path();
+        let len = self.len;
+        let mut frame = SnapshotFrame::with_columns(committed.manifest.info.clone(), len, columns);
+        let mut codes: [Vec<Option<u32>>; 4] = Default::default();
+        let mut local: [Vocabulary; 4] = Default::default();
+        for (slot, (column, _)) in CODED.iter().enumerate() {
+            if columns.contains(*column) {
+                codes[slot] = vec![None; len];
+            }
+        }
+        let mut names = vec!["model_index"];
+        names.extend(columns.names());
+        for batch in Self::reader(committed, Some(&names))? {
+            let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
+            let indices = model_indices(&batch, &path, len)?;
+            for &index in indices.values() {
+                frame.present[index as usize] = true;
+            }
+            let int = |name: &str| {
+                batch
+                    .column_by_name(name)
+                    .and_then(|c| c.as_primitive_opt::<Int64Type>())
+            };
+            for (column, name, out) in [
+                (
+                    FrameColumns::DOWNLOADS_ALL_TIME,
+                    "downloads_all_time",
+                    &mut frame.downloads_all_time,
+                ),
+                (
+                    FrameColumns::DOWNLOADS_30D,
+                    "downloads_30d",
+                    &mut frame.downloads_30d,
+                ),
+                (FrameColumns::LIKES, "likes", &mut frame.likes),
+                (
+                    FrameColumns::PARAMETERS,
+                    "parameters",
+                    &mut frame.parameters,
+                ),
+            ] {
+                if columns.contains(column)
+                    && let Some(values) = int(name)
+                {
+                    scatter_i64(indices, values, out);
+                }
+            }
+            if columns.contains(FrameColumns::CREATED_AT)
+                && let Some(values) = batch
+                    .column_by_name("created_at")
+                    .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
+            {
+                for (row, &index) in indices.values().iter().enumerate() {
+                    if values.is_valid(row) {
+                        frame.created_at[index as usize] =
+                            Some(Timestamp::from_millis(values.value(row)));
+                    }
+                }
+            }
+            for (slot, (column, name)) in CODED.iter().enumerate() {
+                if !columns.contains(*column) {
+                    continue;
+                }
+                let Some(array) = batch.column_by_name(name) else {
+                    continue;
+                };
+                if slot == 0 {
+                    scatter_author(
+                        array,
+                        indices,
+                        expected_author,
+                        expected_text,
+                        &mut local[0],
+                        &mut codes[0],
+                    );
+                } else {
+                    local[slot].scatter(array, indices, &mut codes[slot]);
+                }
+            }
+        }
+        Ok(RawFrame {
+            frame,
+            codes,
+            local,
+        })
+    }
+}
+
+impl<'s> FrameLoader<'s> {
+    /// The catalog of every frame loaded so far.
+    #[must_use]
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    #[must_use]
+    pub fn into_catalog(self) -> Catalog {
+        self.catalog
+    }
+
+    /// A decoder of frames for this loader, to run on other threads.
+    #[must_use]
+    pub fn decoder(&self) -> FrameDecoder<'s> {
+        self.decoder.clone()
+    }
+
+    /// Joins a decoded frame to the catalog (frames join in the order they are to be used).
+    pub fn join(&mut self, decoded: DecodedFrame) -> SnapshotFrame {
+        decoded
+            .0
+            .into_frame(&mut self.catalog, &mut self.vocabularies)
+    }
+
+    /// Loads the frames of the snapshots at `as_ofs` (in that order), decoded in parallel (at
+    /// most four at a time); the result is the same whatever the scheduling.
+    pub fn load(&mut self, as_ofs: &[Timestamp]) -> Result<Vec<SnapshotFrame>, StoreError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .clamp(1, 4);
+        let mut decoded: Vec<Result<DecodedFrame, StoreError>> = Vec::with_capacity(as_ofs.len());
+        for chunk in as_ofs.chunks(threads) {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|&as_of| {
+                        let frames = &self.decoder;
+                        scope.spawn(move || frames.decode(as_of))
+                    })
+                    .collect();
+                decoded.extend(
+                    handles
+                        .into_iter()
+                        .map(|h| h.join().expect("a frame-loading thread panicked")),
+                );
+            });
+        }
+        let mut frames = Vec::with_capacity(decoded.len());
+        for decoded in decoded {
+            frames.push(self.join(decoded?));
+        }
+        Ok(frames)
+    }
+}
+
+impl FrameDecoder<'_> {
+    /// Decodes the frame of the snapshot at `as_of`.
+    pub fn decode(&self, as_of: Timestamp) -> Result<DecodedFrame, StoreError> {
+        let committed = self.store.committed(as_of)?;
+        self.store
+            .load_raw(
+                committed,
+                self.columns,
+                &self.expected_author,
+                &self.expected_text,
+            )
+            .map(DecodedFrame)
+    }
+}
+
+/// Calls `visit(index, value)` for every non-null string of every row's list in `array`.
+fn each_listed<'a>(
+    array: Option<&'a ArrayRef>,
+    indices: &arrow_array::Int32Array,
+    mut visit: impl FnMut(u32, &'a str),
+) {
+    let Some(list) = array.and_then(|a| a.as_list_opt::<i32>()) else {
+        return;
+    };
+    let offsets = list.value_offsets();
+    let values = list.values();
+    let strings = StrColumn::of(Some(values));
+    for (row, &index) in indices.values().iter().enumerate() {
+        if list.is_null(row) {
+            continue;
+        }
+        for item in offsets[row] as usize..offsets[row + 1] as usize {
+            if let Some(text) = strings.get(item) {
+                visit(index as u32, text);
+            }
+        }
+    }
+}
+
+/// `text`'s code in `vocabulary`, added to `strings` when new.
+fn intern(text: &str, vocabulary: &mut FxHashMap<String, u32>, strings: &mut Vec<String>) -> u32 {
+    if let Some(&code) = vocabulary.get(text) {
+        return code;
+    }
+    let code = u32::try_from(strings.len()).expect("fewer than 2^31 distinct strings");
+    strings.push(text.to_owned());
+    vocabulary.insert(text.to_owned(), code);
+    code
+}
+
+/// Writes each row's author code at its dense index: the catalog code of the namespace of the
+/// model's current id when the row's author is that namespace (nearly every row), else a
+/// frame-local code (`LOCAL` set) from `local`.
+fn scatter_author(
+    array: &ArrayRef,
+    indices: &arrow_array::Int32Array,
+    expected: &[u32],
+    expected_text: &ExpectedText,
+    local: &mut Vocabulary,
+    out: &mut [Option<u32>],
+) {
+    let column = StrColumn::of(Some(array));
+    for (row, &index) in indices.values().iter().enumerate() {
+        let Some(text) = column.get(row) else {
+            continue;
+        };
+        let index = index as usize;
+        let guess = expected.get(index).copied().unwrap_or(NO_NAMESPACE);
+        out[index] = Some(
+            if guess != NO_NAMESPACE && expected_text.get(index) == Some(text.as_bytes()) {
+                guess
+            } else {
+                LOCAL | local.intern(text)
+            },
+        );
+    }
+}
+
+/// The strings of one column of one file, interned in first-seen order.
+#[derive(Default)]
+struct Vocabulary {
+    strings: Vec<String>,
+    codes: FxHashMap<String, u32>,
+    /// The dictionary of the previous batch (held, so its buffers cannot be reused by another
+    /// allocation) and its local codes: the Parquet reader hands every batch of a column chunk
+    /// the same dictionary, which is then interned once per row group, not once per batch.
+    last: Option<(ArrayRef, Vec<u32>)>,
+}
+
+/// Whether two string arrays are the same memory (not merely equal).
+fn same_strings(a: &ArrayRef, b: &ArrayRef) -> bool {
+    match (a.as_string_opt::<i32>(), b.as_string_opt::<i32>()) {
+        (Some(a), Some(b)) => {
+            a.len() == b.len()
+                && a.offset() == b.offset()
+                && std::ptr::eq(a.values().as_ptr(), b.values().as_ptr())
+                && std::ptr::eq(a.value_offsets().as_ptr(), b.value_offsets().as_ptr())
+                && a.nulls().map(|n| n.buffer().as_ptr()) == b.nulls().map(|n| n.buffer().as_ptr())
+        }
+        _ => false,
+    }
+}
+
+impl Vocabulary {
+    fn intern(&mut self, text: &str) -> u32 {
+        intern(text, &mut self.codes, &mut self.strings)
+    }
+
+    /// Writes the local code of each row's string at its dense index. Dictionary-encoded
+    /// columns (as the store writes them) intern each distinct value once per batch.
+    fn scatter(
+        &mut self,
+        array: &ArrayRef,
+        indices: &arrow_array::Int32Array,
+        out: &mut [Option<u32>],
+    ) {
+        if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
+            && let Some(values) = dictionary.values().as_string_opt::<i32>()
+        {
+            let reuse = self
+                .last
+                .as_ref()
+                .is_some_and(|(last, _)| same_strings(last, dictionary.values()));
+            if !reuse {
+                let local: Vec<u32> = (0..values.len())
+                    .map(|i| self.intern(values.value(i)))
+                    .collect();
+                self.last = Some((dictionary.values().clone(), local));
+            }
+            let local = &self.last.as_ref().expect("just set").1;
+            let keys = dictionary.keys();
+            for (row, &index) in indices.values().iter().enumerate() {
+                if keys.is_valid(row) {
+                    out[index as usize] = Some(LOCAL | local[keys.value(row) as usize]);
+                }
+            }
+            return;
+        }
+        let column = StrColumn::of(Some(array));
+        for (row, &index) in indices.values().iter().enumerate() {
+            if let Some(text) = column.get(row) {
+                out[index as usize] = Some(LOCAL | self.intern(text));
+            }
+        }
+    }
+}
+
+struct RawFrame {
+    frame: SnapshotFrame,
+    /// Catalog codes, or frame-local codes with `LOCAL` set.
+    codes: [Vec<Option<u32>>; 4],
+    local: [Vocabulary; 4],
+}
+
+impl RawFrame {
+    /// Maps the frame-local codes into the catalog's vocabularies, in load order.
+    fn into_frame(
+        self,
+        catalog: &mut Catalog,
+        vocabularies: &mut [FxHashMap<String, u32>; 4],
+    ) -> SnapshotFrame {
+        let Self {
+            mut frame,
+            codes,
+            local,
+        } = self;
+        let targets: [&mut Vec<String>; 4] = [
+            &mut catalog.namespaces,
+            &mut catalog.pipeline_tags,
+            &mut catalog.libraries,
+            &mut catalog.licenses,
+        ];
+        let mut remapped: Vec<Vec<Option<u32>>> = Vec::with_capacity(4);
+        for (((mut codes, local), target), vocabulary) in codes
+            .into_iter()
+            .zip(local)
+            .zip(targets)
+            .zip(vocabularies.iter_mut())
+        {
+            let map: Vec<u32> = local
+                .strings
+                .iter()
+                .map(|text| intern(text, vocabulary, target))
+                .collect();
+            for code in codes.iter_mut().flatten() {
+                if *code & LOCAL != 0 {
+                    *code = map[(*code & !LOCAL) as usize];
+                }
+            }
+            remapped.push(codes);
+        }
+        let mut remapped = remapped.into_iter();
+        frame.author = remapped.next().expect("four columns");
+        frame.pipeline_tag = remapped.next().expect("four columns");
+        frame.library_name = remapped.next().expect("four columns");
+        frame.license = remapped.next().expect("four columns");
+        frame
+    }
+}
