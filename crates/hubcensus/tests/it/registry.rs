@@ -289,12 +289,14 @@ fn coverage_table_and_errors() {
         .stderr(predicate::str::contains("has no downloads_all_time column"));
 }
 
-/// The registry's coverage of a real daily listing, through a real store: the top 200 of
-/// 2026-08-22 (30-day downloads) has at least 90% of its downloads with a country.
+/// The registry's coverage of the real daily listings, through a real store: on each of the 16
+/// days of hf-daily-top-snapshots, the top 200 (30-day downloads) has at least 90% of its
+/// downloads with a country and 98% with a contributor type (docs/registry.md, "Coverage").
 #[test]
-fn coverage_of_a_real_data_daily_listing() {
+fn coverage_of_every_real_data_daily_listing() {
     #[derive(serde::Deserialize)]
     struct Listing {
+        date: String,
         models: Vec<Listed>,
     }
     #[derive(serde::Deserialize)]
@@ -302,22 +304,38 @@ fn coverage_of_a_real_data_daily_listing() {
         id: String,
         downloads: u64,
     }
-    let path = shared_data().join("hf-daily-top-snapshots/2026-08-22.json");
-    let listing: Listing = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    let records: Vec<ModelRecord> = listing
-        .models
-        .iter()
-        .map(|model| record(&model.id, model.downloads, &[]))
+    let mut paths: Vec<_> = std::fs::read_dir(shared_data().join("hf-daily-top-snapshots"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    store_with(dir.path(), "2026-08-22T00:00:00Z", &records);
-    let json = json_of(
-        dir.path(),
-        &["registry", "coverage", "--top", "200", "--format", "json"],
-    );
-    assert_eq!(json["population"]["models"], 200);
-    assert!(json["downloads_share_with_country"].as_f64().unwrap() >= 0.90);
-    assert!(json["downloads_share_with_type"].as_f64().unwrap() >= 0.97);
+    paths.sort();
+    assert_eq!(paths.len(), 16, "the 16 daily listings of 2026-08-07..22");
+    let mut below = Vec::new();
+    for path in paths {
+        let listing: Listing = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let records: Vec<ModelRecord> = listing
+            .models
+            .iter()
+            .map(|model| record(&model.id, model.downloads, &[]))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        store_with(dir.path(), &format!("{}T00:00:00Z", listing.date), &records);
+        let json = json_of(
+            dir.path(),
+            &["registry", "coverage", "--top", "200", "--format", "json"],
+        );
+        assert_eq!(json["population"]["models"], 200, "{}", listing.date);
+        let country = json["downloads_share_with_country"].as_f64().unwrap();
+        let kind = json["downloads_share_with_type"].as_f64().unwrap();
+        if country < 0.90 || kind < 0.98 {
+            below.push(format!(
+                "{}: country {country:.4}, type {kind:.4}",
+                listing.date
+            ));
+        }
+    }
+    assert!(below.is_empty(), "below the floors: {below:?}");
 }
 
 #[test]
