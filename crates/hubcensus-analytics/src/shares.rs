@@ -151,17 +151,25 @@ pub fn shares(
             .copied()
             .unwrap_or(SPECIAL_UNATTRIBUTED),
     };
-    let country_known = |author: Option<u32>| {
-        author
-            .and_then(|c| attributions.get(c as usize))
-            .is_some_and(|a| a.country.is_some())
-    };
-    let type_known = |author: Option<u32>| {
-        author
-            .and_then(|c| attributions.get(c as usize))
-            .and_then(|a| a.contributor)
-            .is_some_and(ContributorType::is_classified)
-    };
+    // Per namespace, whether its country and its type are known, in one byte: the loop over
+    // millions of models then reads small arrays, not the attributions themselves.
+    const COUNTRY: u8 = 1;
+    const TYPE: u8 = 2;
+    let known: Vec<u8> = attributions
+        .iter()
+        .map(|a| {
+            let country = if a.country.is_some() { COUNTRY } else { 0 };
+            let kind = if a.contributor.is_some_and(ContributorType::is_classified) {
+                TYPE
+            } else {
+                0
+            };
+            country | kind
+        })
+        .collect();
+    let known_of = |author: Option<u32>| author.and_then(|c| known.get(c as usize).copied());
+    let country_known = |author: Option<u32>| known_of(author).is_some_and(|k| k & COUNTRY != 0);
+    let type_known = |author: Option<u32>| known_of(author).is_some_and(|k| k & TYPE != 0);
 
     let mut downloads = vec![0_u64; vocabulary.len()];
     let mut models = vec![0_u64; vocabulary.len()];

@@ -46,10 +46,12 @@ impl ModelId {
         if first.is_empty() || second.is_some_and(str::is_empty) {
             return Err(IdError::EmptyPart { id });
         }
-        if let Some(character) = id
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/')))
-        {
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/');
+        if !id.bytes().all(allowed) {
+            let character = id
+                .chars()
+                .find(|&c| !(c.is_ascii() && allowed(c as u8)))
+                .expect("a byte is not allowed");
             return Err(IdError::BadCharacter { id, character });
         }
         Ok(Self(id))

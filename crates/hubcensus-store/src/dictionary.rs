@@ -265,60 +265,80 @@ impl Dictionary {
     /// The current id of each of the first `len` indices of a generation, and every earlier id
     /// with its index (oldest first), without building the lookup maps (what a catalog and a
     /// lineage need, at a fraction of the cost of [`Dictionary::read`]).
+    ///
+    /// Row groups are decoded on two threads (decoding and checking two million ids is most
+    /// of the cost), then folded in order.
     pub(crate) fn read_ids(path: &Path, len: usize) -> Result<KnownIds, StoreError> {
-        let file = File::open(path).map_err(StoreError::io(path))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(StoreError::parquet(path))?;
-        let mask = parquet::arrow::ProjectionMask::columns(
-            builder.parquet_schema(),
-            ["model_index", "id"],
-        );
-        let reader = builder
-            .with_projection(mask)
-            .with_batch_size(65_536)
-            .build()
-            .map_err(StoreError::parquet(path))?;
         let corrupt = |reason: String| StoreError::Corrupt {
             path: path.to_path_buf(),
             reason,
         };
+        let open = || -> Result<ParquetRecordBatchReaderBuilder<File>, StoreError> {
+            let file = File::open(path).map_err(StoreError::io(path))?;
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(StoreError::parquet(path))
+        };
+        let groups = open()?.metadata().num_row_groups();
+        // The `(index, id)` rows of some row groups, stopping at the first index past `len`.
+        let read_part = |row_groups: Vec<usize>| -> Result<Vec<(u32, ModelId)>, StoreError> {
+            let builder = open()?;
+            let mask = parquet::arrow::ProjectionMask::columns(
+                builder.parquet_schema(),
+                ["model_index", "id"],
+            );
+            let reader = builder
+                .with_projection(mask)
+                .with_row_groups(row_groups)
+                .with_batch_size(65_536)
+                .build()
+                .map_err(StoreError::parquet(path))?;
+            let mut rows = Vec::new();
+            for batch in reader {
+                let batch = batch.map_err(|source| StoreError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+                let model_index = batch
+                    .column_by_name("model_index")
+                    .and_then(|c| c.as_primitive_opt::<Int32Type>())
+                    .ok_or_else(|| corrupt("no model_index column".into()))?;
+                let id = StrColumn::of(batch.column_by_name("id"));
+                for row in 0..batch.num_rows() {
+                    let index = model_index.value(row);
+                    if index < 0 || index as usize >= len {
+                        return Ok(rows);
+                    }
+                    let text = id.get(row).ok_or_else(|| {
+                        corrupt(format!("model_index {index} has a row without an id"))
+                    })?;
+                    let model_id = ModelId::new(text)
+                        .map_err(|error| corrupt(format!("model_index {index}: {error}")))?;
+                    rows.push((index as u32, model_id));
+                }
+            }
+            Ok(rows)
+        };
+        let half = groups.div_ceil(2);
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| read_part((half..groups).collect()));
+            let first = read_part((0..half).collect());
+            (first, second.join().expect("an id-reading thread panicked"))
+        });
+        // Rows are sorted by index: when the first part stopped at an index past `len`, the
+        // second stops at its first row.
+        let (first, second) = (first?, second?);
         let mut ids: Vec<ModelId> = Vec::with_capacity(len);
         let mut earlier: Vec<(ModelId, u32)> = Vec::new();
-        for batch in reader {
-            let batch = batch.map_err(|source| StoreError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            let model_index = batch
-                .column_by_name("model_index")
-                .and_then(|c| c.as_primitive_opt::<Int32Type>())
-                .ok_or_else(|| corrupt("no model_index column".into()))?;
-            let id = StrColumn::of(batch.column_by_name("id"));
-            for row in 0..batch.num_rows() {
-                let index = model_index.value(row) as usize;
-                if index >= len {
-                    return Ok(KnownIds {
-                        current: ids.into(),
-                        earlier,
-                    });
+        for (index, model_id) in first.into_iter().chain(second) {
+            let position = index as usize;
+            // Rows of one index are sorted by first-seen time: the last is the current id.
+            match position.cmp(&ids.len()) {
+                std::cmp::Ordering::Equal => ids.push(model_id),
+                std::cmp::Ordering::Less if position + 1 == ids.len() => {
+                    let previous = std::mem::replace(&mut ids[position], model_id);
+                    earlier.push((previous, index));
                 }
-                let text = id
-                    .get(row)
-                    .ok_or_else(|| corrupt(format!("row {row} has no id")))?;
-                let model_id =
-                    ModelId::new(text).map_err(|error| corrupt(format!("row {row}: {error}")))?;
-                // Rows of one index are sorted by first-seen time: the last is the current id.
-                match index.cmp(&ids.len()) {
-                    std::cmp::Ordering::Equal => ids.push(model_id),
-                    std::cmp::Ordering::Less if index + 1 == ids.len() => {
-                        let previous = std::mem::replace(&mut ids[index], model_id);
-                        earlier.push((previous, index as u32));
-                    }
-                    _ => {
-                        return Err(corrupt(format!(
-                            "row {row}: model_index {index} out of order"
-                        )));
-                    }
+                _ => {
+                    return Err(corrupt(format!("model_index {index} out of order")));
                 }
             }
         }
