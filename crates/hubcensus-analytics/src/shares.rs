@@ -13,6 +13,7 @@ use hubcensus_model::{Attribution, ContributorType, Region, SnapshotFrame, Times
 use serde::Serialize;
 
 use crate::Population;
+use crate::concentration::{Hhi, hhi_of_sums};
 use crate::lineage::{LineageGraph, Root};
 use crate::window::WindowDownloads;
 
@@ -111,8 +112,32 @@ pub struct Shares {
     pub total: u64,
     /// Downloads descending, then group name; the unattributed row is always present.
     pub rows: Vec<ShareRow>,
+    /// The HHI over the known groups (METHODS.md §3: HHI over organizations or countries);
+    /// unattributed, legacy and mixed downloads stay in the denominator as no group.
+    pub hhi: Hhi,
 }
 
+impl Shares {
+    /// The HHI of the rows: known groups' downloads, the rest as no group.
+    #[must_use]
+    pub fn hhi_of_rows(rows: &[ShareRow]) -> Hhi {
+        let sums: Vec<u64> = rows
+            .iter()
+            .filter(|row| row.kind == GroupKind::Known)
+            .map(|row| row.downloads)
+            .collect();
+        let unknown = rows
+            .iter()
+            .filter(|row| row.kind != GroupKind::Known)
+            .map(|row| row.downloads)
+            .sum();
+        hhi_of_sums(&sums, unknown)
+    }
+}
+
+/// Bits of the per-namespace "known" byte of [`shares`].
+const COUNTRY: u8 = 1;
+const TYPE: u8 = 2;
 const SPECIAL_UNATTRIBUTED: u32 = u32::MAX;
 const SPECIAL_LEGACY: u32 = u32::MAX - 1;
 const SPECIAL_MIXED: u32 = u32::MAX - 2;
@@ -153,8 +178,6 @@ pub fn shares(
     };
     // Per namespace, whether its country and its type are known, in one byte: the loop over
     // millions of models then reads small arrays, not the attributions themselves.
-    const COUNTRY: u8 = 1;
-    const TYPE: u8 = 2;
     let known: Vec<u8> = attributions
         .iter()
         .map(|a| {
@@ -267,6 +290,7 @@ pub fn shares(
         period: window.to().date_string(),
         windows: 1,
         total,
+        hhi: Shares::hhi_of_rows(&rows),
         rows,
     }
 }
@@ -358,6 +382,7 @@ pub fn sum_over_periods(windows: &[Shares], period: Period) -> Vec<Shares> {
             row.share = (total > 0).then(|| row.downloads as f64 / total as f64);
         }
         sort_rows(&mut summed.rows);
+        summed.hhi = Shares::hhi_of_rows(&summed.rows);
         summed.population.refresh_words();
         if summed.windows > 1 {
             let _ = write!(
@@ -607,7 +632,26 @@ mod tests {
                 .filter(|r| r.models > 0)
                 .map(|r| (r.group.clone(), (r.downloads, r.models)))
                 .collect();
-            prop_assert_eq!(computed, naive);
+            prop_assert_eq!(&computed, &naive);
+            // HHI by country, naively: squared percentage shares of the known countries.
+            let total: u64 = values.iter().map(|(x, _)| x).sum();
+            let naive_hhi = (total > 0).then(|| {
+                naive
+                    .iter()
+                    .filter(|(group, _)| names.contains(&group.as_str()))
+                    .map(|(_, (x, _))| (100.0 * *x as f64 / total as f64).powi(2))
+                    .sum::<f64>()
+            });
+            match (by_country.hhi.value, naive_hhi) {
+                (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-9 * b.max(1.0), "{a} vs {b}"),
+                (a, b) => prop_assert_eq!(a, b),
+            }
+            // Summing a period of two equal windows keeps every share, so the HHI too.
+            let doubled = sum_over_periods(&[by_country.clone(), by_country.clone()], Period::Year);
+            match (doubled[0].hhi.value, by_country.hhi.value) {
+                (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-9 * b.max(1.0)),
+                (a, b) => prop_assert_eq!(a, b),
+            }
             for dimension in [Dimension::Country, Dimension::Region, Dimension::Type, Dimension::Organization] {
                 let s = shares(&window, &end, &attributions, None, dimension, Origin::Uploader);
                 let downloads: u64 = s.rows.iter().map(|r| r.downloads).sum();

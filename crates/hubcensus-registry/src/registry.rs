@@ -317,6 +317,13 @@ impl Registry {
             .copied()
     }
 
+    /// Whether any entry names `namespace` (at any time): the attribution of a namespace it
+    /// does not name is the same at every time.
+    #[must_use]
+    pub fn names(&self, namespace: &str) -> bool {
+        self.index.contains_key(&namespace.to_lowercase())
+    }
+
     /// What the registry knows about `namespace` at `at`, with the sources of each fact.
     #[must_use]
     pub fn entry(&self, namespace: &str, at: Timestamp) -> Option<Entry<'_>> {

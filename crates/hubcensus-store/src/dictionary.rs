@@ -477,6 +477,53 @@ mod tests {
     }
 
     #[test]
+    fn ids_read_in_parallel_parts_fold_across_row_groups() {
+        // More entries than one row group holds (262,144 rows), with a rename whose two rows
+        // straddle the boundary between the first and second row group: entry 5 has two rows,
+        // so entry 262,142's rows are the file's rows 262,143 and 262,144.
+        let boundary = 262_143_u32;
+        let mut dictionary = Dictionary::default();
+        for i in 0..boundary + 1_000 {
+            let oid = format!("o{i}");
+            dictionary.assign(Some(&oid), &id(&format!("n{}/m{i}", i % 97)), T1);
+            if i == boundary - 1 || i == 5 {
+                dictionary.assign(Some(&oid), &id(&format!("renamed/m{i}")), T2);
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0.parquet");
+        dictionary
+            .write(File::create(&path).unwrap(), &path)
+            .unwrap();
+        for len in [
+            dictionary.len(),
+            boundary as usize - 1,
+            boundary as usize + 10,
+            3,
+        ] {
+            let known = Dictionary::read_ids(&path, len).unwrap();
+            let expected: Vec<ModelId> = dictionary.entries[..len]
+                .iter()
+                .map(|entry| entry.current_id().clone())
+                .collect();
+            assert_eq!(&known.current[..], &expected[..], "len {len}");
+            let earlier: Vec<u32> = known.earlier.iter().map(|&(_, index)| index).collect();
+            let wanted: Vec<u32> = [5, boundary - 1]
+                .into_iter()
+                .filter(|&index| (index as usize) < len)
+                .collect();
+            assert_eq!(earlier, wanted, "len {len}");
+        }
+        assert_eq!(
+            Dictionary::read_ids(&path, boundary as usize)
+                .unwrap()
+                .earlier[1]
+                .0,
+            id(&format!("n{}/m{}", (boundary - 1) % 97, boundary - 1))
+        );
+    }
+
+    #[test]
     fn write_then_read_is_identity() {
         let mut dictionary = Dictionary::default();
         dictionary.assign(Some("oid1"), &id("a/old"), T1);

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use hubcensus_analytics::concentration::Concentration;
+use hubcensus_analytics::concentration::{Concentration, Hhi};
 use hubcensus_analytics::lineage::{self, LineageGraph, Root};
 use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
 use hubcensus_analytics::shares::{self, Dimension, Origin, Shares};
@@ -225,6 +225,9 @@ struct WindowResult {
     regions: BTreeMap<Origin, Shares>,
     countries: BTreeMap<Origin, Shares>,
     types: Shares,
+    /// HHI over organizations and over countries (uploader origin).
+    hhi_org: Hhi,
+    hhi_country: Hhi,
 }
 
 /// Builds the report's view from the store's snapshots in the options' range.
@@ -262,6 +265,7 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
     let times: Vec<Timestamp> = infos.iter().map(|info| info.as_of).collect();
     // With several snapshots the first is the baseline of the first window.
     let (from, to) = (usize::from(times.len() > 1), times.len() - 1);
+    let mut cache = super::views::Attributions::default();
     super::views::for_each_window(
         store,
         &times,
@@ -271,13 +275,13 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
         Some(Cadence::WEEKLY),
         FrameColumns::AUTHOR,
         |catalog, window, end| {
-            let attributions = super::views::attributions(catalog, end.info.as_of);
+            let attributions = cache.at(catalog, end.info.as_of);
             let is_last = end.info.as_of == newest;
             let figures = builder
                 .push(catalog, window, end, is_last.then_some(&graph), options.k)
                 .clone();
             let share_of = |dimension, origin| {
-                shares::shares(window, end, &attributions, Some(&graph), dimension, origin)
+                shares::shares(window, end, attributions, Some(&graph), dimension, origin)
             };
             let mut regions = BTreeMap::new();
             let mut countries = BTreeMap::new();
@@ -286,14 +290,21 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
                 countries.insert(*origin, share_of(Dimension::Country, *origin));
             }
             let types = share_of(Dimension::Type, Origin::Uploader);
+            let hhi_org = share_of(Dimension::Organization, Origin::Uploader).hhi;
+            let hhi_country = countries.get(&Origin::Uploader).map_or_else(
+                || share_of(Dimension::Country, Origin::Uploader).hhi,
+                |shares| shares.hhi.clone(),
+            );
             results.push(WindowResult {
                 figures,
                 regions,
                 countries,
                 types,
+                hhi_org,
+                hhi_country,
             });
             if is_last {
-                last = Some((catalog.clone(), end.clone(), attributions));
+                last = Some((catalog.clone(), end.clone(), attributions.to_vec()));
             }
             Ok(())
         },
@@ -340,6 +351,36 @@ fn population(population: &AnalyticsPopulation, attribution: &str) -> rv::Popula
         } else {
             None
         },
+    }
+}
+
+/// An HHI figure, with a note when some downloads are in no known group (then the HHI is a
+/// lower bound).
+fn hhi_figure(
+    id: &str,
+    label: &str,
+    hhi: &Hhi,
+    no_group: &str,
+    grouping: &str,
+    window_population: &rv::Population,
+) -> rv::Figure {
+    rv::Figure {
+        note: hhi.unknown_share.filter(|share| *share > 0.0).map(|share| {
+            format!(
+                "{} of downloads are in no {no_group}; the HHI is a lower bound",
+                rv::format::share(Some(share))
+            )
+        }),
+        ..figure(
+            id,
+            label,
+            hhi.value,
+            rv::Unit::Hhi,
+            rv::Population {
+                attribution: grouping.to_owned(),
+                ..window_population.clone()
+            },
+        )
     }
 }
 
@@ -621,12 +662,37 @@ fn map_view(
 
     // Concentration.
     let hhi = &figures.hhi_author;
+    let last_result = results.last().expect("a report has a window");
     let concentration_view = rv::Concentration {
         figures: vec![
-            figure("n50", "N50", concentration.n50.map(|n| n as f64), rv::Unit::Count, window_population.clone()),
-            figure("n80", "N80", concentration.n80.map(|n| n as f64), rv::Unit::Count, window_population.clone()),
-            figure("n90", "N90", concentration.n90.map(|n| n as f64), rv::Unit::Count, window_population.clone()),
-            figure("gini", "Gini (all models)", concentration.gini, rv::Unit::Coefficient, window_population.clone()),
+            figure(
+                "n50",
+                "N50",
+                concentration.n50.map(|n| n as f64),
+                rv::Unit::Count,
+                window_population.clone(),
+            ),
+            figure(
+                "n80",
+                "N80",
+                concentration.n80.map(|n| n as f64),
+                rv::Unit::Count,
+                window_population.clone(),
+            ),
+            figure(
+                "n90",
+                "N90",
+                concentration.n90.map(|n| n as f64),
+                rv::Unit::Count,
+                window_population.clone(),
+            ),
+            figure(
+                "gini",
+                "Gini (all models)",
+                concentration.gini,
+                rv::Unit::Coefficient,
+                window_population.clone(),
+            ),
             figure(
                 "gini_nonzero",
                 "Gini (models with downloads)",
@@ -641,36 +707,52 @@ fn map_view(
                     ..window_population.clone()
                 },
             ),
-            rv::Figure {
-                note: hhi.unknown_share.filter(|share| *share > 0.0).map(|share| {
-                    format!(
-                        "{} of downloads are in no known author group (legacy ids); the HHI is a lower bound",
-                        rv::format::share(Some(share))
-                    )
-                }),
-                ..figure(
-                    "hhi_authors",
-                    "HHI over authors",
-                    hhi.value,
-                    rv::Unit::Hhi,
-                    rv::Population {
-                        attribution: "grouped by author namespace".to_owned(),
-                        ..window_population.clone()
-                    },
-                )
-            },
+            hhi_figure(
+                "hhi_authors",
+                "HHI over authors",
+                hhi,
+                "known author group (legacy ids)",
+                "grouped by author namespace",
+                &window_population,
+            ),
+            hhi_figure(
+                "hhi_organizations",
+                "HHI over organizations",
+                &last_result.hhi_org,
+                "known organization (namespaces the registry does not name, legacy ids)",
+                "grouped by the uploader's organization in the registry",
+                &window_population,
+            ),
+            hhi_figure(
+                "hhi_countries",
+                "HHI over countries",
+                &last_result.hhi_country,
+                "known country",
+                "grouped by the uploader's country in the registry",
+                &window_population,
+            ),
         ],
         top_k_share_over_time: rv::Series {
             title: format!("Top-{k} share of each window's downloads"),
             unit: rv::Unit::Share,
             population: span.clone(),
-            periods: results.iter().map(|r| r.figures.population.to.date_string()).collect(),
+            periods: results
+                .iter()
+                .map(|r| r.figures.population.to.date_string())
+                .collect(),
             groups: vec![rv::SeriesGroup {
                 name: format!("top-{k} share"),
-                values: results.iter().map(|r| r.figures.concentration.top_k_share).collect(),
+                values: results
+                    .iter()
+                    .map(|r| r.figures.concentration.top_k_share)
+                    .collect(),
             }],
         },
-        lorenz: concentration.lorenz.iter().map(|p| [p.models, p.downloads]).collect(),
+        lorenz: concentration
+            .lorenz
+            .iter()
+            .map(|p| [p.models, p.downloads])
+            .collect(),
         lorenz_population: window_population.clone(),
     };
 

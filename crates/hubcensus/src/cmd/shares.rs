@@ -99,6 +99,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         None
     };
     let mut per_origin: Vec<Vec<Shares>> = vec![Vec::new(); origins.len()];
+    let mut cache = views::Attributions::default();
     snapshots.for_each_window(
         0,
         snapshots.times.len() - 1,
@@ -106,12 +107,12 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         None,
         FrameColumns::AUTHOR,
         |catalog, window, end| {
-            let attributions = views::attributions(catalog, window.to());
+            let attributions = cache.at(catalog, window.to());
             for (slot, &origin) in per_origin.iter_mut().zip(origins) {
                 slot.push(shares::shares(
                     window,
                     end,
-                    &attributions,
+                    attributions,
                     graph.as_ref(),
                     dimension,
                     origin,
@@ -166,10 +167,11 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 for result in &results {
                     let _ = writeln!(
                         text,
-                        "  {} {}: {}",
+                        "  {} {}: {}; HHI over the known groups {}",
                         result.period,
                         result.origin.as_str(),
-                        result.population.words
+                        result.population.words,
+                        views::decimal(result.hhi.value, 1)
                     );
                 }
                 text

@@ -272,14 +272,34 @@ pub fn for_each_window(
     })
 }
 
-/// One attribution per namespace code of `catalog`, from the embedded registry at `at`.
-pub fn attributions(catalog: &Catalog, at: Timestamp) -> Vec<Attribution> {
-    let registry = hubcensus_registry::Registry::embedded();
-    catalog
-        .namespaces
-        .iter()
-        .map(|namespace| registry.attribute(namespace, at, None))
-        .collect()
+/// One attribution per namespace code of a catalog, from the embedded registry, kept across the
+/// windows of one run: a namespace the registry does not name has the same attribution at every
+/// time, so only the named ones (a few hundred of the hundreds of thousands) are redone per
+/// window, with their validity dates.
+#[derive(Default)]
+pub struct Attributions {
+    attributions: Vec<Attribution>,
+    named: Vec<usize>,
+}
+
+impl Attributions {
+    /// The attribution of every namespace code of `catalog` at `at` (a catalog only grows, so
+    /// one cache serves every window of a loader).
+    pub fn at(&mut self, catalog: &Catalog, at: Timestamp) -> &[Attribution] {
+        let registry = hubcensus_registry::Registry::embedded();
+        for code in self.attributions.len()..catalog.namespaces.len() {
+            let namespace = &catalog.namespaces[code];
+            if registry.names(namespace) {
+                self.named.push(code);
+            }
+            self.attributions
+                .push(registry.attribute(namespace, at, None));
+        }
+        for &code in &self.named {
+            self.attributions[code] = registry.attribute(&catalog.namespaces[code], at, None);
+        }
+        &self.attributions
+    }
 }
 
 /// The embedded registry's version, for the provenance of shares.

@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use hubcensus_analytics::concentration::LorenzPoint;
+use hubcensus_analytics::concentration::{Hhi, LorenzPoint};
 use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
+use hubcensus_analytics::shares::{self, Dimension, Origin};
 use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::{Measure, Population};
 use hubcensus_model::{FrameColumns, ModelId, Timestamp};
@@ -63,6 +64,10 @@ struct WindowJson<'a> {
     gini_nonzero: Option<f64>,
     hhi_author: Option<f64>,
     hhi_author_unknown_share: Option<f64>,
+    hhi_org: Option<f64>,
+    hhi_org_unknown_share: Option<f64>,
+    hhi_country: Option<f64>,
+    hhi_country_unknown_share: Option<f64>,
     long_tail_share: Option<f64>,
     lorenz: &'a [LorenzPoint],
     working_set: Vec<&'a ModelId>,
@@ -85,7 +90,18 @@ struct WindowsJson<'a> {
     windows: Vec<WindowJson<'a>>,
 }
 
-fn window_json<'a>(figures: &'a WindowFigures, ids: &'a [ModelId]) -> WindowJson<'a> {
+/// The HHI over organizations and over countries of one window (uploader origin, embedded
+/// registry at the window's end).
+struct GroupHhi {
+    org: Hhi,
+    country: Hhi,
+}
+
+fn window_json<'a>(
+    figures: &'a WindowFigures,
+    groups: &GroupHhi,
+    ids: &'a [ModelId],
+) -> WindowJson<'a> {
     let names = |members: &[u32]| members.iter().map(|&m| &ids[m as usize]).collect();
     let family = figures.family_working_set.as_ref();
     WindowJson {
@@ -112,6 +128,10 @@ fn window_json<'a>(figures: &'a WindowFigures, ids: &'a [ModelId]) -> WindowJson
         gini_nonzero: figures.concentration.gini_nonzero,
         hhi_author: figures.hhi_author.value,
         hhi_author_unknown_share: figures.hhi_author.unknown_share,
+        hhi_org: groups.org.value,
+        hhi_org_unknown_share: groups.org.unknown_share,
+        hhi_country: groups.country.value,
+        hhi_country_unknown_share: groups.country.unknown_share,
         long_tail_share: figures.long_tail_share,
         lorenz: &figures.concentration.lorenz,
         working_set: names(&figures.working_set.members),
@@ -136,6 +156,8 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         days: args.cadence_days,
     });
     let mut builder = SeriesBuilder::new();
+    let mut groups: Vec<GroupHhi> = Vec::new();
+    let mut cache = views::Attributions::default();
     snapshots.for_each_window(
         0,
         snapshots.times.len() - 1,
@@ -144,6 +166,14 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         FrameColumns::AUTHOR,
         |catalog, window, end| {
             builder.push(catalog, window, end, Some(&graph), args.k);
+            let attributions = cache.at(catalog, window.to());
+            let hhi = |dimension| {
+                shares::shares(window, end, attributions, None, dimension, Origin::Uploader).hhi
+            };
+            groups.push(GroupHhi {
+                org: hhi(Dimension::Organization),
+                country: hhi(Dimension::Country),
+            });
             Ok(())
         },
     )?;
@@ -155,10 +185,14 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             k: args.k,
             snapshots: &snapshots.times,
             lineage_as_of: latest,
-            windows: figures.iter().map(|f| window_json(f, &ids)).collect(),
+            windows: figures
+                .iter()
+                .zip(&groups)
+                .map(|(f, g)| window_json(f, g, &ids))
+                .collect(),
         })?,
         Format::Table | Format::Csv => {
-            let table = table(&figures, args.view.format == Format::Csv);
+            let table = table(&figures, &groups, args.view.format == Format::Csv);
             if args.view.format == Format::Csv {
                 table.csv()
             } else {
@@ -182,7 +216,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn table(figures: &[WindowFigures], with_population: bool) -> Table {
+fn table(figures: &[WindowFigures], groups: &[GroupHhi], with_population: bool) -> Table {
     let mut headers = vec![
         "to",
         "measure",
@@ -200,6 +234,8 @@ fn table(figures: &[WindowFigures], with_population: bool) -> Table {
         "gini",
         "gini_nonzero",
         "hhi_author",
+        "hhi_org",
+        "hhi_country",
         "working_set_share",
         "churn",
         "flags",
@@ -208,7 +244,7 @@ fn table(figures: &[WindowFigures], with_population: bool) -> Table {
         headers.push("population");
     }
     let mut table = Table::new(headers);
-    for f in figures {
+    for (f, g) in figures.iter().zip(groups) {
         let mut flags = Vec::new();
         if f.longer_than_cadence {
             flags.push("missed-snapshot");
@@ -239,6 +275,8 @@ fn table(figures: &[WindowFigures], with_population: bool) -> Table {
             views::decimal(f.concentration.gini, 4),
             views::decimal(f.concentration.gini_nonzero, 4),
             views::decimal(f.hhi_author.value, 1),
+            views::decimal(g.org.value, 1),
+            views::decimal(g.country.value, 1),
             views::percent(f.working_set.share),
             f.churn
                 .as_ref()

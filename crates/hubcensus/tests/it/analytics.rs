@@ -175,6 +175,39 @@ fn windows_json_contract() {
 }
 
 #[test]
+fn windows_hhi_over_organizations_and_countries() {
+    let dir = world();
+    let out = json(dir.path(), &["windows", "--format", "json"]);
+    let first = &out["windows"][0];
+    // D: meta-llama 100 (Meta, US), TheBloke 90 (an individual's entry, no country), qwen 200
+    // (Qwen, CN through Alibaba), gpt2 50 (legacy: no group), whisper 0 (clamped), fresh 70
+    // (not in the registry). S = 510.
+    let squared = |parts: &[f64]| {
+        parts
+            .iter()
+            .map(|x| (100.0 * x / 510.0).powi(2))
+            .sum::<f64>()
+    };
+    let close = |value: &Value, expected: f64| {
+        let value = value.as_f64().unwrap();
+        assert!((value - expected).abs() < 1e-9, "{value} vs {expected}");
+    };
+    close(&first["hhi_country"], squared(&[100.0, 200.0]));
+    close(&first["hhi_country_unknown_share"], 210.0 / 510.0);
+    close(&first["hhi_org"], squared(&[100.0, 200.0, 90.0]));
+    close(&first["hhi_org_unknown_share"], 120.0 / 510.0);
+    // The same figure as `shares` gives for the window.
+    let shares = json(
+        dir.path(),
+        &["shares", "--by", "country", "--format", "json"],
+    );
+    close(
+        &shares["results"][0]["hhi"]["value"],
+        squared(&[100.0, 200.0]),
+    );
+}
+
+#[test]
 fn filters_are_part_of_the_population() {
     let dir = world();
     let out = json(
