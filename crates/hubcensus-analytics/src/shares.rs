@@ -143,7 +143,8 @@ const SPECIAL_LEGACY: u32 = u32::MAX - 1;
 const SPECIAL_MIXED: u32 = u32::MAX - 2;
 
 /// Shares of `window` by `dimension`. `end` is the frame at the window's end (authors);
-/// `graph` is needed for [`Origin::Lineage`] (without it every model is its own root).
+/// `graph` is needed for [`Origin::Lineage`] (without it every model is its own root). For
+/// several dimensions or origins of one window, build one [`WindowGroups`] and ask it.
 #[must_use]
 pub fn shares(
     window: &WindowDownloads,
@@ -153,145 +154,241 @@ pub fn shares(
     dimension: Dimension,
     origin: Origin,
 ) -> Shares {
-    // Vocabulary of group labels, sorted; a code per namespace.
-    let labels: Vec<Option<String>> = attributions.iter().map(|a| dimension.label(a)).collect();
-    let vocabulary: Vec<String> = {
-        let mut v: Vec<String> = labels.iter().flatten().cloned().collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    let namespace_group: Vec<u32> = labels
-        .iter()
-        .map(|label| {
-            label.as_ref().map_or(SPECIAL_UNATTRIBUTED, |l| {
-                vocabulary.binary_search(l).unwrap_or_default() as u32
-            })
-        })
-        .collect();
-    let group_of_author = |author: Option<u32>| match author {
-        None => SPECIAL_LEGACY,
-        Some(code) => namespace_group
-            .get(code as usize)
-            .copied()
-            .unwrap_or(SPECIAL_UNATTRIBUTED),
-    };
-    // Per namespace, whether its country and its type are known, in one byte: the loop over
-    // millions of models then reads small arrays, not the attributions themselves.
-    let known: Vec<u8> = attributions
-        .iter()
-        .map(|a| {
-            let country = if a.country.is_some() { COUNTRY } else { 0 };
-            let kind = if a.contributor.is_some_and(ContributorType::is_classified) {
-                TYPE
-            } else {
-                0
-            };
-            country | kind
-        })
-        .collect();
-    let known_of = |author: Option<u32>| author.and_then(|c| known.get(c as usize).copied());
-    let country_known = |author: Option<u32>| known_of(author).is_some_and(|k| k & COUNTRY != 0);
-    let type_known = |author: Option<u32>| known_of(author).is_some_and(|k| k & TYPE != 0);
+    WindowGroups::new(window, end, graph).shares(attributions, dimension, origin)
+}
 
-    let mut downloads = vec![0_u64; vocabulary.len()];
-    let mut models = vec![0_u64; vocabulary.len()];
-    let mut special = [(0_u64, 0_u64); 3]; // unattributed, legacy, mixed: (models, downloads)
-    let (mut with_country, mut with_type) = (0_u64, 0_u64);
-    for i in window.counted() {
-        let x = window.downloads[i];
-        let uploader = end.author.get(i).copied().flatten();
-        if country_known(uploader) {
-            with_country += x;
-        }
-        if type_known(uploader) {
-            with_type += x;
-        }
-        let mut group = group_of_author(uploader);
-        if origin == Origin::Lineage
-            && let Some(graph) = graph
-        {
-            match graph.root(i) {
-                Root::Mixed => group = SPECIAL_MIXED,
+/// Models and downloads.
+type Tally = (u64, u64);
+
+fn add(tally: &mut Tally, x: u64) {
+    tally.0 += 1;
+    tally.1 += x;
+}
+
+/// One window's counted models and downloads summed per author namespace, once: every share of
+/// the window (any dimension, either origin) is then a pass over namespaces, not over models.
+pub struct WindowGroups<'w> {
+    window: &'w WindowDownloads,
+    /// Per uploader namespace code (`end.author`); models with no author are `legacy`.
+    uploader: Vec<Tally>,
+    legacy: Tally,
+    /// The lineage origin: each model whose root's author differs from its own, as
+    /// `(uploader code or NO_AUTHOR, root author code, downloads)`; merges of different roots
+    /// (`mixed`). Every other model's lineage group is its uploader's.
+    rooted: Vec<(u32, u32, u64)>,
+    mixed: Tally,
+    /// The downloads of `rooted` and `mixed` models per uploader (or legacy), to take out of
+    /// the uploader tallies in the lineage origin.
+    moved: Vec<Tally>,
+    moved_legacy: Tally,
+}
+
+/// No author (a legacy unnamespaced id), as a code in [`WindowGroups::rooted`].
+const NO_AUTHOR: u32 = u32::MAX;
+
+impl<'w> WindowGroups<'w> {
+    /// Sums `window`'s counted models by the author at `end` (and, with `graph`, by the author
+    /// of their lineage root).
+    #[must_use]
+    pub fn new(
+        window: &'w WindowDownloads,
+        end: &SnapshotFrame,
+        graph: Option<&LineageGraph>,
+    ) -> Self {
+        let codes = end
+            .author
+            .iter()
+            .flatten()
+            .max()
+            .map_or(0, |&c| c as usize + 1);
+        let mut groups = Self {
+            window,
+            uploader: vec![(0, 0); codes],
+            legacy: (0, 0),
+            rooted: Vec::new(),
+            mixed: (0, 0),
+            moved: vec![(0, 0); codes],
+            moved_legacy: (0, 0),
+        };
+        for i in window.counted() {
+            let x = window.downloads[i];
+            let uploader = end.author.get(i).copied().flatten();
+            match uploader {
+                Some(code) => add(&mut groups.uploader[code as usize], x),
+                None => add(&mut groups.legacy, x),
+            }
+            let Some(graph) = graph else {
+                continue;
+            };
+            let moved = match graph.root(i) {
+                Root::Mixed => {
+                    add(&mut groups.mixed, x);
+                    true
+                }
                 Root::Model(root) if root as usize != i => {
-                    let root_author = end.author.get(root as usize).copied().flatten();
-                    if root_author.is_some() {
-                        let root_group = group_of_author(root_author);
-                        if root_group != SPECIAL_UNATTRIBUTED {
-                            group = root_group;
+                    match end.author.get(root as usize).copied().flatten() {
+                        Some(root_author) if Some(root_author) != uploader => {
+                            let key = uploader.unwrap_or(NO_AUTHOR);
+                            groups.rooted.push((key, root_author, x));
+                            true
                         }
+                        _ => false,
                     }
                 }
-                Root::Model(_) => {}
+                Root::Model(_) => false,
+            };
+            if moved {
+                match uploader {
+                    Some(code) => add(&mut groups.moved[code as usize], x),
+                    None => add(&mut groups.moved_legacy, x),
+                }
             }
         }
-        match group {
-            SPECIAL_UNATTRIBUTED => {
-                special[0].0 += 1;
-                special[0].1 += x;
-            }
-            SPECIAL_LEGACY => {
-                special[1].0 += 1;
-                special[1].1 += x;
-            }
-            SPECIAL_MIXED => {
-                special[2].0 += 1;
-                special[2].1 += x;
-            }
-            code => {
-                models[code as usize] += 1;
-                downloads[code as usize] += x;
-            }
-        }
+        groups
     }
-    let total = window.counts.total_downloads;
-    let share = |x: u64| (total > 0).then(|| x as f64 / total as f64);
-    let mut rows: Vec<ShareRow> = vocabulary
+
+    /// The window's shares by `dimension` in `origin` mode (the lineage mode as the uploader's
+    /// when the groups were built without a graph).
+    #[must_use]
+    pub fn shares(
+        &self,
+        attributions: &[Attribution],
+        dimension: Dimension,
+        origin: Origin,
+    ) -> Shares {
+        let window = self.window;
+        // Vocabulary of group labels, sorted; a code per namespace.
+        let labels: Vec<Option<String>> = attributions.iter().map(|a| dimension.label(a)).collect();
+        let vocabulary: Vec<String> = {
+            let mut v: Vec<String> = labels.iter().flatten().cloned().collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let namespace_group: Vec<u32> = labels
+            .iter()
+            .map(|label| {
+                label.as_ref().map_or(SPECIAL_UNATTRIBUTED, |l| {
+                    vocabulary.binary_search(l).unwrap_or_default() as u32
+                })
+            })
+            .collect();
+        let group_of = |code: u32| -> u32 {
+            if code == NO_AUTHOR {
+                return SPECIAL_LEGACY;
+            }
+            namespace_group
+                .get(code as usize)
+                .copied()
+                .unwrap_or(SPECIAL_UNATTRIBUTED)
+        };
+        let known = |code: usize, bit: u8| {
+            attributions.get(code).is_some_and(|a| match bit {
+                COUNTRY => a.country.is_some(),
+                _ => a.contributor.is_some_and(ContributorType::is_classified),
+            })
+        };
+
+        let mut downloads = vec![0_u64; vocabulary.len()];
+        let mut models = vec![0_u64; vocabulary.len()];
+        let mut special = [(0_u64, 0_u64); 3]; // unattributed, legacy, mixed: (models, downloads)
+        let (mut with_country, mut with_type) = (0_u64, 0_u64);
+        let mut put = |group: u32, (count, sum): Tally| {
+            let slot = match group {
+                SPECIAL_UNATTRIBUTED => &mut special[0],
+                SPECIAL_LEGACY => &mut special[1],
+                SPECIAL_MIXED => &mut special[2],
+                code => {
+                    models[code as usize] += count;
+                    downloads[code as usize] += sum;
+                    return;
+                }
+            };
+            slot.0 += count;
+            slot.1 += sum;
+        };
+        let lineage = origin == Origin::Lineage;
+        for (code, &tally) in self.uploader.iter().enumerate() {
+            // Coverage is the uploader's, in either origin mode.
+            if known(code, COUNTRY) {
+                with_country += tally.1;
+            }
+            if known(code, TYPE) {
+                with_type += tally.1;
+            }
+            let mut own = tally;
+            if lineage {
+                own.0 -= self.moved[code].0;
+                own.1 -= self.moved[code].1;
+            }
+            put(group_of(code as u32), own);
+        }
+        let mut legacy = self.legacy;
+        if lineage {
+            legacy.0 -= self.moved_legacy.0;
+            legacy.1 -= self.moved_legacy.1;
+            put(SPECIAL_MIXED, self.mixed);
+            for &(uploader, root_author, x) in &self.rooted {
+                // The root's group, falling back to the uploader's when the root's is unknown.
+                let root_group = group_of(root_author);
+                let group = if root_group == SPECIAL_UNATTRIBUTED {
+                    group_of(uploader)
+                } else {
+                    root_group
+                };
+                put(group, (1, x));
+            }
+        }
+        put(SPECIAL_LEGACY, legacy);
+        let total = window.counts.total_downloads;
+        let share = |x: u64| (total > 0).then(|| x as f64 / total as f64);
+        let mut rows: Vec<ShareRow> = vocabulary
+            .into_iter()
+            .enumerate()
+            .filter(|&(code, _)| models[code] > 0)
+            .map(|(code, group)| ShareRow {
+                group,
+                kind: GroupKind::Known,
+                models: models[code],
+                downloads: downloads[code],
+                share: share(downloads[code]),
+            })
+            .collect();
+        for (index, (kind, label)) in [
+            (GroupKind::Unattributed, UNATTRIBUTED),
+            (GroupKind::Legacy, LEGACY),
+            (GroupKind::Mixed, MIXED),
+        ]
         .into_iter()
         .enumerate()
-        .filter(|&(code, _)| models[code] > 0)
-        .map(|(code, group)| ShareRow {
-            group,
-            kind: GroupKind::Known,
-            models: models[code],
-            downloads: downloads[code],
-            share: share(downloads[code]),
-        })
-        .collect();
-    for (index, (kind, label)) in [
-        (GroupKind::Unattributed, UNATTRIBUTED),
-        (GroupKind::Legacy, LEGACY),
-        (GroupKind::Mixed, MIXED),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let (count, sum) = special[index];
-        if count > 0 || kind == GroupKind::Unattributed {
-            rows.push(ShareRow {
-                group: label.to_owned(),
-                kind,
-                models: count,
-                downloads: sum,
-                share: share(sum),
-            });
+        {
+            let (count, sum) = special[index];
+            if count > 0 || kind == GroupKind::Unattributed {
+                rows.push(ShareRow {
+                    group: label.to_owned(),
+                    kind,
+                    models: count,
+                    downloads: sum,
+                    share: share(sum),
+                });
+            }
         }
-    }
-    sort_rows(&mut rows);
-    let mut population = window.population.clone();
-    population.origin = Some(origin.as_str().to_owned());
-    population.coverage_country = share(with_country);
-    population.coverage_type = share(with_type);
-    population.refresh_words();
-    Shares {
-        population,
-        dimension,
-        origin,
-        period: window.to().date_string(),
-        windows: 1,
-        total,
-        hhi: Shares::hhi_of_rows(&rows),
-        rows,
+        sort_rows(&mut rows);
+        let mut population = window.population.clone();
+        population.origin = Some(origin.as_str().to_owned());
+        population.coverage_country = share(with_country);
+        population.coverage_type = share(with_type);
+        population.refresh_words();
+        Shares {
+            population,
+            dimension,
+            origin,
+            period: window.to().date_string(),
+            windows: 1,
+            total,
+            hhi: Shares::hhi_of_rows(&rows),
+            rows,
+        }
     }
 }
 
@@ -652,6 +749,57 @@ mod tests {
                 (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-9 * b.max(1.0)),
                 (a, b) => prop_assert_eq!(a, b),
             }
+            // The lineage origin against a per-model rule (METHODS.md §6): the root's group,
+            // the uploader's when the root's author or its group is unknown, "mixed" for a
+            // merge of different roots. Parents point to lower indices (no cycles); merges
+            // have two parents.
+            let table = LineageTable::from_rows((0..n).map(|i| {
+                let parents: Vec<u32> = match i % 5 {
+                    1 if i > 0 => vec![(i / 2) as u32],
+                    2 if i > 1 => vec![0, (i - 1) as u32],
+                    _ => vec![],
+                };
+                let relation = match i % 5 {
+                    1 => Some(Relation::Finetune),
+                    2 => Some(Relation::Merge),
+                    _ => None,
+                };
+                (relation.filter(|_| !parents.is_empty()), parents, vec![])
+            }));
+            let graph = LineageGraph::new(&table, n);
+            let label = |author: Option<u32>| -> Option<String> {
+                author.and_then(|a| countries[a as usize]).map(|c| names[c].to_owned())
+            };
+            let mut naive_lineage: std::collections::BTreeMap<String, (u64, u64)> = std::collections::BTreeMap::new();
+            for (i, (x, author)) in values.iter().enumerate() {
+                let own = match author {
+                    None => LEGACY.to_owned(),
+                    Some(_) => label(*author).unwrap_or_else(|| UNATTRIBUTED.to_owned()),
+                };
+                let group = match graph.root(i) {
+                    Root::Mixed => MIXED.to_owned(),
+                    Root::Model(root) => match values[root as usize].1 {
+                        Some(root_author) if root as usize != i => {
+                            label(Some(root_author)).unwrap_or(own)
+                        }
+                        _ => own,
+                    },
+                };
+                let entry = naive_lineage.entry(group).or_default();
+                entry.0 += x;
+                entry.1 += 1;
+            }
+            let by_root = shares(&window, &end, &attributions, Some(&graph), Dimension::Country, Origin::Lineage);
+            let computed: std::collections::BTreeMap<String, (u64, u64)> = by_root
+                .rows
+                .iter()
+                .filter(|r| r.models > 0)
+                .map(|r| (r.group.clone(), (r.downloads, r.models)))
+                .collect();
+            prop_assert_eq!(computed, naive_lineage);
+            // One set of window groups answers every dimension and origin alike.
+            let groups = WindowGroups::new(&window, &end, Some(&graph));
+            prop_assert_eq!(groups.shares(&attributions, Dimension::Country, Origin::Lineage), by_root);
             for dimension in [Dimension::Country, Dimension::Region, Dimension::Type, Dimension::Organization] {
                 let s = shares(&window, &end, &attributions, None, dimension, Origin::Uploader);
                 let downloads: u64 = s.rows.iter().map(|r| r.downloads).sum();

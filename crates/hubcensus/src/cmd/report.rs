@@ -13,7 +13,7 @@ use anyhow::Context as _;
 use hubcensus_analytics::concentration::{Concentration, Hhi};
 use hubcensus_analytics::lineage::{self, LineageGraph, Root};
 use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
-use hubcensus_analytics::shares::{self, Dimension, Origin, Shares};
+use hubcensus_analytics::shares::{self, Dimension, Origin, Shares, WindowGroups};
 use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::working_set::WorkingSet as AnalyticsWorkingSet;
 use hubcensus_analytics::{Filter, Measure, Population as AnalyticsPopulation};
@@ -280,9 +280,9 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
             let figures = builder
                 .push(catalog, window, end, is_last.then_some(&graph), options.k)
                 .clone();
-            let share_of = |dimension, origin| {
-                shares::shares(window, end, attributions, Some(&graph), dimension, origin)
-            };
+            let window_groups = WindowGroups::new(window, end, Some(&graph));
+            let share_of =
+                |dimension, origin| window_groups.shares(attributions, dimension, origin);
             let mut regions = BTreeMap::new();
             let mut countries = BTreeMap::new();
             for origin in &options.origins {

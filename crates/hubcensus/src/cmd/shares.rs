@@ -5,7 +5,7 @@ use hubcensus_model::FrameColumns;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use hubcensus_analytics::shares::{self, Dimension, Origin, Period, Shares};
+use hubcensus_analytics::shares::{self, Dimension, Origin, Period, Shares, WindowGroups};
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -108,15 +108,9 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         FrameColumns::AUTHOR,
         |catalog, window, end| {
             let attributions = cache.at(catalog, window.to());
+            let groups = WindowGroups::new(window, end, graph.as_ref());
             for (slot, &origin) in per_origin.iter_mut().zip(origins) {
-                slot.push(shares::shares(
-                    window,
-                    end,
-                    attributions,
-                    graph.as_ref(),
-                    dimension,
-                    origin,
-                ));
+                slot.push(groups.shares(attributions, dimension, origin));
             }
             Ok(())
         },

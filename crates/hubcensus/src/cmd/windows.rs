@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use hubcensus_analytics::concentration::{Hhi, LorenzPoint};
 use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
-use hubcensus_analytics::shares::{self, Dimension, Origin};
+use hubcensus_analytics::shares::{Dimension, Origin, WindowGroups};
 use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::{Measure, Population};
 use hubcensus_model::{FrameColumns, ModelId, Timestamp};
@@ -167,8 +167,11 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         |catalog, window, end| {
             builder.push(catalog, window, end, Some(&graph), args.k);
             let attributions = cache.at(catalog, window.to());
+            let window_groups = WindowGroups::new(window, end, None);
             let hhi = |dimension| {
-                shares::shares(window, end, attributions, None, dimension, Origin::Uploader).hhi
+                window_groups
+                    .shares(attributions, dimension, Origin::Uploader)
+                    .hhi
             };
             groups.push(GroupHhi {
                 org: hhi(Dimension::Organization),
