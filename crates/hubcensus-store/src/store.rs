@@ -236,9 +236,22 @@ impl Store {
         committed: &Committed,
         columns: Option<&[&str]>,
     ) -> Result<ParquetRecordBatchReader, StoreError> {
+        Self::reader_with(committed, columns, false)
+    }
+
+    /// [`Store::reader`]; with `plain_strings`, string columns come as plain strings even where
+    /// the store's Arrow schema says dictionary (the writer's hint, ignored): a high-cardinality
+    /// column whose pages fell back to plain encoding is then not re-hashed into dictionaries.
+    fn reader_with(
+        committed: &Committed,
+        columns: Option<&[&str]>,
+        plain_strings: bool,
+    ) -> Result<ParquetRecordBatchReader, StoreError> {
         let path = committed.models_path();
         let file = File::open(&path).map_err(StoreError::io(&path))?;
-        let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        let options = parquet::arrow::arrow_reader::ArrowReaderOptions::new()
+            .with_skip_arrow_metadata(plain_strings);
+        let mut builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
             .map_err(StoreError::parquet(&path))?
             .with_batch_size(READ_BATCH);
         if let Some(columns) = columns {

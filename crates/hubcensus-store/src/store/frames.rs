@@ -277,7 +277,13 @@ impl Store {
         }
         let mut names = vec!["model_index"];
         names.extend(columns.names());
-        for batch in Self::reader(committed, Some(&names))? {
+        // Plain strings when the frame reads `author` (hundreds of thousands of values, whose
+        // pages fall back to plain encoding) and no low-cardinality string column.
+        let plain = columns.contains(FrameColumns::AUTHOR)
+            && !CODED[1..]
+                .iter()
+                .any(|(column, _)| columns.contains(*column));
+        for batch in Self::reader_with(committed, Some(&names), plain)? {
             let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
             let indices = model_indices(&batch, &path, len)?;
             for &index in indices.values() {
