@@ -30,6 +30,10 @@ use crate::schema::{self, StrColumn};
 const LOCAL: u32 = 1 << 31;
 /// No code: no expected namespace (a legacy unnamespaced id), or a name no model has.
 const NO_NAMESPACE: u32 = u32::MAX;
+/// A decoded author that is the namespace of the model's current id: its catalog code is the
+/// loader's expected code for the index, given when the frame joins the catalog. (Checked
+/// before `LOCAL`: a frame-local code never reaches it.)
+const EXPECTED: u32 = u32::MAX;
 
 /// The string columns held as codes, in the order of [`Catalog`]'s vocabularies.
 const CODED: [(FrameColumns, &str); 4] = [
@@ -46,6 +50,9 @@ pub struct FrameLoader<'s> {
     decoder: FrameDecoder<'s>,
     catalog: Catalog,
     vocabularies: [FxHashMap<String, u32>; 4],
+    /// The namespace code of each dense index's current id ([`NO_NAMESPACE`] for a legacy
+    /// id), computed when the first frame with `author` joins: decoding starts without it.
+    expected_author: Option<Vec<u32>>,
 }
 
 /// Decodes frames for a [`FrameLoader`] on any thread (it is `Send` and cheap to clone); the
@@ -54,8 +61,6 @@ pub struct FrameLoader<'s> {
 pub struct FrameDecoder<'s> {
     store: &'s Store,
     columns: FrameColumns,
-    /// The namespace code of each dense index's current id ([`NO_NAMESPACE`] for a legacy id).
-    expected_author: Arc<[u32]>,
     /// The namespace of each dense index's current id, laid out in index order (rows arrive
     /// in index order, so comparing against it reads memory in sequence).
     expected_text: Arc<ExpectedText>,
@@ -120,43 +125,32 @@ impl Store {
     /// A loader of frames holding `columns`, on a catalog of this store's ids.
     pub fn frame_loader(&self, columns: FrameColumns) -> Result<FrameLoader<'_>, StoreError> {
         let ids = self.ids()?;
-        let mut catalog = Catalog {
+        let catalog = Catalog {
             ids: ids.clone(),
             ..Catalog::default()
         };
-        let mut vocabularies: [FxHashMap<String, u32>; 4] = Default::default();
+        let vocabularies: [FxHashMap<String, u32>; 4] = Default::default();
         let mut expected_text = ExpectedText::default();
-        let expected_author: Arc<[u32]> = if columns.contains(FrameColumns::AUTHOR) {
-            let namespaces = &mut vocabularies[0];
+        if columns.contains(FrameColumns::AUTHOR) {
             expected_text.offsets.reserve(ids.len() + 1);
             expected_text.offsets.push(0);
-            ids.iter()
-                .map(|id| {
-                    let namespace = id.namespace();
-                    expected_text
-                        .bytes
-                        .extend_from_slice(namespace.unwrap_or_default().as_bytes());
-                    expected_text.offsets.push(
-                        u32::try_from(expected_text.bytes.len())
-                            .expect("under 4 GiB of namespaces"),
-                    );
-                    namespace.map_or(NO_NAMESPACE, |namespace| {
-                        intern(namespace, namespaces, &mut catalog.namespaces)
-                    })
-                })
-                .collect()
-        } else {
-            Arc::from(Vec::new())
-        };
+            for id in ids.iter() {
+                let namespace = id.namespace().unwrap_or_default();
+                expected_text.bytes.extend_from_slice(namespace.as_bytes());
+                expected_text.offsets.push(
+                    u32::try_from(expected_text.bytes.len()).expect("under 4 GiB of namespaces"),
+                );
+            }
+        }
         Ok(FrameLoader {
             decoder: FrameDecoder {
                 store: self,
                 columns,
-                expected_author,
                 expected_text: Arc::new(expected_text),
             },
             catalog,
             vocabularies,
+            expected_author: None,
         })
     }
 
@@ -262,7 +256,6 @@ impl Store {
         &self,
         committed: &Committed,
         columns: FrameColumns,
-        expected_author: &[u32],
         expected_text: &ExpectedText,
     ) -> Result<RawFrame, StoreError> {
         let path = committed.models_path();
@@ -338,14 +331,7 @@ impl Store {
                     continue;
                 };
                 if slot == 0 {
-                    scatter_author(
-                        array,
-                        indices,
-                        expected_author,
-                        expected_text,
-                        &mut local[0],
-                        &mut codes[0],
-                    );
+                    scatter_author(array, indices, expected_text, &mut local[0], &mut codes[0]);
                 } else {
                     local[slot].scatter(array, indices, &mut codes[slot]);
                 }
@@ -379,9 +365,28 @@ impl<'s> FrameLoader<'s> {
 
     /// Joins a decoded frame to the catalog (frames join in the order they are to be used).
     pub fn join(&mut self, decoded: DecodedFrame) -> SnapshotFrame {
-        decoded
-            .0
-            .into_frame(&mut self.catalog, &mut self.vocabularies)
+        if self.expected_author.is_none() && self.decoder.columns.contains(FrameColumns::AUTHOR) {
+            // Interned in index order, before any frame's own strings: the same codes whatever
+            // the frames.
+            let namespaces = &mut self.vocabularies[0];
+            let strings = &mut self.catalog.namespaces;
+            self.expected_author = Some(
+                self.catalog
+                    .ids
+                    .iter()
+                    .map(|id| {
+                        id.namespace().map_or(NO_NAMESPACE, |namespace| {
+                            intern(namespace, namespaces, strings)
+                        })
+                    })
+                    .collect(),
+            );
+        }
+        decoded.0.into_frame(
+            &mut self.catalog,
+            &mut self.vocabularies,
+            self.expected_author.as_deref().unwrap_or_default(),
+        )
     }
 
     /// Loads the frames of the snapshots at `as_ofs` (in that order), decoded in parallel (at
@@ -420,12 +425,7 @@ impl FrameDecoder<'_> {
     pub fn decode(&self, as_of: Timestamp) -> Result<DecodedFrame, StoreError> {
         let committed = self.store.committed(as_of)?;
         self.store
-            .load_raw(
-                committed,
-                self.columns,
-                &self.expected_author,
-                &self.expected_text,
-            )
+            .load_raw(committed, self.columns, &self.expected_text)
             .map(DecodedFrame)
     }
 }
@@ -465,13 +465,12 @@ fn intern(text: &str, vocabulary: &mut FxHashMap<String, u32>, strings: &mut Vec
     code
 }
 
-/// Writes each row's author code at its dense index: the catalog code of the namespace of the
-/// model's current id when the row's author is that namespace (nearly every row), else a
-/// frame-local code (`LOCAL` set) from `local`.
+/// Writes each row's author code at its dense index: [`EXPECTED`] when the row's author is the
+/// namespace of the model's current id (nearly every row; compared byte for byte, no hashing),
+/// else a frame-local code (`LOCAL` set) from `local`.
 fn scatter_author(
     array: &ArrayRef,
     indices: &arrow_array::Int32Array,
-    expected: &[u32],
     expected_text: &ExpectedText,
     local: &mut Vocabulary,
     out: &mut [Option<u32>],
@@ -482,14 +481,12 @@ fn scatter_author(
             continue;
         };
         let index = index as usize;
-        let guess = expected.get(index).copied().unwrap_or(NO_NAMESPACE);
-        out[index] = Some(
-            if guess != NO_NAMESPACE && expected_text.get(index) == Some(text.as_bytes()) {
-                guess
-            } else {
-                LOCAL | local.intern(text)
-            },
-        );
+        let expected = !text.is_empty() && expected_text.get(index) == Some(text.as_bytes());
+        out[index] = Some(if expected {
+            EXPECTED
+        } else {
+            LOCAL | local.intern(text)
+        });
     }
 }
 
@@ -575,6 +572,7 @@ impl RawFrame {
         self,
         catalog: &mut Catalog,
         vocabularies: &mut [FxHashMap<String, u32>; 4],
+        expected_author: &[u32],
     ) -> SnapshotFrame {
         let Self {
             mut frame,
@@ -599,9 +597,13 @@ impl RawFrame {
                 .iter()
                 .map(|text| intern(text, vocabulary, target))
                 .collect();
-            for code in codes.iter_mut().flatten() {
-                if *code & LOCAL != 0 {
-                    *code = map[(*code & !LOCAL) as usize];
+            for (index, slot) in codes.iter_mut().enumerate() {
+                if let Some(code) = slot {
+                    if *code == EXPECTED {
+                        *code = expected_author[index];
+                    } else if *code & LOCAL != 0 {
+                        *code = map[(*code & !LOCAL) as usize];
+                    }
                 }
             }
             remapped.push(codes);

@@ -151,7 +151,8 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let snapshots = Snapshots::open(context)?;
     let ids = snapshots.ids()?;
     let latest = *snapshots.times.last().expect("open checks for snapshots");
-    let graph = snapshots.graph(latest, false)?;
+    // The lineage graph is read at the first window, while the snapshots decode.
+    let mut graph = None;
     let cadence = (args.cadence_days > 0.0).then_some(Cadence {
         days: args.cadence_days,
     });
@@ -165,7 +166,10 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         cadence,
         FrameColumns::AUTHOR,
         |catalog, window, end| {
-            builder.push(catalog, window, end, Some(&graph), args.k);
+            if graph.is_none() {
+                graph = Some(snapshots.graph(latest, false)?);
+            }
+            builder.push(catalog, window, end, graph.as_ref(), args.k);
             let attributions = cache.at(catalog, window.to());
             let window_groups = WindowGroups::new(window, end, None);
             let hhi = |dimension| {
