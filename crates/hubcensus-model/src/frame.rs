@@ -224,6 +224,25 @@ impl SnapshotFrame {
         self.present.is_empty()
     }
 
+    /// Empties the frame for another snapshot of the same length and columns, keeping its
+    /// buffers: every model absent, every loaded value `None`.
+    pub fn clear(&mut self, info: SnapshotInfo) {
+        fn reset<T: Clone>(column: &mut [Option<T>]) {
+            column.fill(None);
+        }
+        self.info = info;
+        self.present.fill(false);
+        reset(&mut self.downloads_all_time);
+        reset(&mut self.downloads_30d);
+        reset(&mut self.likes);
+        reset(&mut self.created_at);
+        reset(&mut self.author);
+        reset(&mut self.pipeline_tag);
+        reset(&mut self.library_name);
+        reset(&mut self.license);
+        reset(&mut self.parameters);
+    }
+
     /// Grows every loaded column to `len` absent models (frames loaded earlier than newer
     /// keys).
     pub fn resize(&mut self, len: usize) {
@@ -414,5 +433,14 @@ mod tests {
             (frame.present.len(), frame.author.len(), frame.license.len()),
             (5, 5, 0)
         );
+        frame.present[1] = true;
+        frame.author[1] = Some(3);
+        let info = frame.info.clone();
+        frame.clear(info);
+        assert_eq!(frame, {
+            let mut fresh = SnapshotFrame::with_columns(frame.info.clone(), 3, columns);
+            fresh.resize(5);
+            fresh
+        });
     }
 }

@@ -10,7 +10,7 @@
 //!   dictionary page;
 //! - the store's ids are read once per [`Store`] and shared by every catalog (`Arc`).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
@@ -61,6 +61,9 @@ pub struct FrameLoader<'s> {
 pub struct FrameDecoder<'s> {
     store: &'s Store,
     columns: FrameColumns,
+    /// Frames given back ([`FrameLoader::recycle`]), whose buffers the next decodes reuse: a
+    /// 2M-model frame is about 100 MB, and fresh pages cost as much as decoding into them.
+    pool: Arc<Mutex<Vec<SnapshotFrame>>>,
     /// The namespace of each dense index's current id, laid out in index order (rows arrive
     /// in index order, so comparing against it reads memory in sequence).
     expected_text: Arc<ExpectedText>,
@@ -146,6 +149,7 @@ impl Store {
             decoder: FrameDecoder {
                 store: self,
                 columns,
+                pool: Arc::default(),
                 expected_text: Arc::new(expected_text),
             },
             catalog,
@@ -257,17 +261,26 @@ impl Store {
         committed: &Committed,
         columns: FrameColumns,
         expected_text: &ExpectedText,
+        recycled: Option<SnapshotFrame>,
     ) -> Result<RawFrame, StoreError> {
         let path = committed.models_path();
         let len = self.len;
-        let mut frame = SnapshotFrame::with_columns(committed.manifest.info.clone(), len, columns);
-        let mut codes: [Vec<Option<u32>>; 4] = Default::default();
-        let mut local: [Vocabulary; 4] = Default::default();
-        for (slot, (column, _)) in CODED.iter().enumerate() {
-            if columns.contains(*column) {
-                codes[slot] = vec![None; len];
+        let info = committed.manifest.info.clone();
+        let mut frame = match recycled {
+            Some(mut frame) if frame.columns == columns && frame.len() == len => {
+                frame.clear(info);
+                frame
             }
-        }
+            _ => SnapshotFrame::with_columns(info, len, columns),
+        };
+        // The string columns are decoded as codes into the frame's own (empty) buffers.
+        let mut codes: [Vec<Option<u32>>; 4] = [
+            std::mem::take(&mut frame.author),
+            std::mem::take(&mut frame.pipeline_tag),
+            std::mem::take(&mut frame.library_name),
+            std::mem::take(&mut frame.license),
+        ];
+        let mut local: [Vocabulary; 4] = Default::default();
         let mut names = vec!["model_index"];
         names.extend(columns.names());
         // Plain strings when the frame reads `author` (hundreds of thousands of values, whose
@@ -363,6 +376,16 @@ impl<'s> FrameLoader<'s> {
         self.decoder.clone()
     }
 
+    /// Gives a frame back when done with it: its buffers serve a later decode of this loader.
+    pub fn recycle(&self, frame: SnapshotFrame) {
+        const KEPT: usize = 4;
+        if let Ok(mut pool) = self.decoder.pool.lock()
+            && pool.len() < KEPT
+        {
+            pool.push(frame);
+        }
+    }
+
     /// Joins a decoded frame to the catalog (frames join in the order they are to be used).
     pub fn join(&mut self, decoded: DecodedFrame) -> SnapshotFrame {
         if self.expected_author.is_none() && self.decoder.columns.contains(FrameColumns::AUTHOR) {
@@ -425,7 +448,12 @@ impl FrameDecoder<'_> {
     pub fn decode(&self, as_of: Timestamp) -> Result<DecodedFrame, StoreError> {
         let committed = self.store.committed(as_of)?;
         self.store
-            .load_raw(committed, self.columns, &self.expected_text)
+            .load_raw(
+                committed,
+                self.columns,
+                &self.expected_text,
+                self.pool.lock().ok().and_then(|mut pool| pool.pop()),
+            )
             .map(DecodedFrame)
     }
 }

@@ -266,7 +266,9 @@ pub fn for_each_window(
                         })?;
                 visit(loader.catalog(), &window, &after)?;
             }
-            before = Some(after);
+            if let Some(done) = before.replace(after) {
+                loader.recycle(done);
+            }
         }
         Ok(())
     })
