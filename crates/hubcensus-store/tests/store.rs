@@ -866,3 +866,65 @@ fn undeclared_columns_and_unknown_column_names_are_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn frames_carry_each_snapshots_author_and_only_the_columns_asked_for() {
+    use hubcensus_model::{FrameColumns, Lineage, LineageSource, Relation};
+    let dir = tempfile::tempdir().unwrap();
+    // THUDM/glm moves to zai-org/glm (same `_id`); a child names it by its old id; gpt2 is a
+    // legacy id without a namespace.
+    let mut child = record(Some("o3"), "someone/glm-gguf", Some(3));
+    child.tags = Some(vec!["base_model:THUDM/glm".into()]);
+    child.lineage = Lineage::new(
+        Relation::Quantized,
+        vec![id("THUDM/glm")],
+        LineageSource::BaseModels,
+    );
+    commit(
+        dir.path(),
+        T1,
+        &[
+            record(Some("o1"), "THUDM/glm", Some(10)),
+            record(Some("o2"), "gpt2", Some(5)),
+            child.clone(),
+        ],
+    );
+    commit(
+        dir.path(),
+        T2,
+        &[
+            record(Some("o1"), "zai-org/glm", Some(15)),
+            record(Some("o2"), "gpt2", Some(7)),
+            child,
+        ],
+    );
+    let store = Store::open(dir.path()).unwrap();
+    let glm = store.resolve("zai-org/glm").unwrap() as usize;
+    let gpt2 = store.resolve("gpt2").unwrap() as usize;
+    let gguf = store.resolve("someone/glm-gguf").unwrap() as usize;
+    let set = store.load_frames(&[T1, T2]).unwrap();
+    let author = |frame: usize, model: usize| {
+        set.frames[frame].author[model].map(|code| set.catalog.namespaces[code as usize].as_str())
+    };
+    assert_eq!(author(0, glm), Some("THUDM"));
+    assert_eq!(author(1, glm), Some("zai-org"));
+    assert_eq!((author(0, gpt2), author(1, gpt2)), (None, None));
+    assert_eq!(author(1, gguf), Some("someone"));
+
+    let projected = store
+        .load_frames_with(&[T1, T2], FrameColumns::DOWNLOADS_ALL_TIME)
+        .unwrap();
+    let frame = &projected.frames[1];
+    assert_eq!(frame.columns, FrameColumns::DOWNLOADS_ALL_TIME);
+    assert_eq!(frame.downloads_all_time[glm], Some(15));
+    assert!(frame.present[gpt2]);
+    assert!(frame.author.is_empty() && frame.license.is_empty());
+
+    // The child's parent and tag mention, named by the old id, resolve to the renamed model.
+    let lineage = store.lineage(T2, &set.catalog).unwrap();
+    assert_eq!(lineage.parents_of(gguf), &[glm as u32]);
+    assert_eq!(lineage.mentions_of(gguf), &[glm as u32]);
+    let parents_only = store.lineage_with(T2, store.len(), false).unwrap();
+    assert_eq!(parents_only.parents_of(gguf), &[glm as u32]);
+    assert!(parents_only.mentions.is_empty());
+}
