@@ -378,7 +378,7 @@ impl<'s> FrameLoader<'s> {
 
     /// Gives a frame back when done with it: its buffers serve a later decode of this loader.
     pub fn recycle(&self, frame: SnapshotFrame) {
-        const KEPT: usize = 4;
+        const KEPT: usize = 2;
         if let Ok(mut pool) = self.decoder.pool.lock()
             && pool.len() < KEPT
         {
