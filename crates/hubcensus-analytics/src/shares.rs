@@ -135,9 +135,6 @@ impl Shares {
     }
 }
 
-/// Bits of the per-namespace "known" byte of [`shares`].
-const COUNTRY: u8 = 1;
-const TYPE: u8 = 2;
 const SPECIAL_UNATTRIBUTED: u32 = u32::MAX;
 const SPECIAL_LEGACY: u32 = u32::MAX - 1;
 const SPECIAL_MIXED: u32 = u32::MAX - 2;
@@ -282,12 +279,6 @@ impl<'w> WindowGroups<'w> {
                 .copied()
                 .unwrap_or(SPECIAL_UNATTRIBUTED)
         };
-        let known = |code: usize, bit: u8| {
-            attributions.get(code).is_some_and(|a| match bit {
-                COUNTRY => a.country.is_some(),
-                _ => a.contributor.is_some_and(ContributorType::is_classified),
-            })
-        };
 
         let mut downloads = vec![0_u64; vocabulary.len()];
         let mut models = vec![0_u64; vocabulary.len()];
@@ -310,11 +301,16 @@ impl<'w> WindowGroups<'w> {
         let lineage = origin == Origin::Lineage;
         for (code, &tally) in self.uploader.iter().enumerate() {
             // Coverage is the uploader's, in either origin mode.
-            if known(code, COUNTRY) {
-                with_country += tally.1;
-            }
-            if known(code, TYPE) {
-                with_type += tally.1;
+            if let Some(attribution) = attributions.get(code) {
+                if attribution.country.is_some() {
+                    with_country += tally.1;
+                }
+                if attribution
+                    .contributor
+                    .is_some_and(ContributorType::is_classified)
+                {
+                    with_type += tally.1;
+                }
             }
             let mut own = tally;
             if lineage {
