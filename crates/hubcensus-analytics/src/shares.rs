@@ -39,12 +39,12 @@ impl Dimension {
         }
     }
 
-    fn label(self, attribution: &Attribution) -> Option<String> {
+    fn label(self, attribution: &Attribution) -> Option<&str> {
         match self {
-            Self::Country => attribution.country.clone(),
-            Self::Region => attribution.region().map(|r: Region| r.as_str().to_owned()),
-            Self::Type => attribution.contributor.map(|t| t.as_str().to_owned()),
-            Self::Organization => attribution.organization.clone(),
+            Self::Country => attribution.country.as_deref(),
+            Self::Region => attribution.region().map(Region::as_str),
+            Self::Type => attribution.contributor.map(ContributorType::as_str),
+            Self::Organization => attribution.organization.as_deref(),
         }
     }
 }
@@ -255,10 +255,10 @@ impl<'w> WindowGroups<'w> {
     ) -> Shares {
         let window = self.window;
         // Vocabulary of group labels, sorted; a code per namespace.
-        let labels: Vec<Option<String>> = attributions.iter().map(|a| dimension.label(a)).collect();
-        let vocabulary: Vec<String> = {
-            let mut v: Vec<String> = labels.iter().flatten().cloned().collect();
-            v.sort();
+        let labels: Vec<Option<&str>> = attributions.iter().map(|a| dimension.label(a)).collect();
+        let vocabulary: Vec<&str> = {
+            let mut v: Vec<&str> = labels.iter().flatten().copied().collect();
+            v.sort_unstable();
             v.dedup();
             v
         };
@@ -343,7 +343,7 @@ impl<'w> WindowGroups<'w> {
             .enumerate()
             .filter(|&(code, _)| models[code] > 0)
             .map(|(code, group)| ShareRow {
-                group,
+                group: group.to_owned(),
                 kind: GroupKind::Known,
                 models: models[code],
                 downloads: downloads[code],
