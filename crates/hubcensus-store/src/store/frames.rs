@@ -28,8 +28,10 @@ use crate::schema::{self, StrColumn};
 /// A code that is not in the catalog yet: the high bit marks a frame-local code, remapped into
 /// the catalog when the frame joins it.
 const LOCAL: u32 = 1 << 31;
-/// No code: no expected namespace (a legacy unnamespaced id), or a name no model has.
+/// No expected namespace: a legacy unnamespaced id.
 const NO_NAMESPACE: u32 = u32::MAX;
+/// A name in a lineage that no model of the store has had.
+const UNRESOLVED: u32 = u32::MAX;
 /// A decoded author that is the namespace of the model's current id: its catalog code is the
 /// loader's expected code for the index, given when the frame joins the catalog. (Checked
 /// before `LOCAL`: a frame-local code never reaches it.)
@@ -236,7 +238,7 @@ impl Store {
         }
         // Every id a model has had resolves to it; a current id wins over an earlier id of
         // another model.
-        let mut resolved = vec![NO_NAMESPACE; names.len()];
+        let mut resolved = vec![UNRESOLVED; names.len()];
         let known = self.known_ids()?;
         let earlier = known.earlier.iter().map(|(id, index)| (id, *index));
         let current = known.current.iter().zip(0_u32..);
@@ -248,7 +250,7 @@ impl Store {
         let resolve = |pairs: &mut Vec<(u32, u32)>| {
             pairs.retain_mut(|(_, name)| {
                 *name = resolved[*name as usize];
-                *name != NO_NAMESPACE
+                *name != UNRESOLVED
             });
         };
         resolve(&mut parents);

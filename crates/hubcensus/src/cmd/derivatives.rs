@@ -60,7 +60,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let as_of = snapshots.times[position];
     let ids = snapshots.ids()?;
     let graph = snapshots.graph(as_of, true)?;
-    let set = snapshots.load(&[as_of])?;
+    let set = snapshots.load_for(&[as_of], &filter)?;
     let matcher = filter.matcher(&set.catalog, as_of);
     let frame = &set.frames[0];
     let mut ranked = lineage::derivatives(&graph, None, |m| matcher.accepts(frame, m));

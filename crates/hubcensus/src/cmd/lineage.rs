@@ -75,7 +75,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         })? as usize;
     let ids = snapshots.ids()?;
     let graph = snapshots.graph(as_of, true)?;
-    let set = snapshots.load(&[as_of])?;
+    let set = snapshots.load_for(&[as_of], &filter)?;
     let frame = &set.frames[0];
     let matcher = filter.matcher(&set.catalog, as_of);
     let accepted = |m: u32| matcher.accepts(frame, m as usize);

@@ -163,9 +163,15 @@ impl Snapshots {
             .context("cannot read the store's key dictionary")
     }
 
-    pub fn load(&self, times: &[Timestamp]) -> anyhow::Result<hubcensus_store::FrameSet> {
+    /// The frames at `times` holding only what `filter` reads (for views that filter models
+    /// of one snapshot, not windows).
+    pub fn load_for(
+        &self,
+        times: &[Timestamp],
+        filter: &Filter,
+    ) -> anyhow::Result<hubcensus_store::FrameSet> {
         self.store
-            .load_frames(times)
+            .load_frames_with(times, filter.columns())
             .context("cannot load snapshot frames")
     }
 
@@ -290,6 +296,10 @@ impl Attributions {
     /// one cache serves every window of a loader).
     pub fn at(&mut self, catalog: &Catalog, at: Timestamp) -> &[Attribution] {
         let registry = hubcensus_registry::Registry::embedded();
+        // The named namespaces seen before: their attribution may differ at `at`.
+        for &code in &self.named {
+            self.attributions[code] = registry.attribute(&catalog.namespaces[code], at, None);
+        }
         for code in self.attributions.len()..catalog.namespaces.len() {
             let namespace = &catalog.namespaces[code];
             if registry.names(namespace) {
@@ -297,9 +307,6 @@ impl Attributions {
             }
             self.attributions
                 .push(registry.attribute(namespace, at, None));
-        }
-        for &code in &self.named {
-            self.attributions[code] = registry.attribute(&catalog.namespaces[code], at, None);
         }
         &self.attributions
     }
@@ -476,6 +483,42 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_attributions_equal_the_registry_at_every_time() {
+        let registry = hubcensus_registry::Registry::embedded();
+        let mut catalog = Catalog {
+            // zai-org is Zhipu's from 2025-07-01 (registry/china.toml): unattributed before.
+            namespaces: vec!["zai-org".into(), "someone-unknown".into(), "Qwen".into()],
+            ..Catalog::default()
+        };
+        let mut cache = Attributions::default();
+        let times = ["2023-06-01", "2026-01-01", "2026-08-23"];
+        for (step, time) in times.into_iter().enumerate() {
+            let at = Timestamp::parse(time).unwrap();
+            if step == 1 {
+                // The catalog grows between windows.
+                catalog.namespaces.push("THUDM".into());
+                catalog.namespaces.push("CohereForAI".into());
+            }
+            let expected: Vec<Attribution> = catalog
+                .namespaces
+                .iter()
+                .map(|namespace| registry.attribute(namespace, at, None))
+                .collect();
+            assert_eq!(cache.at(&catalog, at), expected.as_slice(), "{time}");
+        }
+        let zhipu = |time| {
+            registry
+                .attribute("zai-org", Timestamp::parse(time).unwrap(), None)
+                .organization
+        };
+        assert_ne!(
+            zhipu(times[0]),
+            zhipu(times[2]),
+            "the test needs a dated namespace"
+        );
+    }
 
     #[test]
     fn counts_with_suffixes() {
