@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::lineage::LineageGraph;
 use hubcensus_analytics::series::SeriesBuilder;
+use hubcensus_analytics::shares::WindowGroups;
 use hubcensus_analytics::window::{Cadence, window_downloads};
 use hubcensus_model::{
     Catalog, LineageTable, ModelId, Relation, SnapshotFrame, SnapshotInfo, SourceKind, Timestamp,
@@ -177,7 +178,8 @@ fn main() {
         )
         .unwrap();
         window_time += started.elapsed();
-        builder.push(&catalog, &window, &current, Some(&graph), 200);
+        let groups = WindowGroups::new(&window, &current, None);
+        builder.push(&catalog, &groups, &current, Some(&graph), 200);
         compute += started.elapsed();
         previous = current;
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::concentration::{self, Concentration, Hhi};
 use crate::lineage::LineageGraph;
+use crate::shares::WindowGroups;
 use crate::window::{self, Cadence, WindowCounts, WindowDownloads};
 use crate::working_set::{self, Churn, WorkingSet};
 use crate::{AnalyticsError, Filter, Population};
@@ -51,18 +52,20 @@ pub struct WindowFigures {
 
 /// The window ending at `after`: `(t_before, t_after]` by difference when both frames carry
 /// `downloadsAllTime`, else the 30-day window ending `t_after` (also without a `before`).
+/// `spare` is a window done with, whose buffers the new one reuses.
 pub fn window_ending(
     catalog: &Catalog,
     before: Option<&SnapshotFrame>,
     after: &SnapshotFrame,
     filter: &Filter,
     cadence: Option<Cadence>,
+    spare: Option<WindowDownloads>,
 ) -> Result<WindowDownloads, AnalyticsError> {
     match before {
         Some(before) if before.info.era() == Era::AllTime && after.info.era() == Era::AllTime => {
-            window::window_downloads(catalog, before, after, filter, cadence)
+            window::window_downloads_reusing(catalog, before, after, filter, cadence, spare)
         }
-        _ => window::thirty_day_window(catalog, after, filter),
+        _ => window::thirty_day_window_reusing(catalog, after, filter, spare),
     }
 }
 
@@ -80,7 +83,8 @@ pub fn windows<'a>(
         .filter(|f| f.info.era() == Era::ThirtyDayOnly)
         .map(|f| window::thirty_day_window(catalog, f, filter).map(|w| (w, f)));
     first.into_iter().chain(frames.windows(2).map(move |pair| {
-        window_ending(catalog, Some(&pair[0]), &pair[1], filter, cadence).map(|w| (w, &pair[1]))
+        window_ending(catalog, Some(&pair[0]), &pair[1], filter, cadence, None)
+            .map(|w| (w, &pair[1]))
     }))
 }
 
@@ -90,6 +94,16 @@ pub fn windows<'a>(
 #[derive(Debug, Default)]
 pub struct SeriesBuilder {
     figures: Vec<WindowFigures>,
+    /// Buffers kept from window to window: a 2M-model window's sorted values and family sums
+    /// are 16 MB each, and fresh pages cost as much as filling them.
+    scratch: Scratch,
+}
+
+/// Buffers for [`figures`], reused across windows.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    values: Vec<u64>,
+    sums: Vec<u64>,
 }
 
 impl SeriesBuilder {
@@ -98,16 +112,18 @@ impl SeriesBuilder {
         Self::default()
     }
 
-    /// Adds the next window (in time order) and returns its figures.
+    /// Adds the next window (in time order) and returns its figures. `groups` are the
+    /// window's sums by author (`WindowGroups::new(window, end, ..)`), which callers need for
+    /// their shares too.
     pub fn push(
         &mut self,
         catalog: &Catalog,
-        window: &WindowDownloads,
+        groups: &WindowGroups,
         end: &SnapshotFrame,
         graph: Option<&LineageGraph>,
         k: u64,
     ) -> &WindowFigures {
-        let mut figures = figures(catalog, window, end, graph, k);
+        let mut figures = figures(catalog, groups, end, graph, k, &mut self.scratch);
         if let Some(previous) = self.figures.last()
             && previous.population.measure == figures.population.measure
             && previous.population.to < figures.population.to
@@ -127,25 +143,24 @@ impl SeriesBuilder {
     }
 }
 
-/// The figures of one window (churn left to the caller).
+/// The figures of one window (churn left to the caller), from its sums by author (`groups`)
+/// and its end frame.
 #[must_use]
 pub fn figures(
     catalog: &Catalog,
-    window: &WindowDownloads,
+    groups: &WindowGroups,
     end: &SnapshotFrame,
     graph: Option<&LineageGraph>,
     k: u64,
+    scratch: &mut Scratch,
 ) -> WindowFigures {
-    let mut values = concentration::counted_values(window);
-    let concentration = concentration::concentration(&mut values, k);
-    let threshold = working_set::threshold_of_sorted(&values, k);
-    drop(values);
+    let window = groups.window();
+    concentration::sorted_counted_values(window, &mut scratch.values);
+    let concentration = concentration::concentration_of_sorted(&scratch.values, k);
+    let threshold = working_set::threshold_of_sorted(&scratch.values, k);
     let working_set = WorkingSet::of_window(window, &catalog.ids, k, Some(threshold));
-    let hhi_author = concentration::hhi(window, catalog.namespaces.len(), |i| {
-        end.author[i].filter(|&code| (code as usize) < catalog.namespaces.len())
-    });
-    let family_working_set =
-        graph.map(|graph| WorkingSet::of_families(window, graph, &catalog.ids, k));
+    let family_working_set = graph
+        .map(|graph| WorkingSet::of_families_in(window, graph, &catalog.ids, k, &mut scratch.sums));
     WindowFigures {
         population: window.population.clone(),
         days: window.days,
@@ -153,7 +168,7 @@ pub fn figures(
         counts: window.counts.clone(),
         long_tail_share: concentration::long_tail_share(window, &end.downloads_all_time),
         concentration,
-        hhi_author,
+        hhi_author: groups.author_hhi(),
         working_set,
         churn: None,
         family_working_set,
@@ -175,7 +190,13 @@ pub fn series(
     let mut builder = SeriesBuilder::new();
     for item in windows(catalog, frames, &options.filter, options.cadence) {
         let (window, end) = item?;
-        builder.push(catalog, &window, end, graph, options.k);
+        builder.push(
+            catalog,
+            &WindowGroups::new(&window, end, None),
+            end,
+            graph,
+            options.k,
+        );
     }
     Ok(builder.finish())
 }

@@ -244,6 +244,24 @@ impl<'w> WindowGroups<'w> {
         groups
     }
 
+    /// The window the groups sum.
+    #[must_use]
+    pub fn window(&self) -> &'w WindowDownloads {
+        self.window
+    }
+
+    /// HHI over author namespaces (METHODS.md §3), legacy unnamespaced models as the unknown
+    /// share: [`crate::concentration::hhi`] by author, from the sums already made.
+    #[must_use]
+    pub fn author_hhi(&self) -> Hhi {
+        let sums: Vec<u64> = self
+            .uploader
+            .iter()
+            .map(|&(_, downloads)| downloads)
+            .collect();
+        hhi_of_sums(&sums, self.legacy.1)
+    }
+
     /// The window's shares by `dimension` in `origin` mode (the lineage mode as the uploader's
     /// when the groups were built without a graph).
     #[must_use]

@@ -148,6 +148,23 @@ fn population(
     population
 }
 
+/// The per-model vectors of a window of `len` models, all `Outside` and 0: those of `spare`
+/// (an earlier window done with) when given, since fresh pages for 2 million models cost as
+/// much as filling them.
+fn per_model(len: usize, spare: Option<WindowDownloads>) -> (Vec<Status>, Vec<i64>, Vec<u64>) {
+    let (mut status, mut signed, mut downloads) = spare.map_or_else(
+        || (Vec::new(), Vec::new(), Vec::new()),
+        |w| (w.status, w.signed, w.downloads),
+    );
+    status.clear();
+    status.resize(len, Status::Outside);
+    signed.clear();
+    signed.resize(len, 0);
+    downloads.clear();
+    downloads.resize(len, 0);
+    (status, signed, downloads)
+}
+
 /// Window downloads between `before` (at `t0`) and `after` (at `t1`), both frames of one store.
 ///
 /// The filter is judged on a model's attributes at `t1` (at `t0` for a disappeared model).
@@ -157,6 +174,18 @@ pub fn window_downloads(
     after: &SnapshotFrame,
     filter: &Filter,
     cadence: Option<Cadence>,
+) -> Result<WindowDownloads, AnalyticsError> {
+    window_downloads_reusing(catalog, before, after, filter, cadence, None)
+}
+
+/// [`window_downloads`] into the buffers of `spare`, a window done with.
+pub fn window_downloads_reusing(
+    catalog: &Catalog,
+    before: &SnapshotFrame,
+    after: &SnapshotFrame,
+    filter: &Filter,
+    cadence: Option<Cadence>,
+    spare: Option<WindowDownloads>,
 ) -> Result<WindowDownloads, AnalyticsError> {
     let (from, to) = (before.info.as_of, after.info.as_of);
     if from >= to {
@@ -181,9 +210,7 @@ pub fn window_downloads(
     // The new-models filter is relative to the window's end for every model, disappeared too.
     let resolved = filter.matcher(catalog, to);
     let len = after.len();
-    let mut status = vec![Status::Outside; len];
-    let mut signed = vec![0_i64; len];
-    let mut downloads = vec![0_u64; len];
+    let (mut status, mut signed, mut downloads) = per_model(len, spare);
     let mut counts = WindowCounts::default();
     let t0 = from.as_millis();
     for i in 0..len {
@@ -266,14 +293,22 @@ pub fn thirty_day_window(
     frame: &SnapshotFrame,
     filter: &Filter,
 ) -> Result<WindowDownloads, AnalyticsError> {
+    thirty_day_window_reusing(catalog, frame, filter, None)
+}
+
+/// [`thirty_day_window`] into the buffers of `spare`, a window done with.
+pub fn thirty_day_window_reusing(
+    catalog: &Catalog,
+    frame: &SnapshotFrame,
+    filter: &Filter,
+    spare: Option<WindowDownloads>,
+) -> Result<WindowDownloads, AnalyticsError> {
     filter.validate()?;
     let to = frame.info.as_of;
     let from = to.plus_days(-30);
     let resolved = filter.matcher(catalog, to);
     let len = frame.len();
-    let mut status = vec![Status::Outside; len];
-    let mut signed = vec![0_i64; len];
-    let mut downloads = vec![0_u64; len];
+    let (mut status, mut signed, mut downloads) = per_model(len, spare);
     let mut counts = WindowCounts::default();
     for i in 0..len {
         if !frame.present[i] || !resolved.accepts(frame, i) {

@@ -36,9 +36,49 @@ fn rank_order(ids: &[ModelId]) -> impl Fn(&(u64, u32), &(u64, u32)) -> Ordering 
     }
 }
 
-/// The k-th largest positive value of `values` (`None` when none is positive), by selection.
+/// Up to this k, [`kth_largest_positive`] keeps a heap of the k largest values seen; beyond
+/// it, it selects among a copy of the positive values.
+const HEAP_UP_TO: usize = 4_096;
+
+/// The k-th largest positive value of `values` (`None` when none is positive; the smallest
+/// positive value when fewer than k are positive).
 #[must_use]
 pub fn kth_largest_positive(values: &[u64], k: u64) -> Option<u64> {
+    let k = usize::try_from(k).unwrap_or(usize::MAX);
+    if k <= HEAP_UP_TO {
+        kth_largest_by_heap(values, k)
+    } else {
+        kth_largest_by_selection(values, k)
+    }
+}
+
+/// One pass with a min-heap of the k largest positive values seen: nearly every value of a
+/// download vector is below the heap's top and costs one comparison, with no allocation beyond
+/// k values.
+fn kth_largest_by_heap(values: &[u64], k: usize) -> Option<u64> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    if k == 0 {
+        return None;
+    }
+    let mut heap: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(k);
+    for &x in values {
+        if x == 0 {
+            continue;
+        }
+        if heap.len() < k {
+            heap.push(Reverse(x));
+        } else if let Some(mut top) = heap.peek_mut()
+            && x > top.0
+        {
+            *top = Reverse(x);
+        }
+    }
+    heap.peek().map(|top| top.0)
+}
+
+/// Selection among a copy of the positive values.
+fn kth_largest_by_selection(values: &[u64], k: usize) -> Option<u64> {
     if k == 0 {
         return None;
     }
@@ -46,7 +86,7 @@ pub fn kth_largest_positive(values: &[u64], k: u64) -> Option<u64> {
     if positive.is_empty() {
         return None;
     }
-    let k = (k as usize).min(positive.len());
+    let k = k.min(positive.len());
     let (_, kth, _) = positive.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
     Some(*kth)
 }
@@ -124,9 +164,21 @@ impl WorkingSet {
         ids: &[ModelId],
         k: u64,
     ) -> Self {
-        let sums = family_downloads(window, graph);
-        let threshold = kth_largest_positive(&sums, k).unwrap_or(1);
-        let ranked = top_k(&sums, ids, k, threshold);
+        Self::of_families_in(window, graph, ids, k, &mut Vec::new())
+    }
+
+    /// [`WorkingSet::of_families`] summing into `sums` (its buffer reused across windows).
+    #[must_use]
+    pub fn of_families_in(
+        window: &WindowDownloads,
+        graph: &LineageGraph,
+        ids: &[ModelId],
+        k: u64,
+        sums: &mut Vec<u64>,
+    ) -> Self {
+        family_downloads(window, graph, sums);
+        let threshold = kth_largest_positive(sums, k).unwrap_or(1);
+        let ranked = top_k(sums, ids, k, threshold);
         Self::from_ranked(&ranked, k, window.counts.total_downloads)
     }
 
@@ -143,16 +195,16 @@ impl WorkingSet {
     }
 }
 
-/// Family sums of a window's downloads, indexed by family base.
-#[must_use]
-pub fn family_downloads(window: &WindowDownloads, graph: &LineageGraph) -> Vec<u64> {
-    let mut sums = vec![0_u64; window.len().max(graph.len())];
+/// Family sums of a window's downloads into `sums` (its buffer reused), indexed by family
+/// base.
+pub fn family_downloads(window: &WindowDownloads, graph: &LineageGraph, sums: &mut Vec<u64>) {
+    sums.clear();
+    sums.resize(window.len().max(graph.len()), 0);
     for (model, &x) in window.downloads.iter().enumerate() {
         if x > 0 {
             sums[graph.family(model) as usize] += x;
         }
     }
-    sums
 }
 
 /// A model in both working sets and how its rank moved (positive = climbed).
@@ -289,6 +341,12 @@ mod tests {
             let mut sorted = values.clone();
             sorted.sort_unstable();
             prop_assert_eq!(top_k(&values, &ids, k, threshold_of_sorted(&sorted, k)), slow);
+        }
+
+        /// The heap and the selection agree, for k below, at and above the positive count.
+        #[test]
+        fn heap_and_selection_agree(values in proptest::collection::vec(0_u64..50, 0..120), k in 0_usize..130) {
+            prop_assert_eq!(kth_largest_by_heap(&values, k), kth_largest_by_selection(&values, k));
         }
 
         #[test]

@@ -171,7 +171,7 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
             .context("cannot load the snapshots' frames")?;
         let after = set.frames.last().expect("one frame per as-of time");
         let before = (set.frames.len() == 2).then(|| &set.frames[0]);
-        let window = window_ending(&set.catalog, before, after, &filter, None)
+        let window = window_ending(&set.catalog, before, after, &filter, None, None)
             .with_context(|| format!("cannot compute the window ending {}", after.info.as_of))?;
         working_sets.push(WorkingSet::of_window(
             &window,

@@ -289,10 +289,16 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
             let graph = graph.as_ref().expect("just read");
             let attributions = cache.at(catalog, end.info.as_of);
             let is_last = end.info.as_of == newest;
-            let figures = builder
-                .push(catalog, window, end, is_last.then_some(graph), options.k)
-                .clone();
             let window_groups = WindowGroups::new(window, end, Some(graph));
+            let figures = builder
+                .push(
+                    catalog,
+                    &window_groups,
+                    end,
+                    is_last.then_some(graph),
+                    options.k,
+                )
+                .clone();
             let share_of =
                 |dimension, origin| window_groups.shares(attributions, dimension, origin);
             let mut regions = BTreeMap::new();

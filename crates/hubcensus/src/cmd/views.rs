@@ -260,18 +260,25 @@ pub fn for_each_window(
             .collect();
         let frames = (0..wanted.len()).map_while(|k| receivers[k % workers].recv().ok());
         let mut before: Option<SnapshotFrame> = None;
+        // The last window, done with: the next one reuses its buffers.
+        let mut spare = None;
         for (position, frame) in (start..).zip(frames) {
             let frame = frame
                 .with_context(|| format!("cannot load the snapshot of {}", times[position]))?;
             let after = loader.join(frame);
             let alone = position == 0 && (after.info.era() == Era::ThirtyDayOnly || to == 0);
             if position >= from && (before.is_some() || alone) {
-                let window =
-                    window_ending(loader.catalog(), before.as_ref(), &after, filter, cadence)
-                        .with_context(|| {
-                            format!("cannot compute the window ending {}", times[position])
-                        })?;
+                let window = window_ending(
+                    loader.catalog(),
+                    before.as_ref(),
+                    &after,
+                    filter,
+                    cadence,
+                    spare.take(),
+                )
+                .with_context(|| format!("cannot compute the window ending {}", times[position]))?;
                 visit(loader.catalog(), &window, &after)?;
+                spare = Some(window);
             }
             if let Some(done) = before.replace(after) {
                 loader.recycle(done);

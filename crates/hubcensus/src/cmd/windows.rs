@@ -169,9 +169,9 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             if graph.is_none() {
                 graph = Some(snapshots.graph(latest, false)?);
             }
-            builder.push(catalog, window, end, graph.as_ref(), args.k);
-            let attributions = cache.at(catalog, window.to());
             let window_groups = WindowGroups::new(window, end, None);
+            builder.push(catalog, &window_groups, end, graph.as_ref(), args.k);
+            let attributions = cache.at(catalog, window.to());
             let hhi = |dimension| {
                 window_groups
                     .shares(attributions, dimension, Origin::Uploader)
