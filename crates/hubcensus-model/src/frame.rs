@@ -137,6 +137,12 @@ impl FrameColumns {
         Self(self.0 | other.0)
     }
 
+    /// The members of `self` not in `other`.
+    #[must_use]
+    pub const fn difference(self, other: Self) -> Self {
+        Self(self.0 & !other.0)
+    }
+
     /// Whether every column of `other` is in `self`.
     #[must_use]
     pub const fn contains(self, other: Self) -> bool {
@@ -224,23 +230,37 @@ impl SnapshotFrame {
         self.present.is_empty()
     }
 
-    /// Empties the frame for another snapshot of the same length and columns, keeping its
-    /// buffers: every model absent, every loaded value `None`.
-    pub fn clear(&mut self, info: SnapshotInfo) {
-        fn reset<T: Clone>(column: &mut [Option<T>]) {
-            column.fill(None);
+    /// Empties the frame for another snapshot of the same length holding `columns`, keeping
+    /// its buffers: every model absent, every loaded value `None`, the other columns empty.
+    pub fn clear(&mut self, info: SnapshotInfo, columns: FrameColumns) {
+        fn reset<T: Clone>(column: &mut Vec<Option<T>>, loaded: bool, len: usize) {
+            column.clear();
+            if loaded {
+                column.resize(len, None);
+            }
         }
+        let len = self.len();
+        let has = |column| columns.contains(column);
         self.info = info;
+        self.columns = columns;
         self.present.fill(false);
-        reset(&mut self.downloads_all_time);
-        reset(&mut self.downloads_30d);
-        reset(&mut self.likes);
-        reset(&mut self.created_at);
-        reset(&mut self.author);
-        reset(&mut self.pipeline_tag);
-        reset(&mut self.library_name);
-        reset(&mut self.license);
-        reset(&mut self.parameters);
+        reset(
+            &mut self.downloads_all_time,
+            has(FrameColumns::DOWNLOADS_ALL_TIME),
+            len,
+        );
+        reset(
+            &mut self.downloads_30d,
+            has(FrameColumns::DOWNLOADS_30D),
+            len,
+        );
+        reset(&mut self.likes, has(FrameColumns::LIKES), len);
+        reset(&mut self.created_at, has(FrameColumns::CREATED_AT), len);
+        reset(&mut self.author, has(FrameColumns::AUTHOR), len);
+        reset(&mut self.pipeline_tag, has(FrameColumns::PIPELINE_TAG), len);
+        reset(&mut self.library_name, has(FrameColumns::LIBRARY_NAME), len);
+        reset(&mut self.license, has(FrameColumns::LICENSE), len);
+        reset(&mut self.parameters, has(FrameColumns::PARAMETERS), len);
     }
 
     /// Grows every loaded column to `len` absent models (frames loaded earlier than newer
@@ -436,11 +456,16 @@ mod tests {
         frame.present[1] = true;
         frame.author[1] = Some(3);
         let info = frame.info.clone();
-        frame.clear(info);
+        frame.clear(info.clone(), columns);
         assert_eq!(frame, {
             let mut fresh = SnapshotFrame::with_columns(frame.info.clone(), 3, columns);
             fresh.resize(5);
             fresh
         });
+        // Cleared for other columns: those dropped are empty, those added are there.
+        let other = FrameColumns::AUTHOR | FrameColumns::LICENSE;
+        frame.downloads_all_time[2] = Some(9);
+        frame.clear(info.clone(), other);
+        assert_eq!(frame, SnapshotFrame::with_columns(info, 5, other));
     }
 }

@@ -8,8 +8,10 @@
 //! second index.
 //!
 //! On disk each generation is one Parquet file, `dictionary/<generation>.parquet`, one row per
-//! (index, id) pair: `model_index`, `object_id`, `id`, `first_seen`, sorted by index then
-//! first-seen time. A generation is never modified; a commit that adds keys writes the next one.
+//! (index, id) pair: `model_index`, `object_id`, `id`, `first_seen`, `namespace_code` (the id's
+//! namespace numbered in order of first appearance in the file, null for a legacy id), sorted
+//! by index then first-seen time. A generation is never modified; a commit that adds keys
+//! writes the next one.
 
 use std::fs::File;
 use std::path::Path;
@@ -25,7 +27,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::StoreError;
-use crate::fxhash::FxHashMap;
+use crate::fxhash::{FxHashMap, FxHashSet};
+use crate::namespaces::{NO_NAMESPACE, NamespaceCodes};
 use crate::schema::StrColumn;
 
 /// Entries per written batch.
@@ -55,6 +58,8 @@ pub(crate) struct KnownIds {
     pub current: Arc<[ModelId]>,
     /// Ids a model had before its current one (renames), with its index, oldest first.
     pub earlier: Vec<(ModelId, u32)>,
+    /// The namespace code of each current id.
+    pub namespaces: Arc<NamespaceCodes>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -220,6 +225,7 @@ impl Dictionary {
                 DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
                 false,
             ),
+            Field::new("namespace_code", DataType::Int32, true),
         ]))
     }
 
@@ -234,18 +240,24 @@ impl Dictionary {
         let mut writer = ArrowWriter::try_new(out, schema.clone(), Some(properties))
             .map_err(StoreError::parquet(path))?;
         let mut start = 0;
+        let mut namespaces: FxHashMap<&str, i32> = FxHashMap::default();
         while start < self.entries.len() {
             let end = (start + CHUNK).min(self.entries.len());
             let mut model_index = Int32Builder::new();
             let mut object_id = StringBuilder::new();
             let mut id = StringBuilder::new();
             let mut first_seen = TimestampMillisecondBuilder::new().with_timezone("UTC");
+            let mut namespace_code = Int32Builder::new();
             for (index, entry) in self.entries[start..end].iter().enumerate() {
                 for (known, seen) in &entry.history {
                     model_index.append_value((start + index) as i32);
                     object_id.append_option(entry.object_id.as_deref());
                     id.append_value(known.as_str());
                     first_seen.append_value(seen.as_millis());
+                    namespace_code.append_option(known.namespace().map(|namespace| {
+                        let next = namespaces.len() as i32;
+                        *namespaces.entry(namespace).or_insert(next)
+                    }));
                 }
             }
             let columns: Vec<ArrayRef> = vec![
@@ -253,6 +265,7 @@ impl Dictionary {
                 Arc::new(object_id.finish()),
                 Arc::new(id.finish()),
                 Arc::new(first_seen.finish()),
+                Arc::new(namespace_code.finish()),
             ];
             let batch = RecordBatch::try_new(schema.clone(), columns)
                 .map_err(StoreError::arrow("the key dictionary"))?;
@@ -262,12 +275,15 @@ impl Dictionary {
         writer.into_inner().map_err(StoreError::parquet(path))
     }
 
-    /// The current id of each of the first `len` indices of a generation, and every earlier id
-    /// with its index (oldest first), without building the lookup maps (what a catalog and a
-    /// lineage need, at a fraction of the cost of [`Dictionary::read`]).
+    /// The current id of each of the first `len` indices of a generation, every earlier id
+    /// with its index (oldest first), and the namespace code of each current id, without
+    /// building the lookup maps (what a catalog and a lineage need, at a fraction of the cost
+    /// of [`Dictionary::read`]).
     ///
     /// Row groups are decoded on two threads (decoding and checking two million ids is most
-    /// of the cost), then folded in order.
+    /// of the cost), then folded in order. The namespace codes come from the generation's
+    /// `namespace_code` column, checked against the ids (every row of a code has the same
+    /// namespace, and no two codes share one), or are computed for a generation without it.
     pub(crate) fn read_ids(path: &Path, len: usize) -> Result<KnownIds, StoreError> {
         let corrupt = |reason: String| StoreError::Corrupt {
             path: path.to_path_buf(),
@@ -277,13 +293,25 @@ impl Dictionary {
             let file = File::open(path).map_err(StoreError::io(path))?;
             ParquetRecordBatchReaderBuilder::try_new(file).map_err(StoreError::parquet(path))
         };
-        let groups = open()?.metadata().num_row_groups();
-        // The `(index, id)` rows of some row groups, stopping at the first index past `len`.
-        let read_part = |row_groups: Vec<usize>| -> Result<Vec<(u32, ModelId)>, StoreError> {
+        let metadata = open()?.metadata().clone();
+        let groups = metadata.num_row_groups();
+        let has_codes = metadata
+            .file_metadata()
+            .schema_descr()
+            .columns()
+            .iter()
+            .any(|column| column.name() == "namespace_code");
+        // The rows of some row groups, stopping at the first index past `len`.
+        let read_part = |row_groups: Vec<usize>| -> Result<Part, StoreError> {
             let builder = open()?;
+            let columns: &[&str] = if has_codes {
+                &["model_index", "id", "namespace_code"]
+            } else {
+                &["model_index", "id"]
+            };
             let mask = parquet::arrow::ProjectionMask::columns(
                 builder.parquet_schema(),
-                ["model_index", "id"],
+                columns.iter().copied(),
             );
             let reader = builder
                 .with_projection(mask)
@@ -291,7 +319,7 @@ impl Dictionary {
                 .with_batch_size(65_536)
                 .build()
                 .map_err(StoreError::parquet(path))?;
-            let mut rows = Vec::new();
+            let mut part = Part::default();
             for batch in reader {
                 let batch = batch.map_err(|source| StoreError::Read {
                     path: path.to_path_buf(),
@@ -301,21 +329,33 @@ impl Dictionary {
                     .column_by_name("model_index")
                     .and_then(|c| c.as_primitive_opt::<Int32Type>())
                     .ok_or_else(|| corrupt("no model_index column".into()))?;
+                let codes = batch
+                    .column_by_name("namespace_code")
+                    .and_then(|c| c.as_primitive_opt::<Int32Type>());
                 let id = StrColumn::of(batch.column_by_name("id"));
                 for row in 0..batch.num_rows() {
                     let index = model_index.value(row);
                     if index < 0 || index as usize >= len {
-                        return Ok(rows);
+                        return Ok(part);
                     }
                     let text = id.get(row).ok_or_else(|| {
                         corrupt(format!("model_index {index} has a row without an id"))
                     })?;
                     let model_id = ModelId::new(text)
                         .map_err(|error| corrupt(format!("model_index {index}: {error}")))?;
-                    rows.push((index as u32, model_id));
+                    let code = match codes {
+                        Some(codes) => part
+                            .code(
+                                codes.is_valid(row).then(|| codes.value(row)),
+                                model_id.namespace(),
+                            )
+                            .map_err(|reason| corrupt(format!("model_index {index}: {reason}")))?,
+                        None => NO_NAMESPACE,
+                    };
+                    part.rows.push((index as u32, model_id, code));
                 }
             }
-            Ok(rows)
+            Ok(part)
         };
         let half = groups.div_ceil(2);
         let (first, second) = std::thread::scope(|scope| {
@@ -323,18 +363,30 @@ impl Dictionary {
             let first = read_part((0..half).collect());
             (first, second.join().expect("an id-reading thread panicked"))
         });
+        let (mut first, mut second) = (first?, second?);
+        let mut namespaces = NamespaceCodes::default();
+        if has_codes {
+            namespaces = Part::merge_codes(&first, &second).map_err(corrupt)?;
+            namespaces.of.reserve(len);
+        }
         // Rows are sorted by index: when the first part stopped at an index past `len`, the
         // second stops at its first row.
-        let (first, second) = (first?, second?);
         let mut ids: Vec<ModelId> = Vec::with_capacity(len);
         let mut earlier: Vec<(ModelId, u32)> = Vec::new();
-        for (index, model_id) in first.into_iter().chain(second) {
+        let rows = std::mem::take(&mut first.rows)
+            .into_iter()
+            .chain(std::mem::take(&mut second.rows));
+        for (index, model_id, code) in rows {
             let position = index as usize;
             // Rows of one index are sorted by first-seen time: the last is the current id.
             match position.cmp(&ids.len()) {
-                std::cmp::Ordering::Equal => ids.push(model_id),
+                std::cmp::Ordering::Equal => {
+                    ids.push(model_id);
+                    namespaces.of.push(code);
+                }
                 std::cmp::Ordering::Less if position + 1 == ids.len() => {
                     let previous = std::mem::replace(&mut ids[position], model_id);
+                    namespaces.of[position] = code;
                     earlier.push((previous, index));
                 }
                 _ => {
@@ -348,9 +400,22 @@ impl Dictionary {
                 ids.len()
             )));
         }
+        if !has_codes {
+            namespaces = NamespaceCodes::of_ids(ids.iter());
+        } else if let Some(code) = namespaces
+            .of
+            .iter()
+            .find(|&&code| code != NO_NAMESPACE && code as usize >= namespaces.len())
+        {
+            return Err(corrupt(format!(
+                "namespace_code {code}, but the codes stop at {}",
+                namespaces.len()
+            )));
+        }
         Ok(KnownIds {
             current: ids.into(),
             earlier,
+            namespaces: Arc::new(namespaces),
         })
     }
 
@@ -410,6 +475,60 @@ impl Dictionary {
             }
         }
         Ok(dictionary)
+    }
+}
+
+/// The rows one thread of [`Dictionary::read_ids`] read, and the namespaces its rows
+/// introduce.
+#[derive(Default)]
+struct Part {
+    rows: Vec<(u32, ModelId, u32)>,
+    /// Each row whose code is above every code before it in the part, with its namespace:
+    /// codes number namespaces in order of first appearance, so these include every code the
+    /// part is the first to use.
+    introduced: Vec<(u32, String)>,
+}
+
+impl Part {
+    /// A row's code ([`NO_NAMESPACE`] for none), noting the namespace of a new highest code.
+    ///
+    /// The codes are not checked against every id: they only speed up reading frames, where
+    /// each row's author is compared with the namespace its code gives, and a row that differs
+    /// is interned from its own text. A wrong code can cost time, never a wrong author.
+    fn code(&mut self, code: Option<i32>, namespace: Option<&str>) -> Result<u32, String> {
+        let (Some(code), Some(namespace)) = (code, namespace) else {
+            return Ok(NO_NAMESPACE);
+        };
+        let code = u32::try_from(code).map_err(|_| format!("namespace_code {code}"))?;
+        if self.introduced.last().is_none_or(|&(last, _)| code > last) {
+            self.introduced.push((code, namespace.to_owned()));
+        }
+        Ok(code)
+    }
+
+    /// The namespaces by code from both parts: codes `0..n` without gaps, each with one
+    /// namespace, no namespace under two codes.
+    fn merge_codes(first: &Self, second: &Self) -> Result<NamespaceCodes, String> {
+        let mut codes = NamespaceCodes::default();
+        let mut distinct: FxHashSet<&str> = FxHashSet::default();
+        let from_first = first.introduced.iter();
+        let after_first = first.introduced.len() as u32;
+        let from_second = second
+            .introduced
+            .iter()
+            .filter(|(code, _)| *code >= after_first);
+        for (expected, (code, text)) in (0_u32..).zip(from_first.chain(from_second)) {
+            if *code != expected {
+                return Err(format!(
+                    "namespace_code {code} appears before namespace_code {expected}"
+                ));
+            }
+            if !distinct.insert(text) {
+                return Err(format!("two namespace codes name {text:?}"));
+            }
+            codes.push(text);
+        }
+        Ok(codes)
     }
 }
 
@@ -513,6 +632,16 @@ mod tests {
                 .filter(|&index| (index as usize) < len)
                 .collect();
             assert_eq!(earlier, wanted, "len {len}");
+            // The namespace of every current id, from codes the two parts read.
+            for (index, current) in expected.iter().enumerate() {
+                assert_eq!(
+                    known.namespaces.of_index(index),
+                    current.namespace().map(str::as_bytes),
+                    "len {len}, index {index}"
+                );
+            }
+            let texts: FxHashSet<&str> = known.namespaces.texts().collect();
+            assert_eq!(texts.len(), known.namespaces.len(), "len {len}");
         }
         assert_eq!(
             Dictionary::read_ids(&path, boundary as usize)
@@ -521,6 +650,81 @@ mod tests {
                 .0,
             id(&format!("n{}/m{}", (boundary - 1) % 97, boundary - 1))
         );
+    }
+
+    /// Writes dictionary rows `(model_index, id, namespace_code)`, without the code column
+    /// when `codes` is false (a generation written before it existed).
+    fn write_rows(path: &Path, rows: &[(i32, &str, Option<i32>)], codes: bool) {
+        let mut fields = vec![
+            Field::new("model_index", DataType::Int32, false),
+            Field::new("id", DataType::Utf8, false),
+        ];
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(arrow_array::Int32Array::from_iter_values(
+                rows.iter().map(|r| r.0),
+            )),
+            Arc::new(arrow_array::StringArray::from_iter_values(
+                rows.iter().map(|r| r.1),
+            )),
+        ];
+        if codes {
+            fields.push(Field::new("namespace_code", DataType::Int32, true));
+            columns.push(Arc::new(
+                rows.iter()
+                    .map(|r| r.2)
+                    .collect::<arrow_array::Int32Array>(),
+            ));
+        }
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).unwrap();
+        let mut writer =
+            ArrowWriter::try_new(File::create(path).unwrap(), batch.schema(), None).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+    }
+
+    #[test]
+    fn namespace_codes_are_read_computed_or_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0.parquet");
+        let rows = [
+            (0, "b/x", Some(0)),
+            (1, "gpt2", None),
+            (2, "old/y", Some(1)),
+            (2, "a/y", Some(2)),
+            (3, "b/z", Some(0)),
+        ];
+        let expect = |known: &KnownIds| {
+            let namespaces: Vec<Option<&[u8]>> =
+                (0..4).map(|i| known.namespaces.of_index(i)).collect();
+            assert_eq!(
+                namespaces,
+                [Some(&b"b"[..]), None, Some(&b"a"[..]), Some(&b"b"[..])]
+            );
+        };
+        write_rows(&path, &rows, true);
+        let known = Dictionary::read_ids(&path, 4).unwrap();
+        expect(&known);
+        assert_eq!(
+            known.namespaces.texts().collect::<Vec<_>>(),
+            ["b", "old", "a"]
+        );
+        // Without the column, the codes are computed from the current ids.
+        write_rows(&path, &rows, false);
+        expect(&Dictionary::read_ids(&path, 4).unwrap());
+        // Codes out of their order of first appearance, a code past the last, one namespace
+        // under two codes: a corrupt generation.
+        for broken in [
+            [(0, "b/x", Some(1)), (1, "a/y", Some(0))],
+            [(0, "b/x", Some(0)), (1, "a/y", Some(5))],
+            [(0, "b/x", Some(0)), (1, "b/y", Some(1))],
+        ] {
+            write_rows(&path, &broken, true);
+            let error = Dictionary::read_ids(&path, 2).unwrap_err();
+            assert!(
+                matches!(error, StoreError::Corrupt { .. }),
+                "{broken:?}: {error}"
+            );
+        }
     }
 
     #[test]

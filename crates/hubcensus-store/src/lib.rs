@@ -18,6 +18,7 @@ mod error;
 mod fxhash;
 mod layout;
 mod manifest;
+mod namespaces;
 mod schema;
 mod store;
 mod writer;

@@ -928,3 +928,76 @@ fn frames_carry_each_snapshots_author_and_only_the_columns_asked_for() {
     assert_eq!(parents_only.parents_of(gguf), &[glm as u32]);
     assert!(parents_only.mentions.is_empty());
 }
+
+/// The dictionary's `namespace_code` only speeds up reading `author`: a generation whose codes
+/// name the wrong namespace (but are otherwise well formed) still gives every row its own.
+#[test]
+fn wrong_namespace_codes_cost_time_never_a_wrong_author() {
+    use std::sync::Arc;
+
+    use arrow_array::{Array, Int32Array, RecordBatch};
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let models = ["a/x", "b/y", "a/z", "b/w", "gpt2"];
+    let records: Vec<ModelRecord> = models
+        .iter()
+        .enumerate()
+        .map(|(i, m)| record(Some(&format!("o{i}")), m, Some(i as u64)))
+        .collect();
+    commit(dir.path(), T1, &records);
+    // Every dictionary row that repeats a namespace now carries the other one's code.
+    let generation = std::fs::read_dir(dir.path().join("dictionary"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let file = std::fs::File::open(&generation).unwrap();
+    let batches: Vec<RecordBatch> = ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let schema = batches[0].schema();
+    let position = schema.index_of("namespace_code").unwrap();
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&generation).unwrap(), schema, None).unwrap();
+    for batch in batches {
+        let codes = batch
+            .column(position)
+            .as_any()
+            .downcast_ref::<Int32Array>()
+            .unwrap();
+        assert_eq!(
+            codes.iter().collect::<Vec<_>>()[..4],
+            [Some(0), Some(1), Some(0), Some(1)]
+        );
+        let wrong: Int32Array = codes
+            .iter()
+            .enumerate()
+            .map(|(row, code)| code.map(|c| if row >= 2 { 1 - c } else { c }))
+            .collect();
+        let mut columns = batch.columns().to_vec();
+        columns[position] = Arc::new(wrong);
+        writer
+            .write(&RecordBatch::try_new(batch.schema(), columns).unwrap())
+            .unwrap();
+    }
+    writer.close().unwrap();
+
+    let store = Store::open(dir.path()).unwrap();
+    let set = store.load_frames(&[T1]).unwrap();
+    for model in models {
+        let index = store.resolve(model).unwrap() as usize;
+        let author =
+            set.frames[0].author[index].map(|code| set.catalog.namespaces[code as usize].as_str());
+        assert_eq!(author, id(model).namespace(), "{model}");
+    }
+    // Still one code per namespace.
+    let mut namespaces = set.catalog.namespaces.clone();
+    namespaces.sort();
+    namespaces.dedup();
+    assert_eq!(namespaces.len(), set.catalog.namespaces.len());
+}

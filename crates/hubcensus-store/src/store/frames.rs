@@ -3,9 +3,10 @@
 //!
 //! Where the time goes on a 2,000,000-model snapshot, and what keeps it small:
 //! - the integer columns decode in tens of milliseconds; they are scattered to the dense index;
-//! - `author` is the namespace of the model's id (METHODS.md §1), so each row is checked
-//!   against the namespace of the model's current id (one short comparison) and only the rows
-//!   that differ (a renamed model, a legacy id) are interned by hashing;
+//! - `author` is the namespace of the model's id (METHODS.md §1): the key dictionary gives the
+//!   namespace code of every current id (`namespace_code`, read with the ids), each row is
+//!   checked against that namespace laid out in index order (one short comparison), and only
+//!   the rows that differ (a renamed model, a legacy id, a wrong code) are interned by hashing;
 //! - task, library and license are dictionary-encoded with few values: interned once per
 //!   dictionary page;
 //! - the store's ids are read once per [`Store`] and shared by every catalog (`Arc`).
@@ -23,13 +24,12 @@ use super::{Committed, FrameSet, Store, arrow_read_error, model_indices, scatter
 use crate::StoreError;
 use crate::dictionary::KnownIds;
 use crate::fxhash::FxHashMap;
+use crate::namespaces::NamespaceCodes;
 use crate::schema::{self, StrColumn};
 
 /// A code that is not in the catalog yet: the high bit marks a frame-local code, remapped into
 /// the catalog when the frame joins it.
 const LOCAL: u32 = 1 << 31;
-/// No expected namespace: a legacy unnamespaced id.
-const NO_NAMESPACE: u32 = u32::MAX;
 /// A name in a lineage that no model of the store has had.
 const UNRESOLVED: u32 = u32::MAX;
 /// A decoded author that is the namespace of the model's current id: its catalog code is the
@@ -52,9 +52,11 @@ pub struct FrameLoader<'s> {
     decoder: FrameDecoder<'s>,
     catalog: Catalog,
     vocabularies: [FxHashMap<String, u32>; 4],
-    /// The namespace code of each dense index's current id ([`NO_NAMESPACE`] for a legacy
-    /// id), computed when the first frame with `author` joins: decoding starts without it.
-    expected_author: Option<Vec<u32>>,
+    /// Whether the catalog's namespaces are those of the store's ids (given when the first
+    /// frame with `author` joins), and whether `vocabularies[0]` holds them too (only when a
+    /// frame has an author that is not its id's current namespace: renames, legacy ids).
+    namespaces_given: bool,
+    namespaces_hashed: bool,
 }
 
 /// Decodes frames for a [`FrameLoader`] on any thread (it is `Send` and cheap to clone); the
@@ -66,12 +68,15 @@ pub struct FrameDecoder<'s> {
     /// Frames given back ([`FrameLoader::recycle`]), whose buffers the next decodes reuse: a
     /// 2M-model frame is about 100 MB, and fresh pages cost as much as decoding into them.
     pool: Arc<Mutex<Vec<SnapshotFrame>>>,
-    /// The namespace of each dense index's current id, laid out in index order (rows arrive
-    /// in index order, so comparing against it reads memory in sequence).
+    /// The namespace code of each dense index's current id (the store's, read with its ids).
+    namespaces: Arc<NamespaceCodes>,
+    /// The same namespaces laid out in index order, which a row's author is compared with:
+    /// rows arrive in index order, so this reads memory in sequence (looking each up by its
+    /// code instead cost a cache miss per row, 1 s of CPU over 13 frames).
     expected_text: Arc<ExpectedText>,
 }
 
-/// Strings by dense index: index `i`'s is `bytes[offsets[i]..offsets[i + 1]]`.
+/// Strings by dense index: index `i`'s is `bytes[offsets[i]..offsets[i + 1]]`, empty for none.
 #[derive(Default)]
 struct ExpectedText {
     bytes: Vec<u8>,
@@ -79,10 +84,29 @@ struct ExpectedText {
 }
 
 impl ExpectedText {
+    /// The namespace of each index's current id, in index order.
+    fn of(namespaces: &NamespaceCodes) -> Self {
+        let len = namespaces.of.len();
+        let mut text = Self {
+            bytes: Vec::with_capacity(len * 8),
+            offsets: Vec::with_capacity(len + 1),
+        };
+        text.offsets.push(0);
+        for index in 0..len {
+            text.bytes
+                .extend_from_slice(namespaces.of_index(index).unwrap_or_default());
+            text.offsets
+                .push(u32::try_from(text.bytes.len()).expect("under 4 GiB of namespaces"));
+        }
+        text
+    }
+
+    /// The namespace of `index`'s current id; `None` for a legacy id (or past the end).
+    #[inline]
     fn get(&self, index: usize) -> Option<&[u8]> {
         let start = *self.offsets.get(index)? as usize;
         let end = *self.offsets.get(index + 1)? as usize;
-        Some(&self.bytes[start..end])
+        (start < end).then(|| &self.bytes[start..end])
     }
 }
 
@@ -96,12 +120,14 @@ impl Store {
             return Ok(known);
         }
         let known = if let Some(dictionary) = self.dictionary.get() {
+            let current: Arc<[ModelId]> = dictionary
+                .entries
+                .iter()
+                .map(|entry| entry.current_id().clone())
+                .collect();
             KnownIds {
-                current: dictionary
-                    .entries
-                    .iter()
-                    .map(|entry| entry.current_id().clone())
-                    .collect(),
+                namespaces: Arc::new(NamespaceCodes::of_ids(current.iter())),
+                current,
                 earlier: dictionary
                     .entries
                     .iter()
@@ -135,28 +161,24 @@ impl Store {
             ..Catalog::default()
         };
         let vocabularies: [FxHashMap<String, u32>; 4] = Default::default();
-        let mut expected_text = ExpectedText::default();
-        if columns.contains(FrameColumns::AUTHOR) {
-            expected_text.offsets.reserve(ids.len() + 1);
-            expected_text.offsets.push(0);
-            for id in ids.iter() {
-                let namespace = id.namespace().unwrap_or_default();
-                expected_text.bytes.extend_from_slice(namespace.as_bytes());
-                expected_text.offsets.push(
-                    u32::try_from(expected_text.bytes.len()).expect("under 4 GiB of namespaces"),
-                );
-            }
-        }
+        let namespaces = self.known_ids()?.namespaces.clone();
+        let expected_text = if columns.contains(FrameColumns::AUTHOR) {
+            ExpectedText::of(&namespaces)
+        } else {
+            ExpectedText::default()
+        };
         Ok(FrameLoader {
             decoder: FrameDecoder {
                 store: self,
                 columns,
                 pool: Arc::default(),
+                namespaces,
                 expected_text: Arc::new(expected_text),
             },
             catalog,
             vocabularies,
-            expected_author: None,
+            namespaces_given: false,
+            namespaces_hashed: false,
         })
     }
 
@@ -269,8 +291,8 @@ impl Store {
         let len = self.len;
         let info = committed.manifest.info.clone();
         let mut frame = match recycled {
-            Some(mut frame) if frame.columns == columns && frame.len() == len => {
-                frame.clear(info);
+            Some(mut frame) if frame.len() == len => {
+                frame.clear(info, columns);
                 frame
             }
             _ => SnapshotFrame::with_columns(info, len, columns),
@@ -390,28 +412,24 @@ impl<'s> FrameLoader<'s> {
 
     /// Joins a decoded frame to the catalog (frames join in the order they are to be used).
     pub fn join(&mut self, decoded: DecodedFrame) -> SnapshotFrame {
-        if self.expected_author.is_none() && self.decoder.columns.contains(FrameColumns::AUTHOR) {
-            // Interned in index order, before any frame's own strings: the same codes whatever
-            // the frames.
-            let namespaces = &mut self.vocabularies[0];
-            let strings = &mut self.catalog.namespaces;
-            self.expected_author = Some(
-                self.catalog
-                    .ids
-                    .iter()
-                    .map(|id| {
-                        id.namespace().map_or(NO_NAMESPACE, |namespace| {
-                            intern(namespace, namespaces, strings)
-                        })
-                    })
-                    .collect(),
-            );
+        let namespaces = &self.decoder.namespaces;
+        if !self.namespaces_given && self.decoder.columns.contains(FrameColumns::AUTHOR) {
+            // The store's namespaces first, before any frame's own strings: the same codes
+            // whatever the frames.
+            self.catalog.namespaces = namespaces.texts().map(str::to_owned).collect();
+            self.namespaces_given = true;
         }
-        decoded.0.into_frame(
-            &mut self.catalog,
-            &mut self.vocabularies,
-            self.expected_author.as_deref().unwrap_or_default(),
-        )
+        if !self.namespaces_hashed && !decoded.0.local[0].strings.is_empty() {
+            let vocabulary = &mut self.vocabularies[0];
+            vocabulary.reserve(self.catalog.namespaces.len());
+            for (code, namespace) in self.catalog.namespaces.iter().enumerate() {
+                vocabulary.insert(namespace.clone(), code as u32);
+            }
+            self.namespaces_hashed = true;
+        }
+        decoded
+            .0
+            .into_frame(&mut self.catalog, &mut self.vocabularies, &namespaces.of)
     }
 
     /// Loads the frames of the snapshots at `as_ofs` (in that order), decoded in parallel (at
@@ -448,11 +466,21 @@ impl<'s> FrameLoader<'s> {
 impl FrameDecoder<'_> {
     /// Decodes the frame of the snapshot at `as_of`.
     pub fn decode(&self, as_of: Timestamp) -> Result<DecodedFrame, StoreError> {
+        self.decode_without(as_of, FrameColumns::NONE)
+    }
+
+    /// Decodes the frame of the snapshot at `as_of` without the loader's columns in `skip`
+    /// (a column one frame does not need: `downloads_30d` where the window is a difference).
+    pub fn decode_without(
+        &self,
+        as_of: Timestamp,
+        skip: FrameColumns,
+    ) -> Result<DecodedFrame, StoreError> {
         let committed = self.store.committed(as_of)?;
         self.store
             .load_raw(
                 committed,
-                self.columns,
+                self.columns.difference(skip),
                 &self.expected_text,
                 self.pool.lock().ok().and_then(|mut pool| pool.pop()),
             )
@@ -511,7 +539,7 @@ fn scatter_author(
             continue;
         };
         let index = index as usize;
-        let expected = !text.is_empty() && expected_text.get(index) == Some(text.as_bytes());
+        let expected = expected_text.get(index) == Some(text.as_bytes());
         out[index] = Some(if expected {
             EXPECTED
         } else {

@@ -10,7 +10,9 @@ use hubcensus_analytics::Filter;
 use hubcensus_analytics::lineage::LineageGraph;
 use hubcensus_analytics::series::window_ending;
 use hubcensus_analytics::window::{Cadence, WindowDownloads};
-use hubcensus_model::{Attribution, Catalog, Era, FrameColumns, ModelId, SnapshotFrame, Timestamp};
+use hubcensus_model::{
+    Attribution, Catalog, Era, FrameColumns, ModelId, SnapshotFrame, SnapshotInfo, Timestamp,
+};
 use hubcensus_store::Store;
 
 use crate::context::Context;
@@ -230,13 +232,35 @@ pub fn for_each_window(
     columns: FrameColumns,
     mut visit: impl FnMut(&Catalog, &WindowDownloads, &SnapshotFrame) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let columns = columns | FrameColumns::WINDOW | filter.columns();
+    let asked = columns | filter.columns();
     let mut loader = store
-        .frame_loader(columns)
+        .frame_loader(asked | FrameColumns::WINDOW)
         .context("cannot read the store's key dictionary")?;
     // The window ending at `from` needs the snapshot before it, when there is one.
     let start = from.saturating_sub(1);
     let wanted = &times[start..=to];
+    // The 30-day `downloads` only where a window is the 30-day one (or may be: the first
+    // frame, a 30-day-era frame, the frame after one), unless asked for: a difference window
+    // does not read it, and it is a sixth of a frame's decoding.
+    let era = |position: usize| {
+        store
+            .snapshots()
+            .iter()
+            .find(|info| info.as_of == times[position])
+            .map_or(Era::ThirtyDayOnly, SnapshotInfo::era)
+    };
+    let skips: Vec<FrameColumns> = (start..=to)
+        .map(|position| {
+            let thirty_day = position == start
+                || era(position) == Era::ThirtyDayOnly
+                || era(position - 1) == Era::ThirtyDayOnly;
+            if thirty_day || asked.contains(FrameColumns::DOWNLOADS_30D) {
+                FrameColumns::NONE
+            } else {
+                FrameColumns::DOWNLOADS_30D
+            }
+        })
+        .collect();
     // Decoding is most of the cost: one worker per core (at most two, each one frame ahead),
     // worker `w` taking every `workers`-th snapshot; frames are joined in time order.
     let workers = std::thread::available_parallelism()
@@ -247,10 +271,14 @@ pub fn for_each_window(
             .map(|worker| {
                 let (sender, receiver) = std::sync::mpsc::sync_channel(1);
                 let decoder = loader.decoder();
+                let skips = &skips;
                 scope.spawn(move || {
-                    for &as_of in wanted.iter().skip(worker).step_by(workers) {
+                    for (k, &as_of) in wanted.iter().enumerate().skip(worker).step_by(workers) {
                         // A closed receiver means the visitor failed: stop decoding.
-                        if sender.send(decoder.decode(as_of)).is_err() {
+                        if sender
+                            .send(decoder.decode_without(as_of, skips[k]))
+                            .is_err()
+                        {
                             return;
                         }
                     }

@@ -151,39 +151,46 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let snapshots = Snapshots::open(context)?;
     let ids = snapshots.ids()?;
     let latest = *snapshots.times.last().expect("open checks for snapshots");
-    // The lineage graph is read at the first window, while the snapshots decode.
-    let mut graph = None;
     let cadence = (args.cadence_days > 0.0).then_some(Cadence {
         days: args.cadence_days,
     });
     let mut builder = SeriesBuilder::new();
     let mut groups: Vec<GroupHhi> = Vec::new();
     let mut cache = views::Attributions::default();
-    snapshots.for_each_window(
-        0,
-        snapshots.times.len() - 1,
-        &filter,
-        cadence,
-        FrameColumns::AUTHOR,
-        |catalog, window, end| {
-            if graph.is_none() {
-                graph = Some(snapshots.graph(latest, false)?);
-            }
-            let window_groups = WindowGroups::new(window, end, None);
-            builder.push(catalog, &window_groups, end, graph.as_ref(), args.k);
-            let attributions = cache.at(catalog, window.to());
-            let hhi = |dimension| {
-                window_groups
-                    .shares(attributions, dimension, Origin::Uploader)
-                    .hhi
-            };
-            groups.push(GroupHhi {
-                org: hhi(Dimension::Organization),
-                country: hhi(Dimension::Country),
-            });
-            Ok(())
-        },
-    )?;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        // The lineage graph is read on its own thread while the first snapshots decode (the
+        // main thread would wait for them anyway), and taken at the first window.
+        let mut reading = Some(scope.spawn(|| snapshots.graph(latest, false)));
+        let mut graph = None;
+        snapshots.for_each_window(
+            0,
+            snapshots.times.len() - 1,
+            &filter,
+            cadence,
+            FrameColumns::AUTHOR,
+            |catalog, window, end| {
+                if let Some(reading) = reading.take() {
+                    graph =
+                        Some(reading.join().map_err(|_| {
+                            anyhow::anyhow!("the lineage-reading thread panicked")
+                        })??);
+                }
+                let window_groups = WindowGroups::new(window, end, None);
+                builder.push(catalog, &window_groups, end, graph.as_ref(), args.k);
+                let attributions = cache.at(catalog, window.to());
+                let hhi = |dimension| {
+                    window_groups
+                        .shares(attributions, dimension, Origin::Uploader)
+                        .hhi
+                };
+                groups.push(GroupHhi {
+                    org: hhi(Dimension::Organization),
+                    country: hhi(Dimension::Country),
+                });
+                Ok(())
+            },
+        )
+    })?;
     let figures = builder.finish();
     let text = match args.view.format {
         Format::Json => views::json(&WindowsJson {
