@@ -7,7 +7,7 @@
 
 use std::cmp::Ordering;
 
-use hubcensus_model::ModelId;
+use hubcensus_model::Ids;
 use serde::Serialize;
 
 use crate::lineage::LineageGraph;
@@ -28,7 +28,7 @@ pub struct WorkingSet {
 }
 
 /// Orders `(value, model)` by value descending then id ascending.
-fn rank_order(ids: &[ModelId]) -> impl Fn(&(u64, u32), &(u64, u32)) -> Ordering + '_ {
+fn rank_order(ids: &Ids) -> impl Fn(&(u64, u32), &(u64, u32)) -> Ordering + '_ {
     move |a, b| {
         b.0.cmp(&a.0)
             .then_with(|| ids[a.1 as usize].cmp(&ids[b.1 as usize]))
@@ -107,7 +107,7 @@ pub fn threshold_of_sorted(ascending: &[u64], k: u64) -> u64 {
 /// exceed the true k-th largest positive value; [`kth_largest_positive`] or
 /// [`threshold_of_sorted`] give it.
 #[must_use]
-pub fn top_k(values: &[u64], ids: &[ModelId], k: u64, threshold: u64) -> Vec<(u64, u32)> {
+pub fn top_k(values: &[u64], ids: &Ids, k: u64, threshold: u64) -> Vec<(u64, u32)> {
     let threshold = threshold.max(1);
     let mut candidates: Vec<(u64, u32)> = values
         .iter()
@@ -143,12 +143,7 @@ impl WorkingSet {
     /// The working set of a window. `threshold`, when known (e.g. from the sorted values of
     /// [`crate::concentration::concentration`]), saves a selection pass.
     #[must_use]
-    pub fn of_window(
-        window: &WindowDownloads,
-        ids: &[ModelId],
-        k: u64,
-        threshold: Option<u64>,
-    ) -> Self {
+    pub fn of_window(window: &WindowDownloads, ids: &Ids, k: u64, threshold: Option<u64>) -> Self {
         let threshold =
             threshold.unwrap_or_else(|| kth_largest_positive(&window.downloads, k).unwrap_or(1));
         let ranked = top_k(&window.downloads, ids, k, threshold);
@@ -158,12 +153,7 @@ impl WorkingSet {
     /// The family working set (METHODS.md §4): downloads of quantized and adapter derivatives
     /// folded into their base recursively; members are family bases ranked on the family sums.
     #[must_use]
-    pub fn of_families(
-        window: &WindowDownloads,
-        graph: &LineageGraph,
-        ids: &[ModelId],
-        k: u64,
-    ) -> Self {
+    pub fn of_families(window: &WindowDownloads, graph: &LineageGraph, ids: &Ids, k: u64) -> Self {
         Self::of_families_in(window, graph, ids, k, &mut Vec::new())
     }
 
@@ -172,7 +162,7 @@ impl WorkingSet {
     pub fn of_families_in(
         window: &WindowDownloads,
         graph: &LineageGraph,
-        ids: &[ModelId],
+        ids: &Ids,
         k: u64,
         sums: &mut Vec<u64>,
     ) -> Self {
@@ -276,10 +266,10 @@ mod tests {
 
     use super::*;
 
-    fn ids(n: usize) -> Vec<ModelId> {
+    fn ids(n: usize) -> Ids {
         // Ids deliberately not in dense-index order: index i is "m/{n - i:03}".
         (0..n)
-            .map(|i| ModelId::new(format!("m/{:03}", n - i)).unwrap())
+            .map(|i| hubcensus_model::ModelId::new(format!("m/{:03}", n - i)).unwrap())
             .collect()
     }
 

@@ -106,7 +106,7 @@ fn working_set_and_churn_of_the_30_day_measure_real_data() {
     assert_eq!(first.counts.total_downloads, 2_071_003_854);
     assert!((first.working_set.share.unwrap() - 0.878_619).abs() < 1e-6);
     assert_eq!(
-        catalog.ids[first.working_set.members[0] as usize].as_str(),
+        &catalog.ids[first.working_set.members[0] as usize],
         "sentence-transformers/all-MiniLM-L6-v2"
     );
     let entries: Vec<usize> = figures[1..]

@@ -5,11 +5,9 @@
 //! from the same store line up position by position with no join. Strings that repeat
 //! (namespaces, tasks, libraries, licenses) are codes into the shared [`Catalog`].
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
-use crate::{ModelId, Relation, Timestamp};
+use crate::{Ids, Relation, Timestamp};
 
 /// Where a snapshot came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -90,7 +88,7 @@ impl SnapshotInfo {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog {
     /// The latest id of each dense model index (shared: a store reads its ids once).
-    pub ids: Arc<[ModelId]>,
+    pub ids: Ids,
     pub namespaces: Vec<String>,
     pub pipeline_tags: Vec<String>,
     pub libraries: Vec<String>,

@@ -1,6 +1,7 @@
 //! Model ids, namespaces and keys (METHODS.md §1).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,20 +32,27 @@ pub struct ModelId(String);
 impl ModelId {
     pub fn new(id: impl Into<String>) -> Result<Self, IdError> {
         let id = id.into();
+        Self::check(&id)?;
+        Ok(Self(id))
+    }
+
+    /// Checks `id` as [`ModelId::new`] does, without taking it (allocating only for an error).
+    pub fn check(id: &str) -> Result<(), IdError> {
         if id.is_empty() {
             return Err(IdError::Empty);
         }
+        let owned = || id.to_owned();
         if id.len() > 256 {
-            return Err(IdError::TooLong { id });
+            return Err(IdError::TooLong { id: owned() });
         }
         let mut parts = id.split('/');
         let first = parts.next().unwrap_or_default();
         let second = parts.next();
         if parts.next().is_some() {
-            return Err(IdError::TooManySlashes { id });
+            return Err(IdError::TooManySlashes { id: owned() });
         }
         if first.is_empty() || second.is_some_and(str::is_empty) {
-            return Err(IdError::EmptyPart { id });
+            return Err(IdError::EmptyPart { id: owned() });
         }
         let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/');
         if !id.bytes().all(allowed) {
@@ -52,9 +60,12 @@ impl ModelId {
                 .chars()
                 .find(|&c| !(c.is_ascii() && allowed(c as u8)))
                 .expect("a byte is not allowed");
-            return Err(IdError::BadCharacter { id, character });
+            return Err(IdError::BadCharacter {
+                id: owned(),
+                character,
+            });
         }
-        Ok(Self(id))
+        Ok(())
     }
 
     #[must_use]
@@ -66,7 +77,13 @@ impl ModelId {
     /// reported as "legacy, unnamespaced" and never as its own author.
     #[must_use]
     pub fn namespace(&self) -> Option<&str> {
-        self.0.split_once('/').map(|(namespace, _)| namespace)
+        Self::namespace_of(&self.0)
+    }
+
+    /// The namespace of a checked id given as text ([`ModelId::namespace`]).
+    #[must_use]
+    pub fn namespace_of(id: &str) -> Option<&str> {
+        id.split_once('/').map(|(namespace, _)| namespace)
     }
 
     /// The name (the part after `/`, or the whole legacy id).
@@ -141,6 +158,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ids_hold_checked_ids_in_one_buffer() {
+        let mut builder = IdsBuilder::default();
+        for id in ["a/x", "gpt2", "b/old"] {
+            builder.push(id).unwrap();
+        }
+        // Checked as `ModelId::new` checks: nothing half added.
+        assert!(matches!(
+            builder.push("a b/x"),
+            Err(IdError::BadCharacter { .. })
+        ));
+        assert_eq!(builder.push(""), Err(IdError::Empty));
+        assert_eq!(builder.pop(), Some(ModelId::new("b/old").unwrap()));
+        let mut other = IdsBuilder::default();
+        other.push("b/new").unwrap();
+        builder.push_from(&other, 0);
+        builder.push_from(&other, 7);
+        let ids = builder.finish();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(ids.iter().collect::<Vec<_>>(), ["a/x", "gpt2", "b/new"]);
+        assert_eq!(&ids[2], "b/new");
+        assert_eq!(ids.get(3), None);
+        assert_eq!(ids.id(1), Some(ModelId::new("gpt2").unwrap()));
+        assert_eq!(ModelId::namespace_of(&ids[1]), None);
+        assert_eq!(ModelId::namespace_of(&ids[0]), Some("a"));
+        let same: Ids = ["a/x", "gpt2", "b/new"]
+            .iter()
+            .map(|t| ModelId::new(*t).unwrap())
+            .collect();
+        assert_eq!(ids, same);
+        assert_eq!(format!("{ids:?}"), "Ids(3 ids)");
+    }
+
+    #[test]
     fn ids_and_namespaces() {
         let id = ModelId::new("Qwen/Qwen3-8B").unwrap();
         assert_eq!(id.namespace(), Some("Qwen"));
@@ -184,5 +234,160 @@ mod tests {
         );
         assert_eq!(ModelKey::of(Some(""), &id), ModelKey::Id(id.clone()));
         assert_eq!(ModelKey::of(None, &id), ModelKey::Id(id));
+    }
+}
+
+/// The ids of a store's dense indices, in one shared buffer: id `i` is `ids[i]` (a `str`
+/// checked as a [`ModelId`]). Two million `ModelId`s are two million allocations to make, to
+/// read back (a cache miss each) and to free; this is two. Cloning shares the buffers.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Ids {
+    text: Arc<str>,
+    /// Where each id ends in `text` (it starts where the previous one ends).
+    ends: Arc<[usize]>,
+}
+
+impl Ids {
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Id `index`, or `None` past the end.
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        Some(&self.text[start..end])
+    }
+
+    /// Id `index` as a [`ModelId`] (an allocation: for the few ids a result names).
+    #[must_use]
+    pub fn id(&self, index: usize) -> Option<ModelId> {
+        self.get(index).map(|text| ModelId(text.to_owned()))
+    }
+
+    /// The ids in index order.
+    #[must_use]
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|index| &self[index])
+    }
+}
+
+impl std::ops::Index<usize> for Ids {
+    type Output = str;
+
+    fn index(&self, index: usize) -> &str {
+        self.get(index)
+            .unwrap_or_else(|| panic!("id index {index} past {} ids", self.len()))
+    }
+}
+
+impl fmt::Debug for Ids {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ids({} ids)", self.len())
+    }
+}
+
+/// Builds [`Ids`] one checked id at a time.
+#[derive(Clone, Debug, Default)]
+pub struct IdsBuilder {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl IdsBuilder {
+    #[must_use]
+    pub fn with_capacity(ids: usize, bytes: usize) -> Self {
+        Self {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(ids),
+        }
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Adds `id`, checked as [`ModelId::new`] checks it.
+    pub fn push(&mut self, id: &str) -> Result<(), IdError> {
+        ModelId::check(id)?;
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+        Ok(())
+    }
+
+    /// The bytes of every id together.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.text.len()
+    }
+
+    /// The id at `index`, if any.
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        Some(&self.text[start..end])
+    }
+
+    /// Adds `other`'s id at `index` (already checked there).
+    pub fn push_from(&mut self, other: &Self, index: usize) {
+        if let Some(id) = other.get(index) {
+            self.text.push_str(id);
+            self.ends.push(self.text.len());
+        }
+    }
+
+    /// Removes the last id and returns it.
+    pub fn pop(&mut self) -> Option<ModelId> {
+        self.ends.pop()?;
+        let start = self.ends.last().copied().unwrap_or(0);
+        let id = self.text[start..].to_owned();
+        self.text.truncate(start);
+        Some(ModelId(id))
+    }
+
+    #[must_use]
+    pub fn finish(self) -> Ids {
+        Ids {
+            text: self.text.into(),
+            ends: self.ends.into(),
+        }
+    }
+}
+
+impl<'a> FromIterator<&'a ModelId> for Ids {
+    fn from_iter<I: IntoIterator<Item = &'a ModelId>>(ids: I) -> Self {
+        let mut builder = IdsBuilder::default();
+        for id in ids {
+            builder.text.push_str(id.as_str());
+            builder.ends.push(builder.text.len());
+        }
+        builder.finish()
+    }
+}
+
+impl FromIterator<ModelId> for Ids {
+    fn from_iter<I: IntoIterator<Item = ModelId>>(ids: I) -> Self {
+        let ids: Vec<ModelId> = ids.into_iter().collect();
+        ids.iter().collect()
+    }
+}
+
+impl From<Vec<ModelId>> for Ids {
+    fn from(ids: Vec<ModelId>) -> Self {
+        ids.iter().collect()
     }
 }

@@ -16,7 +16,7 @@ pub use attribution::{Attribution, ContributorType, Region};
 pub use frame::{
     Catalog, Era, FrameColumns, LineageTable, SnapshotFrame, SnapshotInfo, SourceKind,
 };
-pub use id::{IdError, ModelId, ModelKey, Namespace};
+pub use id::{IdError, Ids, IdsBuilder, ModelId, ModelKey, Namespace};
 pub use lineage::{Lineage, LineageSource, Relation};
 pub use record::{COLUMNS, Gated, ModelRecord};
 pub use time::{CREATED_AT_SENTINEL, Timestamp, TimestampError};

@@ -408,9 +408,15 @@ impl Registry {
     /// namespace the Hub moved it under (`gpt2` -> `openai-community`), if recorded.
     #[must_use]
     pub fn namespace_of<'a>(&'a self, id: &'a ModelId) -> Option<&'a str> {
-        id.namespace().or_else(|| {
+        self.namespace_of_text(id.as_str())
+    }
+
+    /// [`Registry::namespace_of`] for a checked id given as text (a store's ids).
+    #[must_use]
+    pub fn namespace_of_text<'a>(&'a self, id: &'a str) -> Option<&'a str> {
+        ModelId::namespace_of(id).or_else(|| {
             self.legacy_index
-                .get(&id.as_str().to_lowercase())
+                .get(&id.to_lowercase())
                 .map(|&position| self.legacy[position].moved_to.as_str())
         })
     }

@@ -86,7 +86,7 @@ type Read = (SnapshotInfo, String, Vec<(u32, ModelRecord)>);
 #[derive(Debug, PartialEq)]
 struct State {
     snapshots: Vec<Read>,
-    ids: Vec<ModelId>,
+    ids: Vec<String>,
     resolved: Vec<Option<u32>>,
 }
 
@@ -118,7 +118,7 @@ fn state(dir: &Path) -> State {
     .collect();
     State {
         snapshots,
-        ids: store.ids().unwrap().to_vec(),
+        ids: store.ids().unwrap().iter().map(str::to_owned).collect(),
         resolved,
     }
 }

@@ -22,7 +22,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, TimestampMillisecondType};
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
-use hubcensus_model::{ModelId, Timestamp};
+use hubcensus_model::{Ids, IdsBuilder, ModelId, Timestamp};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -55,7 +55,7 @@ impl Entry {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct KnownIds {
     /// The current id of each dense index.
-    pub current: Arc<[ModelId]>,
+    pub current: Ids,
     /// Ids a model had before its current one (renames), with its index, oldest first.
     pub earlier: Vec<(ModelId, u32)>,
     /// The namespace code of each current id.
@@ -341,18 +341,19 @@ impl Dictionary {
                     let text = id.get(row).ok_or_else(|| {
                         corrupt(format!("model_index {index} has a row without an id"))
                     })?;
-                    let model_id = ModelId::new(text)
+                    part.ids
+                        .push(text)
                         .map_err(|error| corrupt(format!("model_index {index}: {error}")))?;
                     let code = match codes {
                         Some(codes) => part
                             .code(
                                 codes.is_valid(row).then(|| codes.value(row)),
-                                model_id.namespace(),
+                                ModelId::namespace_of(text),
                             )
                             .map_err(|reason| corrupt(format!("model_index {index}: {reason}")))?,
                         None => NO_NAMESPACE,
                     };
-                    part.rows.push((index as u32, model_id, code));
+                    part.rows.push((index as u32, code));
                 }
             }
             Ok(part)
@@ -363,7 +364,7 @@ impl Dictionary {
             let first = read_part((0..half).collect());
             (first, second.join().expect("an id-reading thread panicked"))
         });
-        let (mut first, mut second) = (first?, second?);
+        let (first, second) = (first?, second?);
         let mut namespaces = NamespaceCodes::default();
         if has_codes {
             namespaces = Part::merge_codes(&first, &second).map_err(corrupt)?;
@@ -371,21 +372,24 @@ impl Dictionary {
         }
         // Rows are sorted by index: when the first part stopped at an index past `len`, the
         // second stops at its first row.
-        let mut ids: Vec<ModelId> = Vec::with_capacity(len);
+        let bytes = first.ids.bytes() + second.ids.bytes();
+        let mut ids = IdsBuilder::with_capacity(len, bytes);
         let mut earlier: Vec<(ModelId, u32)> = Vec::new();
-        let rows = std::mem::take(&mut first.rows)
-            .into_iter()
-            .chain(std::mem::take(&mut second.rows));
-        for (index, model_id, code) in rows {
+        let rows = [&first, &second].into_iter().flat_map(|part| {
+            (part.rows.iter().enumerate())
+                .map(move |(row, &(index, code))| (part, row, index, code))
+        });
+        for (part, row, index, code) in rows {
             let position = index as usize;
             // Rows of one index are sorted by first-seen time: the last is the current id.
             match position.cmp(&ids.len()) {
                 std::cmp::Ordering::Equal => {
-                    ids.push(model_id);
+                    ids.push_from(&part.ids, row);
                     namespaces.of.push(code);
                 }
                 std::cmp::Ordering::Less if position + 1 == ids.len() => {
-                    let previous = std::mem::replace(&mut ids[position], model_id);
+                    let previous = ids.pop().expect("the index has an id");
+                    ids.push_from(&part.ids, row);
                     namespaces.of[position] = code;
                     earlier.push((previous, index));
                 }
@@ -400,6 +404,7 @@ impl Dictionary {
                 ids.len()
             )));
         }
+        let ids = ids.finish();
         if !has_codes {
             namespaces = NamespaceCodes::of_ids(ids.iter());
         } else if let Some(code) = namespaces
@@ -413,7 +418,7 @@ impl Dictionary {
             )));
         }
         Ok(KnownIds {
-            current: ids.into(),
+            current: ids,
             earlier,
             namespaces: Arc::new(namespaces),
         })
@@ -482,7 +487,9 @@ impl Dictionary {
 /// introduce.
 #[derive(Default)]
 struct Part {
-    rows: Vec<(u32, ModelId, u32)>,
+    /// Per row: the index and the namespace code.
+    rows: Vec<(u32, u32)>,
+    ids: IdsBuilder,
     /// Each row whose code is above every code before it in the part, with its namespace:
     /// codes number namespaces in order of first appearance, so these include every code the
     /// part is the first to use.
@@ -625,7 +632,7 @@ mod tests {
                 .iter()
                 .map(|entry| entry.current_id().clone())
                 .collect();
-            assert_eq!(&known.current[..], &expected[..], "len {len}");
+            assert_eq!(known.current, expected.iter().collect::<Ids>(), "len {len}");
             let earlier: Vec<u32> = known.earlier.iter().map(|&(_, index)| index).collect();
             let wanted: Vec<u32> = [5, boundary - 1]
                 .into_iter()

@@ -26,14 +26,14 @@ pub(crate) struct NamespaceCodes {
 
 impl NamespaceCodes {
     /// Codes for `ids` (the current id of each dense index), numbered in index order.
-    pub(crate) fn of_ids<'a>(ids: impl ExactSizeIterator<Item = &'a ModelId>) -> Self {
+    pub(crate) fn of_ids<'a>(ids: impl ExactSizeIterator<Item = &'a str>) -> Self {
         let mut codes = Self {
             of: Vec::with_capacity(ids.len()),
             ..Self::default()
         };
         let mut known: FxHashMap<&'a str, u32> = FxHashMap::default();
         for id in ids {
-            let code = id.namespace().map_or(NO_NAMESPACE, |namespace| {
+            let code = ModelId::namespace_of(id).map_or(NO_NAMESPACE, |namespace| {
                 *known
                     .entry(namespace)
                     .or_insert_with(|| codes.push(namespace))
@@ -91,7 +91,7 @@ mod tests {
             .iter()
             .map(|t| ModelId::new(*t).unwrap())
             .collect();
-        let codes = NamespaceCodes::of_ids(ids.iter());
+        let codes = NamespaceCodes::of_ids(ids.iter().map(ModelId::as_str));
         assert_eq!(codes.of, vec![0, NO_NAMESPACE, 1, 0, 1]);
         assert_eq!(codes.texts().collect::<Vec<_>>(), ["b", "a"]);
         assert_eq!(codes.of_index(3), Some(&b"b"[..]));

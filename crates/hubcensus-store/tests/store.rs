@@ -137,7 +137,7 @@ fn renames_align_across_snapshots() {
         (Some(10), Some(15))
     );
     let frames = store.load_frames(&[T1, T2]).unwrap();
-    assert_eq!(frames.catalog.ids[index as usize].as_str(), "a/new");
+    assert_eq!(&frames.catalog.ids[index as usize], "a/new");
     // Rows come back in dense-index order whatever order they were pushed in.
     let ids: Vec<String> = store
         .records(T2)

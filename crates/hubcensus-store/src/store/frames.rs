@@ -17,12 +17,12 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, ArrayRef};
 use hubcensus_model::{
-    Catalog, FrameColumns, LineageTable, ModelId, Relation, SnapshotFrame, Timestamp,
+    Catalog, FrameColumns, Ids, LineageTable, Relation, SnapshotFrame, Timestamp,
 };
 
 use super::{Committed, FrameSet, Store, arrow_read_error, model_indices, scatter_i64};
 use crate::StoreError;
-use crate::dictionary::KnownIds;
+use crate::dictionary::{Entry, KnownIds};
 use crate::fxhash::FxHashMap;
 use crate::namespaces::NamespaceCodes;
 use crate::schema::{self, StrColumn};
@@ -120,11 +120,7 @@ impl Store {
             return Ok(known);
         }
         let known = if let Some(dictionary) = self.dictionary.get() {
-            let current: Arc<[ModelId]> = dictionary
-                .entries
-                .iter()
-                .map(|entry| entry.current_id().clone())
-                .collect();
+            let current: Ids = dictionary.entries.iter().map(Entry::current_id).collect();
             KnownIds {
                 namespaces: Arc::new(NamespaceCodes::of_ids(current.iter())),
                 current,
@@ -149,7 +145,7 @@ impl Store {
     }
 
     /// The current id of every dense index (read once per `Store`, then shared).
-    pub fn ids(&self) -> Result<Arc<[ModelId]>, StoreError> {
+    pub fn ids(&self) -> Result<Ids, StoreError> {
         Ok(self.known_ids()?.current.clone())
     }
 
@@ -262,10 +258,13 @@ impl Store {
         // another model.
         let mut resolved = vec![UNRESOLVED; names.len()];
         let known = self.known_ids()?;
-        let earlier = known.earlier.iter().map(|(id, index)| (id, *index));
+        let earlier = known
+            .earlier
+            .iter()
+            .map(|(id, index)| (id.as_str(), *index));
         let current = known.current.iter().zip(0_u32..);
         for (id, index) in earlier.chain(current) {
-            if let Some(&code) = names.get(id.as_str()) {
+            if let Some(&code) = names.get(id) {
                 resolved[code as usize] = index;
             }
         }

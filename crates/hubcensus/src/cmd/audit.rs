@@ -232,7 +232,7 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
                     .ids
                     .iter()
                     .enumerate()
-                    .filter(|(_, id)| id.namespace() == Some(namespace))
+                    .filter(|(_, id)| ModelId::namespace_of(id) == Some(namespace))
                     .map(|(i, _)| i),
             );
         }
@@ -287,7 +287,10 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
     }
     let mut models = Vec::new();
     for index in chosen {
-        let id = catalog.ids[index].clone();
+        let id = catalog
+            .ids
+            .id(index)
+            .context("bug: a chosen index past the ids")?;
         let account = registry
             .namespace_of(&id)
             .and_then(|namespace| accounts.get(namespace).copied());
@@ -302,7 +305,7 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
         let parents: Vec<ModelId> = graph
             .parents(index)
             .iter()
-            .filter_map(|&p| catalog.ids.get(p as usize).cloned())
+            .filter_map(|&p| catalog.ids.id(p as usize))
             .collect();
         model.lineage = hubcensus_model::Lineage::new(
             graph

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use hubcensus_analytics::Population;
 use hubcensus_analytics::working_set::{self, WorkingSet};
-use hubcensus_model::{FrameColumns, ModelId, Timestamp};
+use hubcensus_model::{FrameColumns, Timestamp};
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -34,7 +34,7 @@ pub struct Args {
 
 #[derive(Serialize)]
 struct Move<'a> {
-    id: &'a ModelId,
+    id: &'a str,
     previous_rank: Option<u64>,
     rank: Option<u64>,
     /// Positive: climbed.

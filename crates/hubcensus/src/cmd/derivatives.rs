@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use hubcensus_analytics::lineage::{self, ByRelation, RelationMix};
-use hubcensus_model::{ModelId, Timestamp};
+use hubcensus_model::Timestamp;
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -36,7 +36,7 @@ pub struct Args {
 #[derive(Serialize)]
 struct Base<'a> {
     rank: u64,
-    id: &'a ModelId,
+    id: &'a str,
     direct: ByRelation,
     descendants: u64,
     tag_mentions: u64,

@@ -257,7 +257,9 @@ fn catalog_ids(context: &Context) -> anyhow::Result<Option<Vec<ModelId>>> {
         store
             .ids()
             .context("cannot read the store's model ids")?
-            .to_vec(),
+            .iter()
+            .map(|id| ModelId::new(id).expect("the store's ids are checked"))
+            .collect(),
     ))
 }
 

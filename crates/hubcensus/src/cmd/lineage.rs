@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use hubcensus_analytics::lineage::{ByRelation, Root};
-use hubcensus_model::{ModelId, Relation, Timestamp};
+use hubcensus_model::{Relation, Timestamp};
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -43,17 +43,17 @@ struct LineageJson<'a> {
     schema: &'static str,
     as_of: Timestamp,
     population: String,
-    id: &'a ModelId,
+    id: &'a str,
     relation: Option<Relation>,
-    parents: Vec<&'a ModelId>,
+    parents: Vec<&'a str>,
     /// A model id, or "mixed" for a merge of models with different roots.
     root: String,
-    family: &'a ModelId,
+    family: &'a str,
     in_cycle: bool,
     direct: ByRelation,
-    children: Vec<&'a ModelId>,
+    children: Vec<&'a str>,
     descendants: u64,
-    descendants_listed: Vec<&'a ModelId>,
+    descendants_listed: Vec<&'a str>,
     tag_mentions: u64,
 }
 
@@ -133,7 +133,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         Format::Json => views::json(&output)?,
         format => {
             let mut table = Table::new(vec!["field", "value"]);
-            let join = |list: &[&ModelId]| {
+            let join = |list: &[&str]| {
                 list.iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>()

@@ -272,7 +272,7 @@ fn coverage(args: &CoverageArgs, context: &Context) -> anyhow::Result<ExitCode> 
     if let Some(top) = args.top {
         models.sort_by(|a, b| {
             b.1.cmp(&a.1)
-                .then_with(|| catalog.ids[a.0].as_str().cmp(catalog.ids[b.0].as_str()))
+                .then_with(|| catalog.ids[a.0].cmp(&catalog.ids[b.0]))
         });
         models.truncate(top);
     }
@@ -280,7 +280,7 @@ fn coverage(args: &CoverageArgs, context: &Context) -> anyhow::Result<ExitCode> 
     let inputs = models.iter().map(|&(index, downloads)| {
         let namespace = match frame.author[index] {
             Some(code) => Some(catalog.namespaces[code as usize].as_str()),
-            None => registry.namespace_of(&catalog.ids[index]),
+            None => registry.namespace_of_text(&catalog.ids[index]),
         };
         CoverageInput {
             namespace,

@@ -499,7 +499,7 @@ fn map_view(
     let latest = results.last().expect("at least one window");
     let figures = &latest.figures;
     let k = options.k;
-    let id_of = |model: u32| catalog.ids[model as usize].as_str().to_owned();
+    let id_of = |model: u32| catalog.ids[model as usize].to_owned();
     let attribution_of = |model: usize| -> Option<&Attribution> {
         end.author
             .get(model)

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use hubcensus_analytics::Population;
 use hubcensus_analytics::window::Status;
 use hubcensus_analytics::working_set::WorkingSet;
-use hubcensus_model::{FrameColumns, ModelId, Timestamp};
+use hubcensus_model::{FrameColumns, Timestamp};
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -39,7 +39,7 @@ pub struct Args {
 #[derive(Serialize)]
 struct Row<'a> {
     rank: u64,
-    id: &'a ModelId,
+    id: &'a str,
     downloads: u64,
     share: Option<f64>,
     /// `matched` or `new` (models only; absent for families).

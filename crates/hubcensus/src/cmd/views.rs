@@ -3,7 +3,6 @@
 //! time, attribution from the embedded registry, and plain-text tables.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use hubcensus_analytics::Filter;
@@ -11,7 +10,7 @@ use hubcensus_analytics::lineage::LineageGraph;
 use hubcensus_analytics::series::window_ending;
 use hubcensus_analytics::window::{Cadence, WindowDownloads};
 use hubcensus_model::{
-    Attribution, Catalog, Era, FrameColumns, ModelId, SnapshotFrame, SnapshotInfo, Timestamp,
+    Attribution, Catalog, Era, FrameColumns, Ids, SnapshotFrame, SnapshotInfo, Timestamp,
 };
 use hubcensus_store::Store;
 
@@ -159,7 +158,7 @@ impl Snapshots {
     }
 
     /// The current id of every dense index (read once, then shared).
-    pub fn ids(&self) -> anyhow::Result<Arc<[ModelId]>> {
+    pub fn ids(&self) -> anyhow::Result<Ids> {
         self.store
             .ids()
             .context("cannot read the store's key dictionary")

@@ -217,7 +217,7 @@ fn model_lineage(
         .with_context(|| format!("cannot load the lineage of the snapshot at {as_of}"))?;
     let (root, cycle) = lineage_root(&table, index);
     let root_id = match root {
-        LineageRoot::Model(root) => frames.catalog.ids.get(root as usize).cloned(),
+        LineageRoot::Model(root) => frames.catalog.ids.id(root as usize),
         LineageRoot::Itself | LineageRoot::Mixed => None,
     };
     Ok(LineageFacts::Root {

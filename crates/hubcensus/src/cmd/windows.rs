@@ -9,7 +9,7 @@ use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
 use hubcensus_analytics::shares::{Dimension, Origin, WindowGroups};
 use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::{Measure, Population};
-use hubcensus_model::{FrameColumns, ModelId, Timestamp};
+use hubcensus_model::{FrameColumns, Ids, Timestamp};
 use serde::Serialize;
 
 use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
@@ -70,12 +70,12 @@ struct WindowJson<'a> {
     hhi_country_unknown_share: Option<f64>,
     long_tail_share: Option<f64>,
     lorenz: &'a [LorenzPoint],
-    working_set: Vec<&'a ModelId>,
+    working_set: Vec<&'a str>,
     working_set_share: Option<f64>,
-    entries: Option<Vec<&'a ModelId>>,
-    exits: Option<Vec<&'a ModelId>>,
+    entries: Option<Vec<&'a str>>,
+    exits: Option<Vec<&'a str>>,
     churn: Option<f64>,
-    family_working_set: Vec<&'a ModelId>,
+    family_working_set: Vec<&'a str>,
     family_working_set_share: Option<f64>,
     population: &'a Population,
 }
@@ -97,11 +97,7 @@ struct GroupHhi {
     country: Hhi,
 }
 
-fn window_json<'a>(
-    figures: &'a WindowFigures,
-    groups: &GroupHhi,
-    ids: &'a [ModelId],
-) -> WindowJson<'a> {
+fn window_json<'a>(figures: &'a WindowFigures, groups: &GroupHhi, ids: &'a Ids) -> WindowJson<'a> {
     let names = |members: &[u32]| members.iter().map(|&m| &ids[m as usize]).collect();
     let family = figures.family_working_set.as_ref();
     WindowJson {
