@@ -192,26 +192,29 @@ impl<'w> WindowGroups<'w> {
         end: &SnapshotFrame,
         graph: Option<&LineageGraph>,
     ) -> Self {
-        let codes = end
-            .author
-            .iter()
-            .flatten()
-            .max()
-            .map_or(0, |&c| c as usize + 1);
+        // Tallies grow to the highest code seen (no pass over every model to find it first);
+        // `moved` only with a graph.
+        let tally = |tallies: &mut Vec<Tally>, code: u32, x: u64| {
+            let code = code as usize;
+            if code >= tallies.len() {
+                tallies.resize(code + 1, (0, 0));
+            }
+            add(&mut tallies[code], x);
+        };
         let mut groups = Self {
             window,
-            uploader: vec![(0, 0); codes],
+            uploader: Vec::new(),
             legacy: (0, 0),
             rooted: Vec::new(),
             mixed: (0, 0),
-            moved: vec![(0, 0); codes],
+            moved: Vec::new(),
             moved_legacy: (0, 0),
         };
         for i in window.counted() {
             let x = window.downloads[i];
             let uploader = end.author.get(i).copied().flatten();
             match uploader {
-                Some(code) => add(&mut groups.uploader[code as usize], x),
+                Some(code) => tally(&mut groups.uploader, code, x),
                 None => add(&mut groups.legacy, x),
             }
             let Some(graph) = graph else {
@@ -236,7 +239,7 @@ impl<'w> WindowGroups<'w> {
             };
             if moved {
                 match uploader {
-                    Some(code) => add(&mut groups.moved[code as usize], x),
+                    Some(code) => tally(&mut groups.moved, code, x),
                     None => add(&mut groups.moved_legacy, x),
                 }
             }
@@ -331,9 +334,9 @@ impl<'w> WindowGroups<'w> {
                 }
             }
             let mut own = tally;
-            if lineage {
-                own.0 -= self.moved[code].0;
-                own.1 -= self.moved[code].1;
+            if lineage && let Some(moved) = self.moved.get(code) {
+                own.0 -= moved.0;
+                own.1 -= moved.1;
             }
             put(group_of(code as u32), own);
         }

@@ -336,11 +336,19 @@ impl Attributions {
         }
         for code in self.attributions.len()..catalog.namespaces.len() {
             let namespace = &catalog.namespaces[code];
-            if registry.names(namespace) {
+            // A namespace the registry does not name has no entry at any time: nothing known
+            // (one lookup, not two, for each of hundreds of thousands).
+            let attribution = if registry.names(namespace) {
                 self.named.push(code);
-            }
-            self.attributions
-                .push(registry.attribute(namespace, at, None));
+                registry.attribute(namespace, at, None)
+            } else {
+                Attribution {
+                    organization: None,
+                    country: None,
+                    contributor: None,
+                }
+            };
+            self.attributions.push(attribution);
         }
         &self.attributions
     }
