@@ -313,13 +313,27 @@ impl Dictionary {
                 builder.parquet_schema(),
                 columns.iter().copied(),
             );
+            // Sized from the row groups' metadata: no buffer grows by copying.
+            let id_column = builder
+                .parquet_schema()
+                .columns()
+                .iter()
+                .position(|column| column.name() == "id");
+            let (rows, bytes) = row_groups.iter().fold((0, 0), |(rows, bytes), &group| {
+                let group = builder.metadata().row_group(group);
+                let size = id_column.map_or(0, |c| group.column(c).uncompressed_size());
+                (rows + group.num_rows(), bytes + size)
+            });
+            let mut part = Part::with_capacity(
+                usize::try_from(rows).unwrap_or_default(),
+                usize::try_from(bytes).unwrap_or_default(),
+            );
             let reader = builder
                 .with_projection(mask)
                 .with_row_groups(row_groups)
                 .with_batch_size(65_536)
                 .build()
                 .map_err(StoreError::parquet(path))?;
-            let mut part = Part::default();
             for batch in reader {
                 let batch = batch.map_err(|source| StoreError::Read {
                     path: path.to_path_buf(),
@@ -341,19 +355,10 @@ impl Dictionary {
                     let text = id.get(row).ok_or_else(|| {
                         corrupt(format!("model_index {index} has a row without an id"))
                     })?;
-                    part.ids
-                        .push(text)
-                        .map_err(|error| corrupt(format!("model_index {index}: {error}")))?;
-                    let code = match codes {
-                        Some(codes) => part
-                            .code(
-                                codes.is_valid(row).then(|| codes.value(row)),
-                                ModelId::namespace_of(text),
-                            )
-                            .map_err(|reason| corrupt(format!("model_index {index}: {reason}")))?,
-                        None => NO_NAMESPACE,
-                    };
-                    part.rows.push((index as u32, code));
+                    let code =
+                        codes.and_then(|codes| codes.is_valid(row).then(|| codes.value(row)));
+                    part.add(index as u32, text, code)
+                        .map_err(|reason| corrupt(format!("model_index {index}: {reason}")))?;
                 }
             }
             Ok(part)
@@ -364,40 +369,37 @@ impl Dictionary {
             let first = read_part((0..half).collect());
             (first, second.join().expect("an id-reading thread panicked"))
         });
-        let (first, second) = (first?, second?);
+        let (first, mut second) = (first?, second?);
         let mut namespaces = NamespaceCodes::default();
         if has_codes {
             namespaces = Part::merge_codes(&first, &second).map_err(corrupt)?;
-            namespaces.of.reserve(len);
         }
         // Rows are sorted by index: when the first part stopped at an index past `len`, the
-        // second stops at its first row.
-        let bytes = first.ids.bytes() + second.ids.bytes();
-        let mut ids = IdsBuilder::with_capacity(len, bytes);
-        let mut earlier: Vec<(ModelId, u32)> = Vec::new();
-        let rows = [&first, &second].into_iter().flat_map(|part| {
-            (part.rows.iter().enumerate())
-                .map(move |(row, &(index, code))| (part, row, index, code))
-        });
-        for (part, row, index, code) in rows {
-            let position = index as usize;
-            // Rows of one index are sorted by first-seen time: the last is the current id.
-            match position.cmp(&ids.len()) {
-                std::cmp::Ordering::Equal => {
-                    ids.push_from(&part.ids, row);
-                    namespaces.of.push(code);
-                }
-                std::cmp::Ordering::Less if position + 1 == ids.len() => {
-                    let previous = ids.pop().expect("the index has an id");
-                    ids.push_from(&part.ids, row);
-                    namespaces.of[position] = code;
-                    earlier.push((previous, index));
-                }
-                _ => {
-                    return Err(corrupt(format!("model_index {index} out of order")));
-                }
-            }
+        // second stops at its first row. An index whose rows straddle the parts keeps the
+        // second part's last id.
+        let Part {
+            first: start,
+            last,
+            current: mut ids,
+            codes: mut of,
+            mut earlier,
+            ..
+        } = first;
+        if start.is_some_and(|start| start != 0) {
+            return Err(corrupt("model_index 0 missing".into()));
         }
+        if let Some(next) = second.first {
+            if Some(next) == last {
+                earlier.push((ids.pop().expect("a part's last index has an id"), next));
+                of.pop();
+            } else if next != last.map_or(0, |last| last + 1) {
+                return Err(corrupt(format!("model_index {next} out of order")));
+            }
+            ids.extend(&second.current);
+            of.append(&mut second.codes);
+            earlier.append(&mut second.earlier);
+        }
+        namespaces.of = of;
         if ids.len() < len {
             return Err(corrupt(format!(
                 "{} keys, but the manifests reference {len}",
@@ -483,20 +485,53 @@ impl Dictionary {
     }
 }
 
-/// The rows one thread of [`Dictionary::read_ids`] read, and the namespaces its rows
-/// introduce.
+/// What one thread of [`Dictionary::read_ids`] read: the current id (the last row) of each
+/// index from `first` to `last`, with its namespace code, the earlier ids of renamed models, and
+/// the namespaces its rows introduce.
 #[derive(Default)]
 struct Part {
-    /// Per row: the index and the namespace code.
-    rows: Vec<(u32, u32)>,
-    ids: IdsBuilder,
-    /// Each row whose code is above every code before it in the part, with its namespace:
-    /// codes number namespaces in order of first appearance, so these include every code the
-    /// part is the first to use.
-    introduced: Vec<(u32, String)>,
+    first: Option<u32>,
+    last: Option<u32>,
+    current: IdsBuilder,
+    codes: Vec<u32>,
+    /// Ids an index had before its last row here (renames), oldest first.
+    earlier: Vec<(ModelId, u32)>,
+    /// Each row whose code is above every code before it in the part, with where its
+    /// namespace ends in `introduced_text`: codes number namespaces in order of first
+    /// appearance, so these include every code the part is the first to use.
+    introduced: Vec<(u32, usize)>,
+    introduced_text: String,
 }
 
 impl Part {
+    fn with_capacity(rows: usize, bytes: usize) -> Self {
+        Self {
+            current: IdsBuilder::with_capacity(rows, bytes),
+            codes: Vec::with_capacity(rows),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a row (`code`: `None` for a null or without the column).
+    fn add(&mut self, index: u32, text: &str, code: Option<i32>) -> Result<(), String> {
+        match self.last {
+            None => self.first = Some(index),
+            // Rows of one index are sorted by first-seen time: the last is the current id.
+            Some(last) if last == index => {
+                let previous = self.current.pop().expect("the last index has an id");
+                self.earlier.push((previous, index));
+                self.codes.pop();
+            }
+            Some(last) if last + 1 == index => {}
+            Some(_) => return Err("out of order".into()),
+        }
+        self.last = Some(index);
+        let namespace = self.current.push(text).map_err(|error| error.to_string())?;
+        let code = self.code(code, namespace)?;
+        self.codes.push(code);
+        Ok(())
+    }
+
     /// A row's code ([`NO_NAMESPACE`] for none), noting the namespace of a new highest code.
     ///
     /// The codes are not checked against every id: they only speed up reading frames, where
@@ -508,32 +543,38 @@ impl Part {
         };
         let code = u32::try_from(code).map_err(|_| format!("namespace_code {code}"))?;
         if self.introduced.last().is_none_or(|&(last, _)| code > last) {
-            self.introduced.push((code, namespace.to_owned()));
+            self.introduced_text.push_str(namespace);
+            self.introduced.push((code, self.introduced_text.len()));
         }
         Ok(code)
+    }
+
+    /// The codes this part introduced, with their namespaces.
+    fn introduced(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
+        (self.introduced.iter().enumerate()).map(|(k, &(code, end))| {
+            let start = if k == 0 { 0 } else { self.introduced[k - 1].1 };
+            (code, &self.introduced_text[start..end])
+        })
     }
 
     /// The namespaces by code from both parts: codes `0..n` without gaps, each with one
     /// namespace, no namespace under two codes.
     fn merge_codes(first: &Self, second: &Self) -> Result<NamespaceCodes, String> {
-        let mut codes = NamespaceCodes::default();
-        let mut distinct: FxHashSet<&str> = FxHashSet::default();
-        let from_first = first.introduced.iter();
         let after_first = first.introduced.len() as u32;
-        let from_second = second
-            .introduced
-            .iter()
-            .filter(|(code, _)| *code >= after_first);
-        for (expected, (code, text)) in (0_u32..).zip(from_first.chain(from_second)) {
-            if *code != expected {
+        let from_second = second.introduced().filter(|&(code, _)| code >= after_first);
+        let mut codes = NamespaceCodes::default();
+        for (expected, (code, text)) in (0_u32..).zip(first.introduced().chain(from_second)) {
+            if code != expected {
                 return Err(format!(
                     "namespace_code {code} appears before namespace_code {expected}"
                 ));
             }
-            if !distinct.insert(text) {
-                return Err(format!("two namespace codes name {text:?}"));
-            }
             codes.push(text);
+        }
+        let mut distinct: FxHashSet<&str> = FxHashSet::default();
+        distinct.reserve(codes.len());
+        if let Some(text) = codes.texts().find(|&text| !distinct.insert(text)) {
+            return Err(format!("two namespace codes name {text:?}"));
         }
         Ok(codes)
     }
