@@ -302,7 +302,7 @@ impl Registry {
     /// namespaces redirect on the Hub); when several hold (a `check` problem), the first in
     /// file order answers.
     fn lookup(&self, namespace: &str, at: Timestamp) -> Option<(usize, usize)> {
-        let candidates = self.index.get(&namespace.to_lowercase())?;
+        let candidates = with_lowercase(namespace, |lower| self.index.get(lower))?;
         let link = |&(org, link): &(usize, usize)| &self.organizations[org].namespaces[link];
         if let Some(found) = candidates.iter().find(|c| link(c).holds_at(at)) {
             return Some(*found);
@@ -321,7 +321,7 @@ impl Registry {
     /// does not name is the same at every time.
     #[must_use]
     pub fn names(&self, namespace: &str) -> bool {
-        self.index.contains_key(&namespace.to_lowercase())
+        with_lowercase(namespace, |lower| self.index.contains_key(lower))
     }
 
     /// What the registry knows about `namespace` at `at`, with the sources of each fact.
@@ -415,8 +415,7 @@ impl Registry {
     #[must_use]
     pub fn namespace_of_text<'a>(&'a self, id: &'a str) -> Option<&'a str> {
         ModelId::namespace_of(id).or_else(|| {
-            self.legacy_index
-                .get(&id.to_lowercase())
+            with_lowercase(id, |lower| self.legacy_index.get(lower))
                 .map(|&position| self.legacy[position].moved_to.as_str())
         })
     }
@@ -424,8 +423,7 @@ impl Registry {
     /// The legacy move that covers `id`, if any.
     #[must_use]
     pub fn legacy_move(&self, id: &str) -> Option<&LegacyMove> {
-        self.legacy_index
-            .get(&id.to_lowercase())
+        with_lowercase(id, |lower| self.legacy_index.get(lower))
             .map(|&position| &self.legacy[position])
     }
 
@@ -497,4 +495,19 @@ fn organization(file: &str, entry: file::OrganizationEntry) -> Result<Organizati
         namespaces,
         file: file.to_owned(),
     })
+}
+
+/// Calls `f` with `text` lower-cased as `str::to_lowercase` does it, without an allocation
+/// for short ASCII text (every Hub namespace and id): a view attributes hundreds of thousands
+/// of namespaces per run.
+pub(crate) fn with_lowercase<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buffer = [0_u8; 128];
+    match buffer.get_mut(..text.len()) {
+        Some(lower) if text.is_ascii() => {
+            lower.copy_from_slice(text.as_bytes());
+            lower.make_ascii_lowercase();
+            f(std::str::from_utf8(lower).expect("ASCII stays ASCII"))
+        }
+        _ => f(&text.to_lowercase()),
+    }
 }

@@ -587,3 +587,25 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn lookups_lower_case_as_to_lowercase_does() {
+    let long = "Ab".repeat(100);
+    for text in [
+        "Qwen",
+        "deepseek-ai",
+        "",
+        "ÉCOLE",
+        "MiXeD.Case_1-2",
+        long.as_str(),
+    ] {
+        assert_eq!(
+            crate::registry::with_lowercase(text, str::to_owned),
+            text.to_lowercase(),
+            "{text}"
+        );
+    }
+    // Case-insensitive lookups still answer.
+    let registry = Registry::embedded();
+    assert!(registry.names("QWEN") && registry.names("qwen"));
+}
