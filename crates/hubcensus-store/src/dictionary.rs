@@ -282,8 +282,9 @@ impl Dictionary {
     ///
     /// Row groups are decoded on two threads (decoding and checking two million ids is most
     /// of the cost), then folded in order. The namespace codes come from the generation's
-    /// `namespace_code` column, checked against the ids (every row of a code has the same
-    /// namespace, and no two codes share one), or are computed for a generation without it.
+    /// `namespace_code` column (checked to number distinct namespaces without gaps; whether
+    /// each row's code names its own namespace is left to the frames, see [`Part::code`]), or
+    /// are computed for a generation without it.
     pub(crate) fn read_ids(path: &Path, len: usize) -> Result<KnownIds, StoreError> {
         let corrupt = |reason: String| StoreError::Corrupt {
             path: path.to_path_buf(),
