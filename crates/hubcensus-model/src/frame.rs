@@ -231,64 +231,72 @@ impl SnapshotFrame {
     /// Empties the frame for another snapshot of the same length holding `columns`, keeping
     /// its buffers: every model absent, every loaded value `None`, the other columns empty.
     pub fn clear(&mut self, info: SnapshotInfo, columns: FrameColumns) {
-        fn reset<T: Clone>(column: &mut Vec<Option<T>>, loaded: bool, len: usize) {
-            column.clear();
-            if loaded {
-                column.resize(len, None);
-            }
-        }
-        let len = self.len();
-        let has = |column| columns.contains(column);
         self.info = info;
         self.columns = columns;
-        self.present.fill(false);
-        reset(
-            &mut self.downloads_all_time,
-            has(FrameColumns::DOWNLOADS_ALL_TIME),
-            len,
-        );
-        reset(
-            &mut self.downloads_30d,
-            has(FrameColumns::DOWNLOADS_30D),
-            len,
-        );
-        reset(&mut self.likes, has(FrameColumns::LIKES), len);
-        reset(&mut self.created_at, has(FrameColumns::CREATED_AT), len);
-        reset(&mut self.author, has(FrameColumns::AUTHOR), len);
-        reset(&mut self.pipeline_tag, has(FrameColumns::PIPELINE_TAG), len);
-        reset(&mut self.library_name, has(FrameColumns::LIBRARY_NAME), len);
-        reset(&mut self.license, has(FrameColumns::LICENSE), len);
-        reset(&mut self.parameters, has(FrameColumns::PARAMETERS), len);
+        self.fit(self.len(), true);
     }
 
     /// Grows every loaded column to `len` absent models (frames loaded earlier than newer
     /// keys).
     pub fn resize(&mut self, len: usize) {
-        fn grow<T: Clone>(column: &mut Vec<Option<T>>, loaded: bool, len: usize) {
+        self.fit(len, false);
+    }
+
+    /// Every loaded column `len` long (emptied first when `clear`), the others empty.
+    fn fit(&mut self, len: usize, clear: bool) {
+        fn fit<T: Clone>(column: &mut Vec<Option<T>>, loaded: bool, len: usize, clear: bool) {
+            if clear || !loaded {
+                column.clear();
+            }
             if loaded {
                 column.resize(len, None);
             }
         }
         let columns = self.columns;
         let has = |column| columns.contains(column);
+        if clear {
+            self.present.clear();
+        }
         self.present.resize(len, false);
-        grow(
+        fit(
             &mut self.downloads_all_time,
             has(FrameColumns::DOWNLOADS_ALL_TIME),
             len,
+            clear,
         );
-        grow(
+        fit(
             &mut self.downloads_30d,
             has(FrameColumns::DOWNLOADS_30D),
             len,
+            clear,
         );
-        grow(&mut self.likes, has(FrameColumns::LIKES), len);
-        grow(&mut self.created_at, has(FrameColumns::CREATED_AT), len);
-        grow(&mut self.author, has(FrameColumns::AUTHOR), len);
-        grow(&mut self.pipeline_tag, has(FrameColumns::PIPELINE_TAG), len);
-        grow(&mut self.library_name, has(FrameColumns::LIBRARY_NAME), len);
-        grow(&mut self.license, has(FrameColumns::LICENSE), len);
-        grow(&mut self.parameters, has(FrameColumns::PARAMETERS), len);
+        fit(&mut self.likes, has(FrameColumns::LIKES), len, clear);
+        fit(
+            &mut self.created_at,
+            has(FrameColumns::CREATED_AT),
+            len,
+            clear,
+        );
+        fit(&mut self.author, has(FrameColumns::AUTHOR), len, clear);
+        fit(
+            &mut self.pipeline_tag,
+            has(FrameColumns::PIPELINE_TAG),
+            len,
+            clear,
+        );
+        fit(
+            &mut self.library_name,
+            has(FrameColumns::LIBRARY_NAME),
+            len,
+            clear,
+        );
+        fit(&mut self.license, has(FrameColumns::LICENSE), len, clear);
+        fit(
+            &mut self.parameters,
+            has(FrameColumns::PARAMETERS),
+            len,
+            clear,
+        );
     }
 }
 

@@ -320,9 +320,7 @@ impl Ids {
     /// Id `index`, or `None` past the end.
     #[must_use]
     pub fn get(&self, index: usize) -> Option<&str> {
-        let end = *self.ends.get(index)?;
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        Some(&self.text[start..end])
+        nth(&self.text, &self.ends, index)
     }
 
     /// Id `index` as a [`ModelId`] (an allocation: for the few ids a result names).
@@ -336,6 +334,13 @@ impl Ids {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|index| &self[index])
     }
+}
+
+/// The `index`-th of the strings laid end to end in `text`, each ending at its `ends` entry.
+fn nth<'a>(text: &'a str, ends: &[usize], index: usize) -> Option<&'a str> {
+    let end = *ends.get(index)?;
+    let start = if index == 0 { 0 } else { ends[index - 1] };
+    Some(&text[start..end])
 }
 
 impl std::ops::Index<usize> for Ids {
@@ -396,9 +401,7 @@ impl IdsBuilder {
     /// The id at `index`, if any.
     #[must_use]
     pub fn get(&self, index: usize) -> Option<&str> {
-        let end = *self.ends.get(index)?;
-        let start = if index == 0 { 0 } else { self.ends[index - 1] };
-        Some(&self.text[start..end])
+        nth(&self.text, &self.ends, index)
     }
 
     /// Adds every id of `other` (already checked there), in order.
