@@ -422,3 +422,46 @@ fn derivatives_on_hub_stats_subset_real_data() {
     assert_eq!(windows["windows"].as_array().unwrap().len(), 1);
     assert_eq!(windows["windows"][0]["measure"], "thirty_day");
 }
+
+/// A 30-day-era snapshot, then two with all-time downloads: the first two windows are 30-day
+/// windows (the second because the snapshot before it cannot be differenced), the third a
+/// difference. The 30-day `downloads` is decoded only where such a window needs it.
+#[test]
+fn windows_across_eras_read_the_30_day_downloads_where_needed() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = |as_of: &str, all_time: bool, rows: &[(&str, u64, u64)]| {
+        let mut draft = draft(Timestamp::parse(as_of).unwrap());
+        if !all_time {
+            draft.columns.retain(|c| c != "downloads_all_time");
+        }
+        let records: Vec<ModelRecord> = rows
+            .iter()
+            .map(|&(model, thirty_day, total)| {
+                let mut record = ModelRecord::new(id(model));
+                record.object_id = Some(model.replace('/', "-"));
+                record.downloads_30d = Some(thirty_day);
+                record.downloads_all_time = all_time.then_some(total);
+                record
+            })
+            .collect();
+        commit_snapshot(dir.path(), draft, &records);
+    };
+    snapshot("2026-08-02", false, &[("a/x", 40, 0), ("b/y", 60, 0)]);
+    snapshot("2026-08-09", true, &[("a/x", 45, 1000), ("b/y", 55, 2000)]);
+    snapshot("2026-08-16", true, &[("a/x", 50, 1100), ("b/y", 50, 2030)]);
+    let windows = json(dir.path(), &["windows", "--format", "json"]);
+    let windows = windows["windows"].as_array().unwrap();
+    let measures: Vec<&str> = windows
+        .iter()
+        .map(|w| w["measure"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        measures,
+        ["thirty_day", "thirty_day", "all_time_difference"]
+    );
+    let totals: Vec<u64> = windows
+        .iter()
+        .map(|w| w["total_downloads"].as_u64().unwrap())
+        .collect();
+    assert_eq!(totals, [100, 100, 130]);
+}
