@@ -236,28 +236,6 @@ pub struct Hhi {
     pub unknown_share: Option<f64>,
 }
 
-/// HHI of a window's counted downloads over groups: `group_of(i)` is model `i`'s group code
-/// below `groups`, or `None` for no known group.
-pub fn hhi(
-    window: &WindowDownloads,
-    groups: usize,
-    mut group_of: impl FnMut(usize) -> Option<u32>,
-) -> Hhi {
-    let mut sums = vec![0_u64; groups];
-    let mut unknown = 0_u64;
-    for i in window.counted() {
-        let x = window.downloads[i];
-        if x == 0 {
-            continue;
-        }
-        match group_of(i) {
-            Some(group) => sums[group as usize] += x,
-            None => unknown += x,
-        }
-    }
-    hhi_of_sums(&sums, unknown)
-}
-
 /// HHI from per-group sums and the unknown remainder.
 #[must_use]
 pub fn hhi_of_sums(sums: &[u64], unknown: u64) -> Hhi {

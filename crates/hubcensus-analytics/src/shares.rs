@@ -254,7 +254,7 @@ impl<'w> WindowGroups<'w> {
     }
 
     /// HHI over author namespaces (METHODS.md §3), legacy unnamespaced models as the unknown
-    /// share: [`crate::concentration::hhi`] by author, from the sums already made.
+    /// share, from the sums already made.
     #[must_use]
     pub fn author_hhi(&self) -> Hhi {
         let sums: Vec<u64> = self

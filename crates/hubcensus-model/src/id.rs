@@ -231,8 +231,7 @@ mod tests {
         assert_eq!(builder.pop(), Some(ModelId::new("b/old").unwrap()));
         let mut other = IdsBuilder::default();
         other.push("b/new").unwrap();
-        builder.push_from(&other, 0);
-        builder.push_from(&other, 7);
+        builder.extend(&other);
         let ids = builder.finish();
         assert_eq!(ids.len(), 3);
         assert_eq!(ids.iter().collect::<Vec<_>>(), ["a/x", "gpt2", "b/new"]);
@@ -320,7 +319,9 @@ impl Ids {
     /// Id `index`, or `None` past the end.
     #[must_use]
     pub fn get(&self, index: usize) -> Option<&str> {
-        nth(&self.text, &self.ends, index)
+        let end = *self.ends.get(index)?;
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        Some(&self.text[start..end])
     }
 
     /// Id `index` as a [`ModelId`] (an allocation: for the few ids a result names).
@@ -334,13 +335,6 @@ impl Ids {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|index| &self[index])
     }
-}
-
-/// The `index`-th of the strings laid end to end in `text`, each ending at its `ends` entry.
-fn nth<'a>(text: &'a str, ends: &[usize], index: usize) -> Option<&'a str> {
-    let end = *ends.get(index)?;
-    let start = if index == 0 { 0 } else { ends[index - 1] };
-    Some(&text[start..end])
 }
 
 impl std::ops::Index<usize> for Ids {
@@ -392,31 +386,11 @@ impl IdsBuilder {
         Ok(namespace)
     }
 
-    /// The bytes of every id together.
-    #[must_use]
-    pub fn bytes(&self) -> usize {
-        self.text.len()
-    }
-
-    /// The id at `index`, if any.
-    #[must_use]
-    pub fn get(&self, index: usize) -> Option<&str> {
-        nth(&self.text, &self.ends, index)
-    }
-
     /// Adds every id of `other` (already checked there), in order.
     pub fn extend(&mut self, other: &Self) {
         let offset = self.text.len();
         self.text.push_str(&other.text);
         self.ends.extend(other.ends.iter().map(|end| end + offset));
-    }
-
-    /// Adds `other`'s id at `index` (already checked there).
-    pub fn push_from(&mut self, other: &Self, index: usize) {
-        if let Some(id) = other.get(index) {
-            self.text.push_str(id);
-            self.ends.push(self.text.len());
-        }
     }
 
     /// Removes the last id and returns it.

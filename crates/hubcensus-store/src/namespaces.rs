@@ -67,12 +67,8 @@ impl NamespaceCodes {
     /// past the generation): compared with every row's author, so bytes, unchecked.
     #[inline]
     pub(crate) fn of_index(&self, index: usize) -> Option<&[u8]> {
-        let code = *self.of.get(index)? as usize;
-        if code == NO_NAMESPACE as usize {
-            return None;
-        }
-        let start = if code == 0 { 0 } else { self.ends[code - 1] };
-        Some(&self.text.as_bytes()[start..self.ends[code]])
+        let code = *self.of.get(index)?;
+        (code != NO_NAMESPACE).then(|| self.text(code).as_bytes())
     }
 
     /// Every namespace, by code.

@@ -72,7 +72,8 @@ pub struct FrameDecoder<'s> {
     namespaces: Arc<NamespaceCodes>,
     /// The same namespaces laid out in index order, which a row's author is compared with:
     /// rows arrive in index order, so this reads memory in sequence (looking each up by its
-    /// code instead cost a cache miss per row, 1 s of CPU over 13 frames).
+    /// code instead cost a cache miss per row: 0.2-0.4 s more CPU over 13 frames, measured on
+    /// the 2M demo store).
     expected_text: Arc<ExpectedText>,
 }
 

@@ -253,13 +253,9 @@ fn catalog_ids(context: &Context) -> anyhow::Result<Option<Vec<ModelId>>> {
     if store.snapshots().is_empty() {
         return Ok(None);
     }
+    let ids = store.ids().context("cannot read the store's model ids")?;
     Ok(Some(
-        store
-            .ids()
-            .context("cannot read the store's model ids")?
-            .iter()
-            .map(|id| ModelId::new(id).expect("the store's ids are checked"))
-            .collect(),
+        (0..ids.len()).filter_map(|index| ids.id(index)).collect(),
     ))
 }
 
