@@ -150,10 +150,14 @@ fn main() {
             }
             if model.present(week) {
                 frame.present[m] = true;
-                frame.downloads_all_time[m] =
-                    Some(model.base() + cumulative[m] - model.correction(week));
-                frame.created_at[m] = model.created_ms().map(Timestamp::from_millis);
-                frame.author[m] = model.author();
+                frame.downloads_all_time.set(
+                    m,
+                    Some(model.base() + cumulative[m] - model.correction(week)),
+                );
+                frame
+                    .created_at
+                    .set(m, model.created_ms().map(Timestamp::from_millis));
+                frame.author.set(m, model.author());
             }
         }
         frame

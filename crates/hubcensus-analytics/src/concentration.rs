@@ -3,6 +3,7 @@
 //!
 //! Every share is `None` when the total is 0: undefined, never a division by zero.
 
+use hubcensus_model::Column;
 use serde::Serialize;
 
 use crate::window::WindowDownloads;
@@ -267,13 +268,13 @@ pub fn hhi_of_sums(sums: &[u64], unknown: u64) -> Hhi {
 /// Long tail (METHODS.md §3): the share of the population's models with `A_t1 < 200`. `None`
 /// for the 30-day measure (no all-time count) or an empty population.
 #[must_use]
-pub fn long_tail_share(window: &WindowDownloads, all_time_at_end: &[Option<u64>]) -> Option<f64> {
+pub fn long_tail_share(window: &WindowDownloads, all_time_at_end: &Column<u64>) -> Option<f64> {
     if window.population.measure != crate::Measure::AllTimeDifference || window.counts.models == 0 {
         return None;
     }
     let tail = window
         .counted()
-        .filter(|&i| all_time_at_end[i].is_some_and(|a| a < 200))
+        .filter(|&i| all_time_at_end.at(i).is_some_and(|a| a < 200))
         .count();
     Some(tail as f64 / window.counts.models as f64)
 }

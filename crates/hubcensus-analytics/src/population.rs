@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use hubcensus_model::{Catalog, FrameColumns, SnapshotFrame, Timestamp};
+use hubcensus_model::{Catalog, Column, FrameColumns, SnapshotFrame, Timestamp};
 use serde::Serialize;
 
 use crate::AnalyticsError;
@@ -150,11 +150,11 @@ enum Wanted {
 
 impl Wanted {
     /// Whether row `i` of `column` is wanted (the column is not read when anything is).
-    fn accepts(self, column: &[Option<u32>], i: usize) -> bool {
+    fn accepts(self, column: &Column<u32>, i: usize) -> bool {
         match self {
             Self::Any => true,
             Self::Nothing => false,
-            Self::Code(code) => column[i] == Some(code),
+            Self::Code(code) => column.at(i) == Some(code),
         }
     }
 }
@@ -187,7 +187,7 @@ impl FilterMatcher {
             return false;
         }
         if self.min_params.is_some() || self.max_params.is_some() {
-            let Some(parameters) = frame.parameters[i] else {
+            let Some(parameters) = frame.parameters.at(i) else {
                 return false;
             };
             if self.min_params.is_some_and(|min| parameters < min)
@@ -197,7 +197,7 @@ impl FilterMatcher {
             }
         }
         if let Some(after) = self.created_after {
-            match frame.created_at[i] {
+            match frame.created_at.at(i) {
                 Some(created) => {
                     let created = created.as_millis();
                     created > after && created <= self.end

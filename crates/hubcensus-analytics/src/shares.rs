@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use hubcensus_model::{Attribution, ContributorType, Region, SnapshotFrame, Timestamp};
+use hubcensus_model::{Attribution, Column, ContributorType, Region, SnapshotFrame, Timestamp};
 use serde::Serialize;
 
 use crate::Population;
@@ -212,7 +212,7 @@ impl<'w> WindowGroups<'w> {
         };
         for i in window.counted() {
             let x = window.downloads[i];
-            let uploader = end.author.get(i).copied().flatten();
+            let uploader = end.author.get(i);
             match uploader {
                 Some(code) => tally(&mut groups.uploader, code, x),
                 None => add(&mut groups.legacy, x),
@@ -225,16 +225,14 @@ impl<'w> WindowGroups<'w> {
                     add(&mut groups.mixed, x);
                     true
                 }
-                Root::Model(root) if root as usize != i => {
-                    match end.author.get(root as usize).copied().flatten() {
-                        Some(root_author) if Some(root_author) != uploader => {
-                            let key = uploader.unwrap_or(NO_AUTHOR);
-                            groups.rooted.push((key, root_author, x));
-                            true
-                        }
-                        _ => false,
+                Root::Model(root) if root as usize != i => match end.author.get(root as usize) {
+                    Some(root_author) if Some(root_author) != uploader => {
+                        let key = uploader.unwrap_or(NO_AUTHOR);
+                        groups.rooted.push((key, root_author, x));
+                        true
                     }
-                }
+                    _ => false,
+                },
                 Root::Model(_) => false,
             };
             if moved {
@@ -525,17 +523,17 @@ pub struct CredibleRow {
 #[must_use]
 pub fn credible_releases(
     sets: &[(Timestamp, &[u32])],
-    created_at: &[Option<Timestamp>],
+    created_at: &Column<Timestamp>,
     mut contributor_of: impl FnMut(u32) -> Option<ContributorType>,
     within_days: i64,
 ) -> Vec<CredibleRow> {
     let mut credible: Vec<u32> = Vec::new();
     for &(end, members) in sets {
         for &model in members {
-            let Some(Some(created)) = created_at.get(model as usize) else {
+            let Some(created) = created_at.get(model as usize) else {
                 continue;
             };
-            if *created <= end && end <= created.plus_days(within_days) {
+            if created <= end && end <= created.plus_days(within_days) {
                 credible.push(model);
             }
         }
@@ -544,7 +542,7 @@ pub fn credible_releases(
     credible.dedup();
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
     for model in credible {
-        let Some(created) = created_at[model as usize] else {
+        let Some(created) = created_at.at(model as usize) else {
             continue;
         };
         let contributor =
@@ -597,7 +595,7 @@ mod tests {
             ],
         );
         end.info.columns = vec!["downloads_30d".into()];
-        end.downloads_30d = vec![Some(40), Some(30), Some(20), Some(5), Some(5)];
+        end.downloads_30d = vec![Some(40), Some(30), Some(20), Some(5), Some(5)].into();
         let window = thirty_day_window(&catalog, &end, &Filter::default()).unwrap();
         let attributions = [
             attribution("A Corp", Some("US"), Some(ContributorType::Industry)),
@@ -687,7 +685,7 @@ mod tests {
         let late: &[u32] = &[0, 3];
         let rows = credible_releases(
             &[(t("2026-02-01"), early), (t("2026-07-01"), late)],
-            &created,
+            &created.into(),
             |m| (m == 0).then_some(ContributorType::Individual),
             90,
         );
@@ -720,8 +718,8 @@ mod tests {
             let mut end = SnapshotFrame::empty(crate::window::tests::info("2026-08-23", false), n);
             for (i, (x, author)) in values.iter().enumerate() {
                 end.present[i] = true;
-                end.downloads_30d[i] = Some(*x);
-                end.author[i] = *author;
+                end.downloads_30d.set(i, Some(*x));
+                end.author.set(i, *author);
             }
             let names = ["US", "CN", "FR"];
             let attributions: Vec<Attribution> = countries.iter().map(|c| Attribution { organization: None, country: c.map(|c| names[c].to_owned()), contributor: None }).collect();

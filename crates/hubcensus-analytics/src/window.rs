@@ -228,12 +228,14 @@ pub fn window_downloads_reusing(
                 if !resolved.accepts(after, i) {
                     continue;
                 }
-                let end = after.downloads_all_time[i];
+                let end = after.downloads_all_time.at(i);
                 let start = if was {
-                    before.downloads_all_time[i]
+                    before.downloads_all_time.at(i)
                 } else {
-                    let created_after_start =
-                        after.created_at[i].is_some_and(|created| created.as_millis() > t0);
+                    let created_after_start = after
+                        .created_at
+                        .at(i)
+                        .is_some_and(|created| created.as_millis() > t0);
                     if !created_after_start {
                         counts.unmatched += 1;
                         status[i] = Status::Unmatched;
@@ -314,7 +316,7 @@ pub fn thirty_day_window_reusing(
         if !frame.present[i] || !resolved.accepts(frame, i) {
             continue;
         }
-        let Some(value) = frame.downloads_30d[i] else {
+        let Some(value) = frame.downloads_30d.at(i) else {
             counts.unmeasured += 1;
             status[i] = Status::Unmeasured;
             continue;
@@ -369,11 +371,13 @@ pub(crate) mod tests {
         for (i, &(present, all_time, created, author)) in rows.iter().enumerate() {
             frame.present[i] = present;
             if present {
-                frame.downloads_all_time[i] = all_time;
-                frame.downloads_30d[i] = all_time.map(|a| a / 10);
-                frame.created_at[i] =
-                    Timestamp::created_at(created.map(|c| Timestamp::parse(c).unwrap()));
-                frame.author[i] = author;
+                frame.downloads_all_time.set(i, all_time);
+                frame.downloads_30d.set(i, all_time.map(|a| a / 10));
+                frame.created_at.set(
+                    i,
+                    Timestamp::created_at(created.map(|c| Timestamp::parse(c).unwrap())),
+                );
+                frame.author.set(i, author);
             }
         }
         frame
@@ -513,8 +517,8 @@ pub(crate) mod tests {
             ],
         );
         frame.info = info("2026-08-23", false);
-        frame.downloads_30d = vec![Some(40), Some(60), None];
-        frame.pipeline_tag = vec![Some(0), Some(1), None];
+        frame.downloads_30d = vec![Some(40), Some(60), None].into();
+        frame.pipeline_tag = vec![Some(0), Some(1), None].into();
         let all = thirty_day_window(&catalog, &frame, &Filter::default()).unwrap();
         assert_eq!(all.counts.total_downloads, 100);
         assert!(

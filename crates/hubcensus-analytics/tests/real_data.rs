@@ -84,7 +84,7 @@ fn working_set_and_churn_of_the_30_day_measure_real_data() {
             let mut frame = SnapshotFrame::empty(info, len);
             for &(i, downloads) in models {
                 frame.present[i as usize] = true;
-                frame.downloads_30d[i as usize] = Some(downloads);
+                frame.downloads_30d.set(i as usize, Some(downloads));
             }
             frame
         })

@@ -164,30 +164,145 @@ impl std::ops::BitOr for FrameColumns {
     }
 }
 
-/// One snapshot's columns, position `i` being dense model index `i`. Every loaded vector has
+/// A value a [`Column`] holds in its own width: one bit pattern that no stored value takes
+/// stands for "none", so a column of 2 million optional counts is 16 MB, not the 32 MB of
+/// `Option<u64>` (the window passes are memory-bound).
+pub trait Packed: Copy + PartialEq + std::fmt::Debug {
+    /// The pattern that means none.
+    const NONE: Self;
+}
+
+/// Counts: the store holds them as Parquet `INT64`, so none exceeds `i64::MAX`.
+impl Packed for u64 {
+    const NONE: Self = u64::MAX;
+}
+
+/// Vocabulary codes: fewer than 2^31 distinct strings.
+impl Packed for u32 {
+    const NONE: Self = u32::MAX;
+}
+
+/// Times: the first representable millisecond (some 292 million years BC) is no date a source
+/// gives; a reader maps it to none.
+impl Packed for Timestamp {
+    const NONE: Self = Timestamp::from_millis(i64::MIN);
+}
+
+/// One optional value per dense model index, packed ([`Packed`]).
+#[derive(Clone, PartialEq)]
+pub struct Column<T: Packed>(Vec<T>);
+
+impl<T: Packed> Default for Column<T> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
+impl<T: Packed> Column<T> {
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The value at `index`. Panics past the end, like indexing (a column the frame did not
+    /// load is empty).
+    #[inline]
+    #[must_use]
+    pub fn at(&self, index: usize) -> Option<T> {
+        let value = self.0[index];
+        (value != T::NONE).then_some(value)
+    }
+
+    /// The value at `index`; `None` past the end too.
+    #[inline]
+    #[must_use]
+    pub fn get(&self, index: usize) -> Option<T> {
+        self.0.get(index).copied().filter(|&value| value != T::NONE)
+    }
+
+    /// Sets the value at `index`. A value equal to [`Packed::NONE`] is a caller's bug (no
+    /// reader produces one), checked in debug builds.
+    #[inline]
+    pub fn set(&mut self, index: usize, value: Option<T>) {
+        debug_assert!(value != Some(T::NONE), "a packed value equal to NONE");
+        self.0[index] = value.unwrap_or(T::NONE);
+    }
+
+    /// Every value in index order.
+    #[must_use]
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = Option<T>> + '_ {
+        self.0
+            .iter()
+            .map(|&value| (value != T::NONE).then_some(value))
+    }
+
+    /// The packed values, [`Packed::NONE`] for none: for passes that test many at once.
+    #[must_use]
+    pub fn packed(&self) -> &[T] {
+        &self.0
+    }
+
+    /// The packed values to rewrite in place ([`Packed::NONE`] for none).
+    pub fn packed_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+
+    fn fit(&mut self, loaded: bool, len: usize, clear: bool) {
+        if clear || !loaded {
+            self.0.clear();
+        }
+        if loaded {
+            self.0.resize(len, T::NONE);
+        }
+    }
+}
+
+impl<T: Packed> From<Vec<Option<T>>> for Column<T> {
+    fn from(values: Vec<Option<T>>) -> Self {
+        let mut column = Self(vec![T::NONE; values.len()]);
+        for (index, value) in values.into_iter().enumerate() {
+            column.set(index, value);
+        }
+        column
+    }
+}
+
+impl<T: Packed> std::fmt::Debug for Column<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// One snapshot's columns, position `i` being dense model index `i`. Every loaded column has
 /// the same length (the number of keys the store knew when the frame was loaded); a model
-/// absent from the snapshot has `present[i] == false` and `None` elsewhere. A column not in
-/// `columns` was not loaded and is empty: reading it is a bug, and panics on the first index.
+/// absent from the snapshot has `present[i] == false` and none elsewhere. A column not in
+/// `columns` was not loaded and is empty: reading it is a bug, and [`Column::at`] panics on
+/// the first index.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SnapshotFrame {
     pub info: SnapshotInfo,
     /// The optional columns this frame holds.
     pub columns: FrameColumns,
     pub present: Vec<bool>,
-    pub downloads_all_time: Vec<Option<u64>>,
-    pub downloads_30d: Vec<Option<u64>>,
-    pub likes: Vec<Option<u64>>,
+    pub downloads_all_time: Column<u64>,
+    pub downloads_30d: Column<u64>,
+    pub likes: Column<u64>,
     /// Sentinel already read as unknown.
-    pub created_at: Vec<Option<Timestamp>>,
-    /// Code into [`Catalog::namespaces`]; `None` for a legacy unnamespaced id.
-    pub author: Vec<Option<u32>>,
+    pub created_at: Column<Timestamp>,
+    /// Code into [`Catalog::namespaces`]; none for a legacy unnamespaced id.
+    pub author: Column<u32>,
     /// Code into [`Catalog::pipeline_tags`].
-    pub pipeline_tag: Vec<Option<u32>>,
+    pub pipeline_tag: Column<u32>,
     /// Code into [`Catalog::libraries`].
-    pub library_name: Vec<Option<u32>>,
+    pub library_name: Column<u32>,
     /// Code into [`Catalog::licenses`].
-    pub license: Vec<Option<u32>>,
-    pub parameters: Vec<Option<u64>>,
+    pub license: Column<u32>,
+    pub parameters: Column<u64>,
 }
 
 impl SnapshotFrame {
@@ -204,15 +319,15 @@ impl SnapshotFrame {
             info,
             columns,
             present: Vec::new(),
-            downloads_all_time: Vec::new(),
-            downloads_30d: Vec::new(),
-            likes: Vec::new(),
-            created_at: Vec::new(),
-            author: Vec::new(),
-            pipeline_tag: Vec::new(),
-            library_name: Vec::new(),
-            license: Vec::new(),
-            parameters: Vec::new(),
+            downloads_all_time: Column::default(),
+            downloads_30d: Column::default(),
+            likes: Column::default(),
+            created_at: Column::default(),
+            author: Column::default(),
+            pipeline_tag: Column::default(),
+            library_name: Column::default(),
+            license: Column::default(),
+            parameters: Column::default(),
         };
         frame.resize(len);
         frame
@@ -244,59 +359,31 @@ impl SnapshotFrame {
 
     /// Every loaded column `len` long (emptied first when `clear`), the others empty.
     fn fit(&mut self, len: usize, clear: bool) {
-        fn fit<T: Clone>(column: &mut Vec<Option<T>>, loaded: bool, len: usize, clear: bool) {
-            if clear || !loaded {
-                column.clear();
-            }
-            if loaded {
-                column.resize(len, None);
-            }
-        }
-        let columns = self.columns;
-        let has = |column| columns.contains(column);
+        let has = |column| self.columns.contains(column);
+        let (all_time, thirty_day, likes, created_at, author, task, library, license, parameters) = (
+            has(FrameColumns::DOWNLOADS_ALL_TIME),
+            has(FrameColumns::DOWNLOADS_30D),
+            has(FrameColumns::LIKES),
+            has(FrameColumns::CREATED_AT),
+            has(FrameColumns::AUTHOR),
+            has(FrameColumns::PIPELINE_TAG),
+            has(FrameColumns::LIBRARY_NAME),
+            has(FrameColumns::LICENSE),
+            has(FrameColumns::PARAMETERS),
+        );
         if clear {
             self.present.clear();
         }
         self.present.resize(len, false);
-        fit(
-            &mut self.downloads_all_time,
-            has(FrameColumns::DOWNLOADS_ALL_TIME),
-            len,
-            clear,
-        );
-        fit(
-            &mut self.downloads_30d,
-            has(FrameColumns::DOWNLOADS_30D),
-            len,
-            clear,
-        );
-        fit(&mut self.likes, has(FrameColumns::LIKES), len, clear);
-        fit(
-            &mut self.created_at,
-            has(FrameColumns::CREATED_AT),
-            len,
-            clear,
-        );
-        fit(&mut self.author, has(FrameColumns::AUTHOR), len, clear);
-        fit(
-            &mut self.pipeline_tag,
-            has(FrameColumns::PIPELINE_TAG),
-            len,
-            clear,
-        );
-        fit(
-            &mut self.library_name,
-            has(FrameColumns::LIBRARY_NAME),
-            len,
-            clear,
-        );
-        fit(&mut self.license, has(FrameColumns::LICENSE), len, clear);
-        fit(
-            &mut self.parameters,
-            has(FrameColumns::PARAMETERS),
-            len,
-            clear,
-        );
+        self.downloads_all_time.fit(all_time, len, clear);
+        self.downloads_30d.fit(thirty_day, len, clear);
+        self.likes.fit(likes, len, clear);
+        self.created_at.fit(created_at, len, clear);
+        self.author.fit(author, len, clear);
+        self.pipeline_tag.fit(task, len, clear);
+        self.library_name.fit(library, len, clear);
+        self.license.fit(license, len, clear);
+        self.parameters.fit(parameters, len, clear);
     }
 }
 
@@ -428,6 +515,38 @@ mod tests {
     }
 
     #[test]
+    fn packed_columns_hold_every_value_but_their_none() {
+        let mut counts = Column::from(vec![Some(0), None, Some(i64::MAX as u64)]);
+        assert_eq!(counts.packed(), &[0, u64::MAX, i64::MAX as u64]);
+        assert_eq!(
+            (counts.at(0), counts.at(1), counts.at(2)),
+            (Some(0), None, Some(i64::MAX as u64))
+        );
+        assert_eq!(counts.get(3), None);
+        counts.set(0, None);
+        counts.set(1, Some(7));
+        assert_eq!(
+            counts.iter().collect::<Vec<_>>(),
+            [None, Some(7), Some(i64::MAX as u64)]
+        );
+        assert_eq!(
+            format!("{counts:?}"),
+            "[None, Some(7), Some(9223372036854775807)]"
+        );
+        let times = Column::from(vec![Some(Timestamp::from_millis(i64::MIN + 1)), None]);
+        assert_eq!(times.at(0), Some(Timestamp::from_millis(i64::MIN + 1)));
+        assert_eq!(times.at(1), None);
+        let codes = Column::from(vec![Some(u32::MAX - 1), None]);
+        assert_eq!(codes.iter().collect::<Vec<_>>(), [Some(u32::MAX - 1), None]);
+    }
+
+    #[test]
+    #[should_panic(expected = "index out of bounds")]
+    fn a_column_not_loaded_panics_on_read() {
+        let _ = Column::<u64>::default().at(0);
+    }
+
+    #[test]
     fn frame_columns_load_only_what_is_asked() {
         let columns = FrameColumns::WINDOW | FrameColumns::AUTHOR;
         assert!(columns.contains(FrameColumns::CREATED_AT));
@@ -460,7 +579,7 @@ mod tests {
             (5, 5, 0)
         );
         frame.present[1] = true;
-        frame.author[1] = Some(3);
+        frame.author.set(1, Some(3));
         let info = frame.info.clone();
         frame.clear(info.clone(), columns);
         assert_eq!(frame, {
@@ -470,7 +589,7 @@ mod tests {
         });
         // Cleared for other columns: those dropped are empty, those added are there.
         let other = FrameColumns::AUTHOR | FrameColumns::LICENSE;
-        frame.downloads_all_time[2] = Some(9);
+        frame.downloads_all_time.set(2, Some(9));
         frame.clear(info.clone(), other);
         assert_eq!(frame, SnapshotFrame::with_columns(info, 5, other));
     }

@@ -14,7 +14,8 @@ mod time;
 
 pub use attribution::{Attribution, ContributorType, Region};
 pub use frame::{
-    Catalog, Era, FrameColumns, LineageTable, SnapshotFrame, SnapshotInfo, SourceKind,
+    Catalog, Column, Era, FrameColumns, LineageTable, Packed, SnapshotFrame, SnapshotInfo,
+    SourceKind,
 };
 pub use id::{IdError, Ids, IdsBuilder, ModelId, ModelKey, Namespace};
 pub use lineage::{Lineage, LineageSource, Relation};

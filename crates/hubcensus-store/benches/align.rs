@@ -254,9 +254,9 @@ fn main() {
         let before = columns.pop().expect("two columns");
         let deltas: Vec<Option<i64>> = before
             .iter()
-            .zip(&after)
+            .zip(after.iter())
             .map(|(b, a)| match (b, a) {
-                (Some(b), Some(a)) => Some(*a as i64 - *b as i64),
+                (Some(b), Some(a)) => Some(a as i64 - b as i64),
                 _ => None,
             })
             .collect();

@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, RecordBatch};
-use hubcensus_model::{Catalog, ModelId, ModelRecord, SnapshotFrame, SnapshotInfo, Timestamp};
+use hubcensus_model::{
+    Catalog, Column, ModelId, ModelRecord, SnapshotFrame, SnapshotInfo, Timestamp,
+};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
@@ -274,7 +276,7 @@ impl Store {
         &self,
         as_of: Timestamp,
         column: &str,
-    ) -> Result<Vec<Option<u64>>, StoreError> {
+    ) -> Result<Column<u64>, StoreError> {
         if !["downloads_all_time", "downloads_30d", "likes", "parameters"].contains(&column) {
             return Err(StoreError::UnknownColumn {
                 column: column.to_owned(),
@@ -283,7 +285,7 @@ impl Store {
         }
         let committed = self.committed(as_of)?;
         let path = committed.models_path();
-        let mut out = vec![None; self.len];
+        let mut out = Column::from(vec![None; self.len]);
         for batch in Self::reader(committed, Some(&["model_index", column]))? {
             let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
             let indices = model_indices(&batch, &path, self.len)?;
@@ -291,7 +293,10 @@ impl Store {
                 .column_by_name(column)
                 .and_then(|c| c.as_primitive_opt::<Int64Type>())
             {
-                scatter_i64(indices, values, &mut out);
+                scatter_i64(indices, values, &mut out).map_err(|reason| StoreError::Corrupt {
+                    path: path.clone(),
+                    reason: format!("{column}: {reason}"),
+                })?;
             }
         }
         Ok(out)
@@ -303,13 +308,13 @@ impl Store {
         &self,
         as_ofs: &[Timestamp],
         column: &str,
-    ) -> Result<Vec<Vec<Option<u64>>>, StoreError> {
+    ) -> Result<Vec<Column<u64>>, StoreError> {
         let threads = std::thread::available_parallelism()
             .map_or(1, std::num::NonZero::get)
             .clamp(1, 4);
         let mut out = Vec::with_capacity(as_ofs.len());
         for chunk in as_ofs.chunks(threads) {
-            let results: Vec<Result<Vec<Option<u64>>, StoreError>> = std::thread::scope(|scope| {
+            let results: Vec<Result<Column<u64>, StoreError>> = std::thread::scope(|scope| {
                 let handles: Vec<_> = chunk
                     .iter()
                     .map(|&as_of| scope.spawn(move || self.load_u64_column(as_of, column)))
@@ -400,22 +405,37 @@ fn model_indices<'b>(
     Ok(indices)
 }
 
+/// Writes each row's count at its dense index. A negative count is refused (the reason is
+/// returned): the store writes none, and none can stand for a count.
 fn scatter_i64(
     indices: &arrow_array::Int32Array,
     values: &arrow_array::Int64Array,
-    out: &mut [Option<u64>],
-) {
+    out: &mut Column<u64>,
+) -> Result<(), String> {
+    let negative = |value: i64| Err(format!("negative count {value}"));
     if values.null_count() == 0 {
+        // One pass the compiler vectorizes, then the scatter with no test per value.
+        if let Some(&lowest) = values.values().iter().min()
+            && lowest < 0
+        {
+            return negative(lowest);
+        }
         for (&index, &value) in indices.values().iter().zip(values.values().iter()) {
-            out[index as usize] = Some(value as u64);
+            out.set(index as usize, Some(value as u64));
         }
     } else {
+        // Null slots hold whatever the writer left: only valid ones are checked and kept.
         for (row, &index) in indices.values().iter().enumerate() {
             if values.is_valid(row) {
-                out[index as usize] = Some(values.value(row) as u64);
+                let value = values.value(row);
+                if value < 0 {
+                    return negative(value);
+                }
+                out.set(index as usize, Some(value as u64));
             }
         }
     }
+    Ok(())
 }
 
 /// The records of one snapshot, in dense-index order, decoded batch by batch.

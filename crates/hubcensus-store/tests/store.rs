@@ -78,14 +78,17 @@ fn a_full_record_round_trips() {
     assert_eq!(lineage.mentions_of(model), &[parent]);
     assert_eq!(lineage.relation[model], Some(Relation::Finetune));
     let frame = &frames.frames[0];
-    assert_eq!(frame.downloads_all_time[model], Some(12));
-    assert_eq!(frame.downloads_30d[model], Some(0));
+    assert_eq!(frame.downloads_all_time.at(model), Some(12));
+    assert_eq!(frame.downloads_30d.at(model), Some(0));
     assert!(!frame.present[parent as usize]);
     assert_eq!(
-        frames.catalog.namespaces[frame.author[model].unwrap() as usize],
+        frames.catalog.namespaces[frame.author.at(model).unwrap() as usize],
         "org"
     );
-    assert_eq!(frame.author[store.resolve("gpt2").unwrap() as usize], None);
+    assert_eq!(
+        frame.author.at(store.resolve("gpt2").unwrap() as usize),
+        None
+    );
     let manifest = store.manifest(T1).unwrap();
     assert_eq!(manifest.totals.downloads_all_time, Some(12));
     store.verify(T1).unwrap();
@@ -133,7 +136,7 @@ fn renames_align_across_snapshots() {
         Err(StoreError::UnknownColumn { .. })
     ));
     assert_eq!(
-        (before[index as usize], after[index as usize]),
+        (before.at(index as usize), after.at(index as usize)),
         (Some(10), Some(15))
     );
     let frames = store.load_frames(&[T1, T2]).unwrap();
@@ -443,14 +446,14 @@ mod round_trip {
                 for record in records {
                     let index = store.resolve(record.id.as_str()).unwrap() as usize;
                     prop_assert!(frame.present[index]);
-                    prop_assert_eq!(frame.downloads_all_time[index], record.downloads_all_time);
-                    prop_assert_eq!(frame.likes[index], record.likes);
+                    prop_assert_eq!(frame.downloads_all_time.at(index), record.downloads_all_time);
+                    prop_assert_eq!(frame.likes.at(index), record.likes);
                     prop_assert_eq!(
-                        frame.pipeline_tag[index].map(|c| frames.catalog.pipeline_tags[c as usize].clone()),
+                        frame.pipeline_tag.at(index).map(|c| frames.catalog.pipeline_tags[c as usize].clone()),
                         record.pipeline_tag.clone()
                     );
                     prop_assert_eq!(
-                        frame.author[index].map(|c| frames.catalog.namespaces[c as usize].clone()),
+                        frame.author.at(index).map(|c| frames.catalog.namespaces[c as usize].clone()),
                         record.author().map(str::to_owned)
                     );
                 }
@@ -749,22 +752,22 @@ fn frame_codes_are_right_across_batches_and_row_groups() {
     for (i, r) in records.iter().enumerate() {
         let index = store.resolve(r.id.as_str()).unwrap() as usize;
         assert_eq!(
-            text(&catalog.namespaces, frame.author[index]).as_deref(),
+            text(&catalog.namespaces, frame.author.at(index)).as_deref(),
             r.author(),
             "row {i}"
         );
         assert_eq!(
-            text(&catalog.pipeline_tags, frame.pipeline_tag[index]),
+            text(&catalog.pipeline_tags, frame.pipeline_tag.at(index)),
             r.pipeline_tag,
             "row {i}"
         );
         assert_eq!(
-            text(&catalog.libraries, frame.library_name[index]),
+            text(&catalog.libraries, frame.library_name.at(index)),
             r.library_name,
             "row {i}"
         );
         assert_eq!(
-            text(&catalog.licenses, frame.license[index]),
+            text(&catalog.licenses, frame.license.at(index)),
             r.license,
             "row {i}"
         );
@@ -904,7 +907,10 @@ fn frames_carry_each_snapshots_author_and_only_the_columns_asked_for() {
     let gguf = store.resolve("someone/glm-gguf").unwrap() as usize;
     let set = store.load_frames(&[T1, T2]).unwrap();
     let author = |frame: usize, model: usize| {
-        set.frames[frame].author[model].map(|code| set.catalog.namespaces[code as usize].as_str())
+        set.frames[frame]
+            .author
+            .at(model)
+            .map(|code| set.catalog.namespaces[code as usize].as_str())
     };
     assert_eq!(author(0, glm), Some("THUDM"));
     assert_eq!(author(1, glm), Some("zai-org"));
@@ -916,7 +922,7 @@ fn frames_carry_each_snapshots_author_and_only_the_columns_asked_for() {
         .unwrap();
     let frame = &projected.frames[1];
     assert_eq!(frame.columns, FrameColumns::DOWNLOADS_ALL_TIME);
-    assert_eq!(frame.downloads_all_time[glm], Some(15));
+    assert_eq!(frame.downloads_all_time.at(glm), Some(15));
     assert!(frame.present[gpt2]);
     assert!(frame.author.is_empty() && frame.license.is_empty());
 
@@ -931,6 +937,73 @@ fn frames_carry_each_snapshots_author_and_only_the_columns_asked_for() {
 
 /// The dictionary's `namespace_code` only speeds up reading `author`: a generation whose codes
 /// name the wrong namespace (but are otherwise well formed) still gives every row its own.
+/// A snapshot file whose count is negative (written by hand: the store writes none) is refused
+/// with the file and the column named, by the frame loader and by the column loader alike.
+#[test]
+fn a_negative_count_is_refused_naming_the_file_and_column() {
+    use std::sync::Arc;
+
+    use arrow_array::{Int64Array, RecordBatch};
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    let dir = tempfile::tempdir().unwrap();
+    let records = [
+        record(Some("o1"), "a/x", Some(5)),
+        record(Some("o2"), "b/y", Some(9)),
+    ];
+    commit(dir.path(), T1, &records);
+    let path = std::fs::read_dir(dir.path().join("snapshots"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+        .join("models.parquet");
+    let batches: Vec<RecordBatch> =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    let schema = batches[0].schema();
+    let position = schema.index_of("downloads_all_time").unwrap();
+    let mut writer =
+        ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+    for batch in batches {
+        let mut columns = batch.columns().to_vec();
+        columns[position] = Arc::new(Int64Array::from(vec![Some(5), Some(-3)]));
+        writer
+            .write(&RecordBatch::try_new(batch.schema(), columns).unwrap())
+            .unwrap();
+    }
+    writer.close().unwrap();
+    // The manifest records the file's size (a torn file is no snapshot): give it the new one.
+    let manifest = path.with_file_name("manifest.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    json["files"]["models"]["bytes"] = std::fs::metadata(&path).unwrap().len().into();
+    std::fs::write(&manifest, json.to_string()).unwrap();
+
+    let store = Store::open(dir.path()).unwrap();
+    let refused = |error: StoreError| {
+        let text = error.to_string();
+        assert!(
+            text.contains("models.parquet")
+                && text.contains("downloads_all_time: negative count -3"),
+            "{text}"
+        );
+    };
+    refused(store.load_frames(&[T1]).unwrap_err());
+    refused(store.load_u64_column(T1, "downloads_all_time").unwrap_err());
+    // The other columns of the file still read.
+    assert_eq!(
+        store.load_u64_column(T1, "likes").unwrap().len(),
+        store.ids().unwrap().len()
+    );
+}
+
 #[test]
 fn wrong_namespace_codes_cost_time_never_a_wrong_author() {
     use std::sync::Arc;
@@ -991,8 +1064,10 @@ fn wrong_namespace_codes_cost_time_never_a_wrong_author() {
     let set = store.load_frames(&[T1]).unwrap();
     for model in models {
         let index = store.resolve(model).unwrap() as usize;
-        let author =
-            set.frames[0].author[index].map(|code| set.catalog.namespaces[code as usize].as_str());
+        let author = set.frames[0]
+            .author
+            .at(index)
+            .map(|code| set.catalog.namespaces[code as usize].as_str());
         assert_eq!(author, id(model).namespace(), "{model}");
     }
     // Still one code per namespace.

@@ -17,7 +17,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type, TimestampMillisecondType};
 use arrow_array::{Array, ArrayRef};
 use hubcensus_model::{
-    Catalog, FrameColumns, Ids, LineageTable, Relation, SnapshotFrame, Timestamp,
+    Catalog, Column, FrameColumns, Ids, LineageTable, Packed, Relation, SnapshotFrame, Timestamp,
 };
 
 use super::{Committed, FrameSet, Store, arrow_read_error, model_indices, scatter_i64};
@@ -34,8 +34,8 @@ const LOCAL: u32 = 1 << 31;
 const UNRESOLVED: u32 = u32::MAX;
 /// A decoded author that is the namespace of the model's current id: its catalog code is the
 /// loader's expected code for the index, given when the frame joins the catalog. (Checked
-/// before `LOCAL`: a frame-local code never reaches it.)
-const EXPECTED: u32 = u32::MAX;
+/// before `LOCAL`, after none (`u32::MAX`): a frame-local code never reaches it.)
+const EXPECTED: u32 = u32::MAX - 1;
 
 /// The string columns held as codes, in the order of [`Catalog`]'s vocabularies.
 const CODED: [(FrameColumns, &str); 4] = [
@@ -298,7 +298,7 @@ impl Store {
             _ => SnapshotFrame::with_columns(info, len, columns),
         };
         // The string columns are decoded as codes into the frame's own (empty) buffers.
-        let mut codes: [Vec<Option<u32>>; 4] = [
+        let mut codes: [Column<u32>; 4] = [
             std::mem::take(&mut frame.author),
             std::mem::take(&mut frame.pipeline_tag),
             std::mem::take(&mut frame.library_name),
@@ -345,7 +345,10 @@ impl Store {
                 if columns.contains(column)
                     && let Some(values) = int(name)
                 {
-                    scatter_i64(indices, values, out);
+                    scatter_i64(indices, values, out).map_err(|reason| StoreError::Corrupt {
+                        path: path.clone(),
+                        reason: format!("{name}: {reason}"),
+                    })?;
                 }
             }
             if columns.contains(FrameColumns::CREATED_AT)
@@ -354,9 +357,10 @@ impl Store {
                     .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
             {
                 for (row, &index) in indices.values().iter().enumerate() {
-                    if values.is_valid(row) {
-                        frame.created_at[index as usize] =
-                            Some(Timestamp::from_millis(values.value(row)));
+                    // The one millisecond a packed column cannot hold is no date: none.
+                    let created = Timestamp::from_millis(values.value(row));
+                    if values.is_valid(row) && created != <Timestamp as Packed>::NONE {
+                        frame.created_at.set(index as usize, Some(created));
                     }
                 }
             }
@@ -531,7 +535,7 @@ fn scatter_author(
     indices: &arrow_array::Int32Array,
     expected_text: &ExpectedText,
     local: &mut Vocabulary,
-    out: &mut [Option<u32>],
+    out: &mut Column<u32>,
 ) {
     let column = StrColumn::of(Some(array));
     for (row, &index) in indices.values().iter().enumerate() {
@@ -540,11 +544,14 @@ fn scatter_author(
         };
         let index = index as usize;
         let expected = expected_text.get(index) == Some(text.as_bytes());
-        out[index] = Some(if expected {
-            EXPECTED
-        } else {
-            LOCAL | local.intern(text)
-        });
+        out.set(
+            index,
+            Some(if expected {
+                EXPECTED
+            } else {
+                LOCAL | local.intern(text)
+            }),
+        );
     }
 }
 
@@ -584,7 +591,7 @@ impl Vocabulary {
         &mut self,
         array: &ArrayRef,
         indices: &arrow_array::Int32Array,
-        out: &mut [Option<u32>],
+        out: &mut Column<u32>,
     ) {
         if let Some(dictionary) = array.as_dictionary_opt::<Int32Type>()
             && let Some(values) = dictionary.values().as_string_opt::<i32>()
@@ -603,7 +610,10 @@ impl Vocabulary {
             let keys = dictionary.keys();
             for (row, &index) in indices.values().iter().enumerate() {
                 if keys.is_valid(row) {
-                    out[index as usize] = Some(LOCAL | local[keys.value(row) as usize]);
+                    out.set(
+                        index as usize,
+                        Some(LOCAL | local[keys.value(row) as usize]),
+                    );
                 }
             }
             return;
@@ -611,7 +621,7 @@ impl Vocabulary {
         let column = StrColumn::of(Some(array));
         for (row, &index) in indices.values().iter().enumerate() {
             if let Some(text) = column.get(row) {
-                out[index as usize] = Some(LOCAL | self.intern(text));
+                out.set(index as usize, Some(LOCAL | self.intern(text)));
             }
         }
     }
@@ -620,7 +630,7 @@ impl Vocabulary {
 struct RawFrame {
     frame: SnapshotFrame,
     /// Catalog codes, or frame-local codes with `LOCAL` set.
-    codes: [Vec<Option<u32>>; 4],
+    codes: [Column<u32>; 4],
     local: [Vocabulary; 4],
 }
 
@@ -643,7 +653,7 @@ impl RawFrame {
             &mut catalog.libraries,
             &mut catalog.licenses,
         ];
-        let mut remapped: Vec<Vec<Option<u32>>> = Vec::with_capacity(4);
+        let mut remapped: Vec<Column<u32>> = Vec::with_capacity(4);
         for (((mut codes, local), target), vocabulary) in codes
             .into_iter()
             .zip(local)
@@ -655,13 +665,14 @@ impl RawFrame {
                 .iter()
                 .map(|text| intern(text, vocabulary, target))
                 .collect();
-            for (index, slot) in codes.iter_mut().enumerate() {
-                if let Some(code) = slot {
-                    if *code == EXPECTED {
-                        *code = expected_author[index];
-                    } else if *code & LOCAL != 0 {
-                        *code = map[(*code & !LOCAL) as usize];
-                    }
+            for (index, code) in codes.packed_mut().iter_mut().enumerate() {
+                if *code == u32::NONE {
+                    continue;
+                }
+                if *code == EXPECTED {
+                    *code = expected_author[index];
+                } else if *code & LOCAL != 0 {
+                    *code = map[(*code & !LOCAL) as usize];
                 }
             }
             remapped.push(codes);

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use hubcensus_evals::audit::{AuditQuery, LicensePolicy, SizePolicy, Verdict, audit};
 use hubcensus_evals::store::EvalStore;
 use hubcensus_evals::{World, render};
-use hubcensus_model::{ModelId, Timestamp};
+use hubcensus_model::{Column, ModelId, Timestamp};
 
 use crate::context::Context;
 use crate::output::{Hint, write_stdout};
@@ -198,11 +198,9 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
         .lineage(as_of, catalog)
         .context("cannot load the latest snapshot's lineage")?;
     let graph = LineageGraph::new(&table, catalog.ids.len());
-    let code = |codes: &[Option<u32>], names: &[String], index: usize| {
+    let code = |codes: &Column<u32>, names: &[String], index: usize| {
         codes
             .get(index)
-            .copied()
-            .flatten()
             .and_then(|c| names.get(c as usize).cloned())
     };
 
@@ -281,7 +279,7 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
         likes.push(
             chosen
                 .iter()
-                .map(|&index| (index, column.get(index).copied().flatten()))
+                .map(|&index| (index, column.get(index)))
                 .collect(),
         );
     }
@@ -298,8 +296,8 @@ pub(crate) fn world_from_store(context: &Context, selection: &Selection) -> anyh
         let mut model = ModelEvidence::new(id.clone());
         model.task = code(&latest.pipeline_tag, &catalog.pipeline_tags, index);
         model.license = code(&latest.license, &catalog.licenses, index);
-        model.parameters = latest.parameters.get(index).copied().flatten();
-        model.created_at = latest.created_at.get(index).copied().flatten();
+        model.parameters = latest.parameters.get(index);
+        model.created_at = latest.created_at.get(index);
         model.organization = attribution.organization;
         model.contributor = attribution.contributor;
         let parents: Vec<ModelId> = graph

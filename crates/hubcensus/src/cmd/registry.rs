@@ -267,7 +267,7 @@ fn coverage(args: &CoverageArgs, context: &Context) -> anyhow::Result<ExitCode> 
     };
     let mut models: Vec<(usize, u64)> = (0..frame.len())
         .filter(|&index| frame.present[index])
-        .map(|index| (index, column[index].unwrap_or(0)))
+        .map(|index| (index, column.at(index).unwrap_or(0)))
         .collect();
     if let Some(top) = args.top {
         models.sort_by(|a, b| {
@@ -278,7 +278,7 @@ fn coverage(args: &CoverageArgs, context: &Context) -> anyhow::Result<ExitCode> 
     }
     let accounts = account_kinds(context, info.as_of)?;
     let inputs = models.iter().map(|&(index, downloads)| {
-        let namespace = match frame.author[index] {
+        let namespace = match frame.author.at(index) {
             Some(code) => Some(catalog.namespaces[code as usize].as_str()),
             None => registry.namespace_of_text(&catalog.ids[index]),
         };

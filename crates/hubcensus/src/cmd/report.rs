@@ -503,8 +503,6 @@ fn map_view(
     let attribution_of = |model: usize| -> Option<&Attribution> {
         end.author
             .get(model)
-            .copied()
-            .flatten()
             .and_then(|code| attributions.get(code as usize))
     };
     let country_of = |model: usize| {
