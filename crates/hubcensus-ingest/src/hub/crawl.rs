@@ -203,6 +203,26 @@ impl CrawlState {
     }
 }
 
+/// Removes a staged crawl, its state first: a kill part-way through leaves pages without a
+/// state (the next run starts over, reading only the pages it stages itself), never a state
+/// that counts pages already removed, which a resume would fail on.
+pub fn discard_staging(staging: &Path) -> Result<(), HubError> {
+    let failed = |path: PathBuf| move |source| HubError::Staging { path, source };
+    let state = CrawlState::path(staging);
+    match std::fs::remove_file(&state) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(failed(state)(error));
+        }
+        _ => {}
+    }
+    match std::fs::remove_dir_all(staging) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(failed(staging.to_path_buf())(error))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn page_path(staging: &Path, phase: Phase, number: u64) -> PathBuf {
     let folder = if phase == Phase::Head {
         "head"
@@ -614,5 +634,27 @@ mod tests {
         state.save(dir.path()).unwrap();
         let error = StagedCrawl::open(dir.path()).unwrap_err().to_string();
         assert!(error.contains("not finished"), "{error}");
+    }
+
+    #[test]
+    fn a_discarded_crawl_leaves_nothing_to_resume_at_any_point() {
+        let dir = tempfile::tempdir().unwrap();
+        let staging = dir.path().join("crawl");
+        stage(
+            &staging,
+            &[vec![(1, 1)], vec![(2, 2)]],
+            &[vec![(1, 1)]],
+            None,
+        );
+        discard_staging(&staging).unwrap();
+        assert!(!staging.exists());
+        // Killed after the state went, before the pages did: nothing resumes, and discarding
+        // again (a --restart) finishes the job.
+        stage(&staging, &[vec![(1, 1)], vec![(2, 2)]], &[], None);
+        std::fs::remove_file(staging.join("state.json")).unwrap();
+        assert!(CrawlState::load(&staging).unwrap().is_none());
+        discard_staging(&staging).unwrap();
+        assert!(!staging.exists());
+        discard_staging(&staging).unwrap();
     }
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 pub use client::{ClientConfig, ClientStats, DEFAULT_ENDPOINT, HubClient, Response, next_link};
 pub use crawl::{
     CrawlConfig, CrawlOutcome, CrawlParams, CrawlState, LISTING_EXPAND, Phase, StagedCrawl, crawl,
-    crawl_id,
+    crawl_id, discard_staging,
 };
 pub use enrich::{AccountKind, EnrichConfig, EnrichOutcome, enrich};
 pub use ratelimit::{Pacer, RateLimit, RateLimitPolicy};

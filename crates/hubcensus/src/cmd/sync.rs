@@ -294,8 +294,8 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let mut params = CrawlParams::new(&endpoint, args.limit, args.head);
     params.page_size = args.page_size;
     let staging = staging_dir(&context.data_dir, &params);
-    if args.restart && staging.exists() {
-        std::fs::remove_dir_all(&staging)
+    if args.restart {
+        hubcensus_ingest::hub::discard_staging(&staging)
             .with_context(|| format!("cannot remove {}", staging.display()))?;
     }
     // Say so when a staged crawl is resumed: it may be old (a run that failed last week).
@@ -368,7 +368,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         "pass --replace to overwrite the stored snapshot, or --as-of to date this one".into(),
     ))?;
     if !args.keep_staging {
-        std::fs::remove_dir_all(&staging)
+        hubcensus_ingest::hub::discard_staging(&staging)
             .with_context(|| format!("cannot remove the staged crawl {}", staging.display()))?;
     }
     write_stdout(&summary(&committed, models, crawl_state, &stats))?;

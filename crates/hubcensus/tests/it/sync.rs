@@ -127,18 +127,21 @@ fn sync_killed_at_random_points_resumes_to_an_identical_snapshot() {
         .assert()
         .success();
     let data = tempfile::tempdir().unwrap();
+    let logs = tempfile::tempdir().unwrap();
     let mut kills = 0;
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     for attempt in 0..50 {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
+        // The attempt's errors go to a file, shown if it fails.
+        let log = logs.path().join(format!("attempt-{attempt}.stderr"));
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hubcensus"))
             .env_clear()
             .env("HUBCENSUS_HOME", data.path())
             .args(sync_args(&stand_in))
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap();
         // Kill after a random 50..450 ms (a page takes about 50 ms), at most 4 times.
@@ -150,7 +153,11 @@ fn sync_killed_at_random_points_resumes_to_an_identical_snapshot() {
             continue;
         }
         let status = child.wait().unwrap();
-        assert!(status.success(), "attempt {attempt}");
+        assert!(
+            status.success(),
+            "attempt {attempt} after {kills} kills: {status}\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
         break;
     }
     assert!(kills >= 2, "the crawl was killed {kills} times");
