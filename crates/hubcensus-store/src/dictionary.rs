@@ -302,8 +302,9 @@ impl Dictionary {
             .columns()
             .iter()
             .any(|column| column.name() == "namespace_code");
-        // The rows of some row groups, stopping at the first index past `len`.
-        let read_part = |row_groups: Vec<usize>| -> Result<Part, StoreError> {
+        // The rows of some row groups, stopping at the first index past `len`, into buffers
+        // sized for `room` row groups (the first part's take the second's without growing).
+        let read_part = |row_groups: Vec<usize>, room: &[usize]| -> Result<Part, StoreError> {
             let builder = open()?;
             let columns: &[&str] = if has_codes {
                 &["model_index", "id", "namespace_code"]
@@ -320,7 +321,7 @@ impl Dictionary {
                 .columns()
                 .iter()
                 .position(|column| column.name() == "id");
-            let (rows, bytes) = row_groups.iter().fold((0, 0), |(rows, bytes), &group| {
+            let (rows, bytes) = room.iter().fold((0, 0), |(rows, bytes), &group| {
                 let group = builder.metadata().row_group(group);
                 let size = id_column.map_or(0, |c| group.column(c).uncompressed_size());
                 (rows + group.num_rows(), bytes + size)
@@ -365,9 +366,10 @@ impl Dictionary {
             Ok(part)
         };
         let half = groups.div_ceil(2);
+        let all: Vec<usize> = (0..groups).collect();
         let (first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| read_part((half..groups).collect()));
-            let first = read_part((0..half).collect());
+            let second = scope.spawn(|| read_part(all[half..].to_vec(), &all[half..]));
+            let first = read_part(all[..half].to_vec(), &all);
             (first, second.join().expect("an id-reading thread panicked"))
         });
         let (first, mut second) = (first?, second?);

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int32Type, Int64Type};
@@ -46,6 +46,9 @@ pub struct Store {
     len: usize,
     dictionary: OnceLock<Dictionary>,
     known_ids: OnceLock<crate::dictionary::KnownIds>,
+    /// Held while the ids are read: a second thread asking for them waits for the first's
+    /// instead of reading them again.
+    reading_ids: Mutex<()>,
 }
 
 impl Store {
@@ -75,6 +78,7 @@ impl Store {
             len,
             dictionary: OnceLock::new(),
             known_ids: OnceLock::new(),
+            reading_ids: Mutex::new(()),
         })
     }
 

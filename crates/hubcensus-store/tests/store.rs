@@ -729,10 +729,17 @@ fn frame_codes_are_right_across_batches_and_row_groups() {
     let n = 270_000u64; // two row groups of the writer, five batches of the reader
     let records: Vec<ModelRecord> = (0..n)
         .map(|i| {
-            // Namespaces change with the row group; tasks and licenses repeat within it.
+            // Namespaces change with the row group; tasks and licenses repeat within it. Every
+            // third model has a namespace of its own: 87,382 in the first row group, more than
+            // Parquet's 1 MB dictionary page holds.
+            let namespace = if i % 3 == 0 {
+                format!("solo-namespace-{i}")
+            } else {
+                format!("ns{}", (i / 997) % 613)
+            };
             let mut r = record(
                 Some(&format!("o{i}")),
-                &format!("ns{}/m{i}", (i / 997) % 613),
+                &format!("{namespace}/m{i}"),
                 Some(i),
             );
             r.pipeline_tag = (i % 7 != 0).then(|| format!("task{}", (i * 31) % 17));
@@ -772,7 +779,16 @@ fn frame_codes_are_right_across_batches_and_row_groups() {
             "row {i}"
         );
     }
-    assert_eq!(catalog.namespaces.len(), 271); // ceil(270,000 / 997)
+    // ceil(270,000 / 997) shared, 90,000 solo.
+    assert_eq!(catalog.namespaces.len(), 271 + 90_000);
+    // The first row group's authors overflowed its dictionary page: the codes above were read
+    // from a chunk of dictionary pages then plain ones, as at 2 million models.
+    let path = dir
+        .path()
+        .join("snapshots")
+        .join(format!("as_of={T1}"))
+        .join("models.parquet");
+    assert!(!dictionary_only(&path, "author"));
 }
 
 #[test]
@@ -935,30 +951,22 @@ fn frames_carry_each_snapshots_author_and_only_the_columns_asked_for() {
     assert!(parents_only.mentions.is_empty());
 }
 
-/// The dictionary's `namespace_code` only speeds up reading `author`: a generation whose codes
-/// name the wrong namespace (but are otherwise well formed) still gives every row its own.
-/// A snapshot file whose count is negative (written by hand: the store writes none) is refused
-/// with the file and the column named, by the frame loader and by the column loader alike.
-#[test]
-fn a_negative_count_is_refused_naming_the_file_and_column() {
-    use std::sync::Arc;
-
-    use arrow_array::{Int64Array, RecordBatch};
+/// Rewrites the `models.parquet` of the snapshot at `as_of` batch by batch through `change`
+/// (with `properties`, else the writer's defaults), and records its new size in the manifest
+/// (a file of another size is a torn write, not a snapshot). Returns the file's path.
+fn rewrite_snapshot(
+    dir: &std::path::Path,
+    as_of: Timestamp,
+    properties: Option<parquet::file::properties::WriterProperties>,
+    mut change: impl FnMut(&arrow_array::RecordBatch) -> Vec<arrow_array::ArrayRef>,
+) -> std::path::PathBuf {
+    use arrow_array::RecordBatch;
     use parquet::arrow::ArrowWriter;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    let dir = tempfile::tempdir().unwrap();
-    let records = [
-        record(Some("o1"), "a/x", Some(5)),
-        record(Some("o2"), "b/y", Some(9)),
-    ];
-    commit(dir.path(), T1, &records);
-    let path = std::fs::read_dir(dir.path().join("snapshots"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
+    let path = dir
+        .join("snapshots")
+        .join(format!("as_of={as_of}"))
         .join("models.parquet");
     let batches: Vec<RecordBatch> =
         ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
@@ -968,23 +976,142 @@ fn a_negative_count_is_refused_naming_the_file_and_column() {
             .map(Result::unwrap)
             .collect();
     let schema = batches[0].schema();
-    let position = schema.index_of("downloads_all_time").unwrap();
-    let mut writer =
-        ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None).unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut writer = ArrowWriter::try_new(file, schema, properties).unwrap();
     for batch in batches {
-        let mut columns = batch.columns().to_vec();
-        columns[position] = Arc::new(Int64Array::from(vec![Some(5), Some(-3)]));
+        let columns = change(&batch);
         writer
             .write(&RecordBatch::try_new(batch.schema(), columns).unwrap())
             .unwrap();
     }
     writer.close().unwrap();
-    // The manifest records the file's size (a torn file is no snapshot): give it the new one.
     let manifest = path.with_file_name("manifest.json");
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
     json["files"]["models"]["bytes"] = std::fs::metadata(&path).unwrap().len().into();
     std::fs::write(&manifest, json.to_string()).unwrap();
+    path
+}
+
+/// Whether every row group of the Parquet file at `path` holds `column` in dictionary-encoded
+/// pages only.
+fn dictionary_only(path: &std::path::Path, column: &str) -> bool {
+    use parquet::basic::Encoding;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).unwrap()).unwrap();
+    reader.metadata().row_groups().iter().all(|group| {
+        group
+            .columns()
+            .iter()
+            .find(|chunk| chunk.column_path().string() == column)
+            .is_some_and(|chunk| {
+                chunk
+                    .page_encoding_stats_mask()
+                    .is_some_and(|mask| mask.is_only(Encoding::RLE_DICTIONARY))
+            })
+    })
+}
+
+/// `author` reads the same from a store's dictionary pages and from plain pages (stores written
+/// before the dictionary had room for a row group's namespaces), renames and legacy ids
+/// included, whatever other string column a frame reads.
+#[test]
+fn authors_read_alike_from_dictionary_and_plain_pages() {
+    use hubcensus_model::FrameColumns;
+    let dir = tempfile::tempdir().unwrap();
+    // Namespaces repeat (keys shared by many rows); THUDM/glm becomes zai-org/glm in the
+    // second snapshot; gpt2 has no namespace.
+    let snapshot = |renamed: &str| -> Vec<ModelRecord> {
+        let mut records: Vec<ModelRecord> = (0..60)
+            .map(|i| {
+                let mut r = record(
+                    Some(&format!("o{i}")),
+                    &format!("ns{}/m{i}", i % 7),
+                    Some(i),
+                );
+                r.pipeline_tag = Some(format!("task{}", i % 3));
+                r
+            })
+            .collect();
+        records.push(record(Some("glm"), renamed, Some(10)));
+        records.push(record(Some("gpt2"), "gpt2", Some(5)));
+        records
+    };
+    let (first, second) = (snapshot("THUDM/glm"), snapshot("zai-org/glm"));
+    commit(dir.path(), T1, &first);
+    commit(dir.path(), T2, &second);
+    let authors = |columns: FrameColumns| -> Vec<Vec<Option<String>>> {
+        let store = Store::open(dir.path()).unwrap();
+        let set = store.load_frames_with(&[T1, T2], columns).unwrap();
+        set.frames
+            .iter()
+            .map(|frame| {
+                (0..store.len())
+                    .map(|index| {
+                        frame
+                            .author
+                            .at(index)
+                            .map(|c| set.catalog.namespaces[c as usize].clone())
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let store = Store::open(dir.path()).unwrap();
+    let mut expected = vec![vec![None; store.len()]; 2];
+    for (slot, records) in [&first, &second].into_iter().enumerate() {
+        for r in records {
+            let index = store.resolve(r.id.as_str()).unwrap() as usize;
+            expected[slot][index] = r.author().map(str::to_owned);
+        }
+    }
+    let (only, with_task) = (
+        FrameColumns::AUTHOR,
+        FrameColumns::AUTHOR | FrameColumns::PIPELINE_TAG,
+    );
+    let mut paths = Vec::new();
+    for as_of in [T1, T2] {
+        paths.push(
+            dir.path()
+                .join("snapshots")
+                .join(format!("as_of={as_of}"))
+                .join("models.parquet"),
+        );
+    }
+    assert!(paths.iter().all(|path| dictionary_only(path, "author")));
+    assert_eq!(authors(only), expected);
+    assert_eq!(authors(with_task), expected);
+    // The same files with `author` in plain pages.
+    for as_of in [T1, T2] {
+        let properties = parquet::file::properties::WriterProperties::builder()
+            .set_column_dictionary_enabled("author".into(), false)
+            .build();
+        rewrite_snapshot(dir.path(), as_of, Some(properties), |batch| {
+            batch.columns().to_vec()
+        });
+    }
+    assert!(paths.iter().all(|path| !dictionary_only(path, "author")));
+    assert_eq!(authors(only), expected);
+    assert_eq!(authors(with_task), expected);
+}
+
+/// A snapshot file whose count is negative (written by hand: the store writes none) is refused
+/// with the file and the column named, by the frame loader and by the column loader alike.
+#[test]
+fn a_negative_count_is_refused_naming_the_file_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = [
+        record(Some("o1"), "a/x", Some(5)),
+        record(Some("o2"), "b/y", Some(9)),
+    ];
+    commit(dir.path(), T1, &records);
+    rewrite_snapshot(dir.path(), T1, None, |batch| {
+        let position = batch.schema().index_of("downloads_all_time").unwrap();
+        let mut columns = batch.columns().to_vec();
+        columns[position] =
+            std::sync::Arc::new(arrow_array::Int64Array::from(vec![Some(5), Some(-3)]));
+        columns
+    });
 
     let store = Store::open(dir.path()).unwrap();
     let refused = |error: StoreError| {
@@ -1004,6 +1131,8 @@ fn a_negative_count_is_refused_naming_the_file_and_column() {
     );
 }
 
+/// The dictionary's `namespace_code` only speeds up reading `author`: a generation whose codes
+/// name the wrong namespace (but are otherwise well formed) still gives every row its own.
 #[test]
 fn wrong_namespace_codes_cost_time_never_a_wrong_author() {
     use std::sync::Arc;

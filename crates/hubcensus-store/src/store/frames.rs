@@ -120,6 +120,13 @@ impl Store {
         if let Some(known) = self.known_ids.get() {
             return Ok(known);
         }
+        let _reading = self
+            .reading_ids
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = self.known_ids.get() {
+            return Ok(known);
+        }
         let known = if let Some(dictionary) = self.dictionary.get() {
             let current: Ids = dictionary.entries.iter().map(Entry::current_id).collect();
             KnownIds {

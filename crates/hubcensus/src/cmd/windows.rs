@@ -145,7 +145,6 @@ fn window_json<'a>(figures: &'a WindowFigures, groups: &GroupHhi, ids: &'a Ids) 
 pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let filter = args.view.filter()?;
     let snapshots = Snapshots::open(context)?;
-    let ids = snapshots.ids()?;
     let latest = *snapshots.times.last().expect("open checks for snapshots");
     let cadence = (args.cadence_days > 0.0).then_some(Cadence {
         days: args.cadence_days,
@@ -153,9 +152,10 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let mut builder = SeriesBuilder::new();
     let mut groups: Vec<GroupHhi> = Vec::new();
     let mut cache = views::Attributions::default();
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        // The lineage graph is read on its own thread while the first snapshots decode (the
-        // main thread would wait for them anyway), and taken at the first window.
+    let ids = std::thread::scope(|scope| -> anyhow::Result<Ids> {
+        // The lineage graph is read on its own thread from the start: while the ids are read
+        // (one core for most of it) and the first snapshots decode, the main thread would
+        // wait anyway. It is taken at the first window.
         let mut reading = Some(scope.spawn(|| snapshots.graph(latest, false)));
         let mut graph = None;
         snapshots.for_each_window(
@@ -185,7 +185,9 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 });
                 Ok(())
             },
-        )
+        )?;
+        // Read once by the frame loader, and shared.
+        snapshots.ids()
     })?;
     let figures = builder.finish();
     let text = match args.view.format {
