@@ -247,6 +247,12 @@ impl<T: Packed> Column<T> {
         &self.0
     }
 
+    /// Makes the column `len` nones, keeping its buffer.
+    pub fn reset(&mut self, len: usize) {
+        self.0.clear();
+        self.0.resize(len, T::NONE);
+    }
+
     /// The packed values to rewrite in place ([`Packed::NONE`] for none).
     pub fn packed_mut(&mut self) -> &mut [T] {
         &mut self.0

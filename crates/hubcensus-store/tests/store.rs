@@ -1095,6 +1095,70 @@ fn authors_read_alike_from_dictionary_and_plain_pages() {
     assert_eq!(authors(with_task), expected);
 }
 
+/// `created_at_of` reads the row groups holding the indices asked for (by their `model_index`
+/// statistics), every group of a file without statistics, and gives the same times as a frame.
+#[test]
+fn creation_times_of_some_models_read_only_their_row_groups() {
+    use hubcensus_model::{Column, FrameColumns};
+    use parquet::file::properties::{EnabledStatistics, WriterProperties};
+
+    let dir = tempfile::tempdir().unwrap();
+    let records: Vec<ModelRecord> = (0..10)
+        .map(|i| {
+            let mut r = record(Some(&format!("o{i}")), &format!("ns/m{i}"), Some(i));
+            r.created_at = (i != 8).then(|| Timestamp::from_secs(1_700_000_000 + i as i64));
+            r
+        })
+        .collect();
+    commit(dir.path(), T1, &records);
+    let store = Store::open(dir.path()).unwrap();
+    let full = store
+        .load_frames_with(&[T1], FrameColumns::CREATED_AT)
+        .unwrap()
+        .frames
+        .remove(0)
+        .created_at;
+    let index = |i: usize| store.resolve(&format!("ns/m{i}")).unwrap();
+    // Row groups of three rows: 0-2, 3-5, 6-8, 9.
+    let groups = |statistics| {
+        WriterProperties::builder()
+            .set_max_row_group_row_count(Some(3))
+            .set_statistics_enabled(statistics)
+            .build()
+    };
+    rewrite_snapshot(
+        dir.path(),
+        T1,
+        Some(groups(EnabledStatistics::Chunk)),
+        |batch| batch.columns().to_vec(),
+    );
+    let store = Store::open(dir.path()).unwrap();
+    let mut out = Column::default();
+    let wanted = [index(4), index(8)];
+    store.created_at_of(T1, &wanted, &mut out).unwrap();
+    assert_eq!(out.len(), store.len());
+    for i in 0..10 {
+        let expected = (3..9)
+            .contains(&i)
+            .then(|| full.at(index(i) as usize))
+            .flatten();
+        assert_eq!(out.at(index(i) as usize), expected, "model {i}");
+    }
+    assert_eq!(out.at(index(8) as usize), None); // no creation time recorded
+    // Without statistics, every group.
+    rewrite_snapshot(
+        dir.path(),
+        T1,
+        Some(groups(EnabledStatistics::None)),
+        |batch| batch.columns().to_vec(),
+    );
+    let store = Store::open(dir.path()).unwrap();
+    store.created_at_of(T1, &[index(4)], &mut out).unwrap();
+    assert_eq!(out, full);
+    store.created_at_of(T1, &[], &mut out).unwrap();
+    assert!(out.iter().all(|t| t.is_none()));
+}
+
 /// A snapshot file whose count is negative (written by hand: the store writes none) is refused
 /// with the file and the column named, by the frame loader and by the column loader alike.
 #[test]

@@ -287,6 +287,76 @@ impl Store {
         Ok(LineageTable::from_pairs(relation, parents, mentioned))
     }
 
+    /// The `created_at` of the snapshot at `as_of` into `out` (made the store's length, none
+    /// elsewhere), for at least the models at `indices` (ascending): only the row groups whose
+    /// `model_index` range holds one of them are read (every group where the file has no
+    /// statistics). A difference window needs the creation time of the models first seen in
+    /// it only, and a store's new keys come last in its files: at 2 million models, one row
+    /// group of eight instead of the whole column.
+    pub fn created_at_of(
+        &self,
+        as_of: Timestamp,
+        indices: &[u32],
+        out: &mut Column<Timestamp>,
+    ) -> Result<(), StoreError> {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        use parquet::file::statistics::Statistics;
+        debug_assert!(indices.is_sorted(), "indices in ascending order");
+        out.reset(self.len);
+        if indices.is_empty() {
+            return Ok(());
+        }
+        let committed = self.committed(as_of)?;
+        let path = committed.models_path();
+        let file = std::fs::File::open(&path).map_err(StoreError::io(&path))?;
+        let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+            .map_err(StoreError::parquet(&path))?
+            .with_batch_size(super::READ_BATCH);
+        let metadata = builder.metadata().clone();
+        let position = builder
+            .parquet_schema()
+            .columns()
+            .iter()
+            .position(|column| column.name() == "model_index");
+        let holds_one = |group: usize| {
+            let statistics =
+                position.and_then(|c| metadata.row_group(group).column(c).statistics());
+            let Some(Statistics::Int32(range)) = statistics else {
+                return true;
+            };
+            let (Some(&min), Some(&max)) = (range.min_opt(), range.max_opt()) else {
+                return true;
+            };
+            let first = indices.partition_point(|&index| i64::from(index) < i64::from(min));
+            indices
+                .get(first)
+                .is_some_and(|&index| i64::from(index) <= i64::from(max))
+        };
+        let groups: Vec<usize> = (0..metadata.num_row_groups())
+            .filter(|&g| holds_one(g))
+            .collect();
+        let mask = parquet::arrow::ProjectionMask::columns(
+            builder.parquet_schema(),
+            ["model_index", "created_at"],
+        );
+        let reader = builder
+            .with_projection(mask)
+            .with_row_groups(groups)
+            .build()
+            .map_err(StoreError::parquet(&path))?;
+        for batch in reader {
+            let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
+            let model = model_indices(&batch, &path, self.len)?;
+            if let Some(values) = batch
+                .column_by_name("created_at")
+                .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
+            {
+                scatter_created_at(model, values, out);
+            }
+        }
+        Ok(())
+    }
+
     fn load_raw(
         &self,
         committed: &Committed,
@@ -363,13 +433,7 @@ impl Store {
                     .column_by_name("created_at")
                     .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
             {
-                for (row, &index) in indices.values().iter().enumerate() {
-                    // The one millisecond a packed column cannot hold is no date: none.
-                    let created = Timestamp::from_millis(values.value(row));
-                    if values.is_valid(row) && created != <Timestamp as Packed>::NONE {
-                        frame.created_at.set(index as usize, Some(created));
-                    }
-                }
+                scatter_created_at(indices, values, &mut frame.created_at);
             }
             for (slot, (column, name)) in CODED.iter().enumerate() {
                 if !columns.contains(*column) {
@@ -496,6 +560,21 @@ impl FrameDecoder<'_> {
                 self.pool.lock().ok().and_then(|mut pool| pool.pop()),
             )
             .map(DecodedFrame)
+    }
+}
+
+/// Writes each row's creation time at its dense index.
+fn scatter_created_at(
+    indices: &arrow_array::Int32Array,
+    values: &arrow_array::TimestampMillisecondArray,
+    out: &mut Column<Timestamp>,
+) {
+    for (row, &index) in indices.values().iter().enumerate() {
+        // The one millisecond a packed column cannot hold is no date: none.
+        let created = Timestamp::from_millis(values.value(row));
+        if values.is_valid(row) && created != <Timestamp as Packed>::NONE {
+            out.set(index as usize, Some(created));
+        }
     }
 }
 

@@ -278,7 +278,8 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
         to,
         &options.filter,
         Some(Cadence::WEEKLY),
-        FrameColumns::AUTHOR,
+        // `created_at` of the last window's end: credible releases.
+        FrameColumns::AUTHOR | FrameColumns::CREATED_AT,
         |catalog, window, end| {
             if graph.is_none() {
                 let table = store

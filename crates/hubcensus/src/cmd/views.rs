@@ -232,9 +232,19 @@ pub fn for_each_window(
     mut visit: impl FnMut(&Catalog, &WindowDownloads, &SnapshotFrame) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
     let asked = columns | filter.columns();
+    // `created_at` only decides whether a model first seen in a difference window is new:
+    // unless asked for, it is read after the join, for the row groups holding such models
+    // (a store's new keys come last in its files), and taken out of the frame again before
+    // `visit` sees it.
+    let created_later = !asked.contains(FrameColumns::CREATED_AT);
     let mut loader = store
-        .frame_loader(asked | FrameColumns::WINDOW)
+        .frame_loader(if created_later {
+            (asked | FrameColumns::WINDOW).difference(FrameColumns::CREATED_AT)
+        } else {
+            asked | FrameColumns::WINDOW
+        })
         .context("cannot read the store's key dictionary")?;
+    let mut created = hubcensus_model::Column::default();
     // The window ending at `from` needs the snapshot before it, when there is one.
     let start = from.saturating_sub(1);
     let wanted = &times[start..=to];
@@ -292,9 +302,30 @@ pub fn for_each_window(
         for (position, frame) in (start..).zip(frames) {
             let frame = frame
                 .with_context(|| format!("cannot load the snapshot of {}", times[position]))?;
-            let after = loader.join(frame);
+            let mut after = loader.join(frame);
             let alone = position == 0 && (after.info.era() == Era::ThirtyDayOnly || to == 0);
             if position >= from && (before.is_some() || alone) {
+                let difference = |before: &&SnapshotFrame| {
+                    before.info.era() == Era::AllTime && after.info.era() == Era::AllTime
+                };
+                let first_seen = before
+                    .as_ref()
+                    .filter(|b| created_later && difference(b))
+                    .map(|before| {
+                        (0..after.len())
+                            .filter(|&i| after.present[i] && !before.present[i])
+                            .map(|i| i as u32)
+                            .collect::<Vec<u32>>()
+                    });
+                if let Some(first_seen) = &first_seen {
+                    store
+                        .created_at_of(after.info.as_of, first_seen, &mut created)
+                        .with_context(|| {
+                            format!("cannot load the snapshot of {}", times[position])
+                        })?;
+                    after.created_at = std::mem::take(&mut created);
+                    after.columns = after.columns | FrameColumns::CREATED_AT;
+                }
                 let window = window_ending(
                     loader.catalog(),
                     before.as_ref(),
@@ -304,6 +335,11 @@ pub fn for_each_window(
                     spare.take(),
                 )
                 .with_context(|| format!("cannot compute the window ending {}", times[position]))?;
+                if first_seen.is_some() {
+                    // Only some models' creation times: not a column the visitor may read.
+                    created = std::mem::take(&mut after.created_at);
+                    after.columns = after.columns.difference(FrameColumns::CREATED_AT);
+                }
                 visit(loader.catalog(), &window, &after)?;
                 spare = Some(window);
             }
