@@ -258,8 +258,21 @@ pub fn for_each_window(
             .find(|info| info.as_of == times[position])
             .map_or(Era::ThirtyDayOnly, SnapshotInfo::era)
     };
+    // The first snapshot is a window of its own only where it cannot be differenced anyway
+    // (30-day era), or when it is the one window asked for.
+    let alone = |position: usize| {
+        position == 0 && position >= from && (era(0) == Era::ThirtyDayOnly || to == 0)
+    };
+    // A first frame that only starts the first window is read for that window alone: its
+    // all-time downloads, and what the filter judges disappeared models by.
+    let baseline = (columns | FrameColumns::DOWNLOADS_30D | FrameColumns::CREATED_AT)
+        .difference(filter.columns())
+        .difference(FrameColumns::DOWNLOADS_ALL_TIME);
     let skips: Vec<FrameColumns> = (start..=to)
         .map(|position| {
+            if position == start && !alone(start) {
+                return baseline;
+            }
             let thirty_day = position == start
                 || era(position) == Era::ThirtyDayOnly
                 || era(position - 1) == Era::ThirtyDayOnly;
@@ -303,8 +316,7 @@ pub fn for_each_window(
             let frame = frame
                 .with_context(|| format!("cannot load the snapshot of {}", times[position]))?;
             let mut after = loader.join(frame);
-            let alone = position == 0 && (after.info.era() == Era::ThirtyDayOnly || to == 0);
-            if position >= from && (before.is_some() || alone) {
+            if position >= from && (before.is_some() || alone(position)) {
                 let difference = |before: &&SnapshotFrame| {
                     before.info.era() == Era::AllTime && after.info.era() == Era::AllTime
                 };

@@ -223,6 +223,15 @@ fn filters_are_part_of_the_population() {
     let first = &out["windows"][0];
     assert_eq!(first["models"], 1);
     assert_eq!(first["total_downloads"], 0);
+    assert_eq!(first["disappeared"], 0);
+    // A disappeared model is judged by its task in the first snapshot, a frame read only as
+    // the first window's baseline: its filter columns are read all the same.
+    let text = json(
+        dir.path(),
+        &["windows", "--task", "text-generation", "--format", "json"],
+    );
+    assert_eq!(text["windows"][0]["disappeared"], 1);
+    assert_eq!(text["windows"][0]["models"], 5);
     assert!(first["top_k_share"].is_null(), "S = 0 is undefined");
     assert_eq!(
         out["windows"][0]["population"]["filter"]["task"],
