@@ -372,11 +372,15 @@ impl Dictionary {
             let first = read_part(all[..half].to_vec(), &all);
             (first, second.join().expect("an id-reading thread panicked"))
         });
-        let (first, mut second) = (first?, second?);
-        let mut namespaces = NamespaceCodes::default();
-        if has_codes {
-            namespaces = Part::merge_codes(&first, &second).map_err(corrupt)?;
-        }
+        let (mut first, mut second) = (first?, second?);
+        // The namespaces by code, merged and checked on another core while the ids are.
+        let introduced = (
+            std::mem::take(&mut first.introduced),
+            std::mem::take(&mut second.introduced),
+        );
+        let merging = std::thread::spawn(move || {
+            has_codes.then(|| Introduced::merge(&introduced.0, &introduced.1))
+        });
         // Rows are sorted by index: when the first part stopped at an index past `len`, the
         // second stops at its first row. An index whose rows straddle the parts keeps the
         // second part's last id.
@@ -402,6 +406,12 @@ impl Dictionary {
             of.append(&mut second.codes);
             earlier.append(&mut second.earlier);
         }
+        let mut namespaces = merging
+            .join()
+            .expect("the namespace-merging thread panicked")
+            .transpose()
+            .map_err(corrupt)?
+            .unwrap_or_default();
         namespaces.of = of;
         if ids.len() < len {
             return Err(corrupt(format!(
@@ -499,11 +509,49 @@ struct Part {
     codes: Vec<u32>,
     /// Ids an index had before its last row here (renames), oldest first.
     earlier: Vec<(ModelId, u32)>,
-    /// Each row whose code is above every code before it in the part, with where its
-    /// namespace ends in `introduced_text`: codes number namespaces in order of first
-    /// appearance, so these include every code the part is the first to use.
-    introduced: Vec<(u32, usize)>,
-    introduced_text: String,
+    introduced: Introduced,
+}
+
+/// Each row of a [`Part`] whose code is above every code before it in the part, with its
+/// namespace: codes number namespaces in order of first appearance, so these include every
+/// code the part is the first to use.
+#[derive(Debug, Default)]
+struct Introduced {
+    /// Codes, with where each namespace ends in `text`.
+    codes: Vec<(u32, usize)>,
+    text: String,
+}
+
+impl Introduced {
+    /// The codes with their namespaces.
+    fn iter(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
+        (self.codes.iter().enumerate()).map(|(k, &(code, end))| {
+            let start = if k == 0 { 0 } else { self.codes[k - 1].1 };
+            (code, &self.text[start..end])
+        })
+    }
+
+    /// The namespaces by code from both parts of a generation: codes `0..n` without gaps,
+    /// each with one namespace, no namespace under two codes.
+    fn merge(first: &Self, second: &Self) -> Result<NamespaceCodes, String> {
+        let after_first = first.codes.len() as u32;
+        let from_second = second.iter().filter(|&(code, _)| code >= after_first);
+        let mut codes = NamespaceCodes::default();
+        for (expected, (code, text)) in (0_u32..).zip(first.iter().chain(from_second)) {
+            if code != expected {
+                return Err(format!(
+                    "namespace_code {code} appears before namespace_code {expected}"
+                ));
+            }
+            codes.push(text);
+        }
+        let mut distinct: FxHashSet<&str> = FxHashSet::default();
+        distinct.reserve(codes.len());
+        if let Some(text) = codes.texts().find(|&text| !distinct.insert(text)) {
+            return Err(format!("two namespace codes name {text:?}"));
+        }
+        Ok(codes)
+    }
 }
 
 impl Part {
@@ -545,41 +593,12 @@ impl Part {
             return Ok(NO_NAMESPACE);
         };
         let code = u32::try_from(code).map_err(|_| format!("namespace_code {code}"))?;
-        if self.introduced.last().is_none_or(|&(last, _)| code > last) {
-            self.introduced_text.push_str(namespace);
-            self.introduced.push((code, self.introduced_text.len()));
+        let introduced = &mut self.introduced;
+        if introduced.codes.last().is_none_or(|&(last, _)| code > last) {
+            introduced.text.push_str(namespace);
+            introduced.codes.push((code, introduced.text.len()));
         }
         Ok(code)
-    }
-
-    /// The codes this part introduced, with their namespaces.
-    fn introduced(&self) -> impl Iterator<Item = (u32, &str)> + '_ {
-        (self.introduced.iter().enumerate()).map(|(k, &(code, end))| {
-            let start = if k == 0 { 0 } else { self.introduced[k - 1].1 };
-            (code, &self.introduced_text[start..end])
-        })
-    }
-
-    /// The namespaces by code from both parts: codes `0..n` without gaps, each with one
-    /// namespace, no namespace under two codes.
-    fn merge_codes(first: &Self, second: &Self) -> Result<NamespaceCodes, String> {
-        let after_first = first.introduced.len() as u32;
-        let from_second = second.introduced().filter(|&(code, _)| code >= after_first);
-        let mut codes = NamespaceCodes::default();
-        for (expected, (code, text)) in (0_u32..).zip(first.introduced().chain(from_second)) {
-            if code != expected {
-                return Err(format!(
-                    "namespace_code {code} appears before namespace_code {expected}"
-                ));
-            }
-            codes.push(text);
-        }
-        let mut distinct: FxHashSet<&str> = FxHashSet::default();
-        distinct.reserve(codes.len());
-        if let Some(text) = codes.texts().find(|&text| !distinct.insert(text)) {
-            return Err(format!("two namespace codes name {text:?}"));
-        }
-        Ok(codes)
     }
 }
 
