@@ -80,10 +80,12 @@ pub struct WindowCounts {
 pub struct WindowDownloads {
     pub population: Population,
     pub status: Vec<Status>,
-    /// `D` as signed data (0 where not counted).
-    pub signed: Vec<i64>,
     /// `max(D, 0)` where counted, else 0: what every aggregate uses.
     pub downloads: Vec<u64>,
+    /// The counted models with `D < 0`, ascending, with their `D`: the signed data of the
+    /// rest is `downloads` ([`WindowDownloads::signed`]). Kept apart because they are few,
+    /// where a signed vector is another 16 MB to clear and fill per 2M-model window.
+    pub negatives: Vec<(u32, i64)>,
     pub counts: WindowCounts,
     /// Window length in days.
     pub days: f64,
@@ -110,6 +112,18 @@ impl WindowDownloads {
     #[must_use]
     pub fn to(&self) -> Timestamp {
         self.population.to
+    }
+
+    /// `D` of model `i` as signed data (0 where not counted).
+    #[must_use]
+    pub fn signed(&self, i: usize) -> i64 {
+        match self
+            .negatives
+            .binary_search_by_key(&i, |&(model, _)| model as usize)
+        {
+            Ok(found) => self.negatives[found].1,
+            Err(_) => i64::try_from(self.downloads[i]).unwrap_or(i64::MAX),
+        }
     }
 
     /// Dense indices of counted models, ascending.
@@ -148,21 +162,23 @@ fn population(
     population
 }
 
-/// The per-model vectors of a window of `len` models, all `Outside` and 0: those of `spare`
-/// (an earlier window done with) when given, since fresh pages for 2 million models cost as
-/// much as filling them.
-fn per_model(len: usize, spare: Option<WindowDownloads>) -> (Vec<Status>, Vec<i64>, Vec<u64>) {
-    let (mut status, mut signed, mut downloads) = spare.map_or_else(
+/// The per-model vectors of a window of `len` models, all `Outside` and 0, and no negative:
+/// those of `spare` (an earlier window done with) when given, since fresh pages for 2 million
+/// models cost as much as filling them.
+fn per_model(
+    len: usize,
+    spare: Option<WindowDownloads>,
+) -> (Vec<Status>, Vec<u64>, Vec<(u32, i64)>) {
+    let (mut status, mut downloads, mut negatives) = spare.map_or_else(
         || (Vec::new(), Vec::new(), Vec::new()),
-        |w| (w.status, w.signed, w.downloads),
+        |w| (w.status, w.downloads, w.negatives),
     );
     status.clear();
     status.resize(len, Status::Outside);
-    signed.clear();
-    signed.resize(len, 0);
     downloads.clear();
     downloads.resize(len, 0);
-    (status, signed, downloads)
+    negatives.clear();
+    (status, downloads, negatives)
 }
 
 /// Window downloads between `before` (at `t0`) and `after` (at `t1`), both frames of one store.
@@ -210,7 +226,7 @@ pub fn window_downloads_reusing(
     // The new-models filter is relative to the window's end for every model, disappeared too.
     let resolved = filter.matcher(catalog, to);
     let len = after.len();
-    let (mut status, mut signed, mut downloads) = per_model(len, spare);
+    let (mut status, mut downloads, mut negatives) = per_model(len, spare);
     let mut counts = WindowCounts::default();
     let t0 = from.as_millis();
     for i in 0..len {
@@ -249,8 +265,8 @@ pub fn window_downloads_reusing(
                     continue;
                 };
                 let delta = end as i64 - start as i64;
-                signed[i] = delta;
                 if delta < 0 {
+                    negatives.push((i as u32, delta));
                     counts.negative += 1;
                     counts.clamped_downloads += delta.unsigned_abs();
                 } else {
@@ -280,8 +296,8 @@ pub fn window_downloads_reusing(
             &[before, after],
         ),
         status,
-        signed,
         downloads,
+        negatives,
         counts,
         days,
         longer_than_cadence: cadence.is_some_and(|c| c.is_exceeded_by(days)),
@@ -310,7 +326,7 @@ pub fn thirty_day_window_reusing(
     let from = to.plus_days(-30);
     let resolved = filter.matcher(catalog, to);
     let len = frame.len();
-    let (mut status, mut signed, mut downloads) = per_model(len, spare);
+    let (mut status, mut downloads, negatives) = per_model(len, spare);
     let mut counts = WindowCounts::default();
     for i in 0..len {
         if !frame.present[i] || !resolved.accepts(frame, i) {
@@ -322,7 +338,6 @@ pub fn thirty_day_window_reusing(
             continue;
         };
         status[i] = Status::Matched;
-        signed[i] = value as i64;
         downloads[i] = value;
         counts.models += 1;
         counts.matched += 1;
@@ -331,8 +346,8 @@ pub fn thirty_day_window_reusing(
     Ok(WindowDownloads {
         population: population(Measure::ThirtyDay, from, to, filter, &counts, &[frame]),
         status,
-        signed,
         downloads,
+        negatives,
         counts,
         days: 30.0,
         longer_than_cadence: false,
@@ -452,7 +467,9 @@ pub(crate) mod tests {
                 Status::Outside
             ]
         );
-        assert_eq!(window.signed, vec![30, 7, 0, 0, 0, -10, 1, 0]);
+        let signed: Vec<i64> = (0..window.len()).map(|i| window.signed(i)).collect();
+        assert_eq!(signed, vec![30, 7, 0, 0, 0, -10, 1, 0]);
+        assert_eq!(window.negatives, vec![(5, -10)]);
         assert_eq!(window.downloads, vec![30, 7, 0, 0, 0, 0, 1, 0]);
         assert_eq!(
             window.counts,
