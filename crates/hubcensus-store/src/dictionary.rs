@@ -439,6 +439,75 @@ impl Dictionary {
         })
     }
 
+    /// The index [`Dictionary::resolve`] gives `text` in the generation at `path` cut to
+    /// `len` keys, from one pass over its rows instead of the whole dictionary (its maps of
+    /// two million ids): an `_id` (the first row of an index carries it) before an id, and an
+    /// id in several histories goes to the model that saw it latest, as `claim_id` decides.
+    pub(crate) fn resolve_in(
+        path: &Path,
+        len: usize,
+        text: &str,
+    ) -> Result<Option<u32>, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let file = File::open(path).map_err(StoreError::io(path))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(StoreError::parquet(path))?;
+        let mask = parquet::arrow::ProjectionMask::columns(
+            builder.parquet_schema(),
+            ["model_index", "object_id", "id", "first_seen"],
+        );
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(65_536)
+            .build()
+            .map_err(StoreError::parquet(path))?;
+        let is_id = ModelId::check(text).is_ok();
+        let (mut by_object_id, mut by_id): (Option<u32>, Option<(u32, i64)>) = (None, None);
+        let mut previous: Option<u32> = None;
+        for batch in reader {
+            let batch = batch.map_err(|source| StoreError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let model_index = batch
+                .column_by_name("model_index")
+                .and_then(|c| c.as_primitive_opt::<Int32Type>())
+                .ok_or_else(|| corrupt("no model_index column".into()))?;
+            let first_seen = batch
+                .column_by_name("first_seen")
+                .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
+                .ok_or_else(|| corrupt("no first_seen column".into()))?;
+            let object_id = StrColumn::of(batch.column_by_name("object_id"));
+            let id = StrColumn::of(batch.column_by_name("id"));
+            for row in 0..batch.num_rows() {
+                let index = u32::try_from(model_index.value(row))
+                    .map_err(|_| corrupt(format!("model_index {}", model_index.value(row))))?;
+                if index as usize >= len {
+                    return Ok(by_object_id.or(by_id.map(|(index, _)| index)));
+                }
+                if previous.is_some_and(|previous| index < previous) {
+                    return Err(corrupt(format!("model_index {index} out of order")));
+                }
+                if previous != Some(index) && object_id.get(row) == Some(text) {
+                    by_object_id = Some(index);
+                }
+                previous = Some(index);
+                if is_id && id.get(row) == Some(text) {
+                    let seen = first_seen.value(row);
+                    by_id = match by_id {
+                        Some((holder, first)) if holder == index => Some((index, first.min(seen))),
+                        Some((holder, first)) if first > seen => Some((holder, first)),
+                        _ => Some((index, seen)),
+                    };
+                }
+            }
+        }
+        Ok(by_object_id.or(by_id.map(|(index, _)| index)))
+    }
+
     /// Reads a generation written by [`Dictionary::write`].
     pub(crate) fn read(path: &Path) -> Result<Self, StoreError> {
         let file = File::open(path).map_err(StoreError::io(path))?;

@@ -197,6 +197,19 @@ impl Store {
         Ok(self.dictionary()?.resolve(id_or_key))
     }
 
+    /// [`Store::try_resolve`] for one lookup: a pass over the key dictionary's file instead of
+    /// building the dictionary (at 2 million models about 0.3 s instead of 5 s), unless it is
+    /// built already. For many lookups, `try_resolve`.
+    pub fn resolve_one(&self, id_or_key: &str) -> Result<Option<u32>, StoreError> {
+        if let Some(dictionary) = self.dictionary.get() {
+            return Ok(dictionary.resolve(id_or_key));
+        }
+        match self.dictionary_file()? {
+            Some(path) => Dictionary::resolve_in(&path, self.len, id_or_key),
+            None => Ok(None),
+        }
+    }
+
     /// The ids dense index `index` has been seen under, with the time each was first seen,
     /// oldest first (the last is its current id). Empty for an unknown index.
     #[must_use]

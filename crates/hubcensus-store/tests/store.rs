@@ -1159,6 +1159,72 @@ fn creation_times_of_some_models_read_only_their_row_groups() {
     assert!(out.iter().all(|t| t.is_none()));
 }
 
+/// One lookup by a pass over the dictionary's file gives what the built dictionary gives:
+/// `_id`s, current and earlier ids, an id taken over by another model, legacy ids, unknowns.
+#[test]
+fn one_lookup_resolves_as_the_dictionary_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let t3 = Timestamp::from_secs(1_781_209_600);
+    commit(
+        dir.path(),
+        T1,
+        &[
+            record(Some("o1"), "a/x", Some(1)),
+            record(Some("o2"), "b/y", Some(2)),
+            record(None, "gpt2", Some(3)),
+        ],
+    );
+    // o1 is renamed; o3 takes the old name later.
+    commit(
+        dir.path(),
+        T2,
+        &[
+            record(Some("o1"), "a/x2", Some(1)),
+            record(Some("o2"), "b/y", Some(2)),
+            record(Some("o3"), "a/x", Some(3)),
+        ],
+    );
+    // o1 moves again, and o2 takes o1's second name.
+    commit(
+        dir.path(),
+        t3,
+        &[
+            record(Some("o1"), "a/x3", Some(1)),
+            record(Some("o2"), "a/x2", Some(2)),
+            record(Some("o3"), "a/x", Some(3)),
+        ],
+    );
+    let asked = [
+        "a/x",
+        "a/x2",
+        "a/x3",
+        "b/y",
+        "gpt2",
+        "o1",
+        "o2",
+        "o3",
+        "c/none",
+        "o9",
+        "not an id!",
+        "",
+    ];
+    let one = Store::open(dir.path()).unwrap();
+    let found: Vec<Option<u32>> = asked
+        .iter()
+        .map(|text| one.resolve_one(text).unwrap())
+        .collect();
+    let built = Store::open(dir.path()).unwrap();
+    let expected: Vec<Option<u32>> = asked
+        .iter()
+        .map(|text| built.try_resolve(text).unwrap())
+        .collect();
+    assert_eq!(found, expected);
+    // And they are not all the same answer: the cases above are told apart.
+    assert_eq!(found[0], built.resolve("o3"));
+    assert_eq!(found[1], built.resolve("o2"));
+    assert_eq!(found[8..], [None, None, None, None]);
+}
+
 /// A snapshot file whose count is negative (written by hand: the store writes none) is refused
 /// with the file and the column named, by the frame loader and by the column loader alike.
 #[test]

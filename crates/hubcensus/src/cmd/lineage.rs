@@ -65,7 +65,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let as_of = snapshots.times[position];
     let model = snapshots
         .store
-        .try_resolve(&args.model)
+        .resolve_one(&args.model)
         .context("cannot read the store's key dictionary")?
         .ok_or_else(|| {
             views::user_error(
