@@ -472,31 +472,22 @@ impl Dictionary {
                 path: path.to_path_buf(),
                 source,
             })?;
-            let model_index = batch
-                .column_by_name("model_index")
-                .and_then(|c| c.as_primitive_opt::<Int32Type>())
-                .ok_or_else(|| corrupt("no model_index column".into()))?;
-            let first_seen = batch
-                .column_by_name("first_seen")
-                .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
-                .ok_or_else(|| corrupt("no first_seen column".into()))?;
-            let object_id = StrColumn::of(batch.column_by_name("object_id"));
-            let id = StrColumn::of(batch.column_by_name("id"));
+            let rows = Rows::of(&batch).map_err(corrupt)?;
             for row in 0..batch.num_rows() {
-                let index = u32::try_from(model_index.value(row))
-                    .map_err(|_| corrupt(format!("model_index {}", model_index.value(row))))?;
+                let index = u32::try_from(rows.model_index.value(row))
+                    .map_err(|_| corrupt(format!("model_index {}", rows.model_index.value(row))))?;
                 if index as usize >= len {
                     return Ok(by_object_id.or(by_id.map(|(index, _)| index)));
                 }
                 if previous.is_some_and(|previous| index < previous) {
                     return Err(corrupt(format!("model_index {index} out of order")));
                 }
-                if previous != Some(index) && object_id.get(row) == Some(text) {
+                if previous != Some(index) && rows.object_id.get(row) == Some(text) {
                     by_object_id = Some(index);
                 }
                 previous = Some(index);
-                if is_id && id.get(row) == Some(text) {
-                    let seen = first_seen.value(row);
+                if is_id && rows.id.get(row) == Some(text) {
+                    let seen = rows.first_seen.value(row);
                     by_id = match by_id {
                         Some((holder, first)) if holder == index => Some((index, first.min(seen))),
                         Some((holder, first)) if first > seen => Some((holder, first)),
@@ -526,16 +517,12 @@ impl Dictionary {
                 what: "the key dictionary",
                 source,
             })?;
-            let model_index = batch
-                .column_by_name("model_index")
-                .and_then(|c| c.as_primitive_opt::<Int32Type>())
-                .ok_or_else(|| corrupt("no model_index column".into()))?;
-            let first_seen = batch
-                .column_by_name("first_seen")
-                .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
-                .ok_or_else(|| corrupt("no first_seen column".into()))?;
-            let object_id = StrColumn::of(batch.column_by_name("object_id"));
-            let id = StrColumn::of(batch.column_by_name("id"));
+            let Rows {
+                model_index,
+                first_seen,
+                object_id,
+                id,
+            } = Rows::of(&batch).map_err(corrupt)?;
             for row in 0..batch.num_rows() {
                 let index = model_index.value(row) as usize;
                 let id = id
@@ -564,6 +551,32 @@ impl Dictionary {
             }
         }
         Ok(dictionary)
+    }
+}
+
+/// The columns of one batch of a generation's rows.
+struct Rows<'b> {
+    model_index: &'b arrow_array::Int32Array,
+    first_seen: &'b arrow_array::TimestampMillisecondArray,
+    object_id: StrColumn<'b>,
+    id: StrColumn<'b>,
+}
+
+impl<'b> Rows<'b> {
+    /// The batch's columns; `Err` names a missing one.
+    fn of(batch: &'b RecordBatch) -> Result<Self, String> {
+        Ok(Self {
+            model_index: batch
+                .column_by_name("model_index")
+                .and_then(|c| c.as_primitive_opt::<Int32Type>())
+                .ok_or("no model_index column")?,
+            first_seen: batch
+                .column_by_name("first_seen")
+                .and_then(|c| c.as_primitive_opt::<TimestampMillisecondType>())
+                .ok_or("no first_seen column")?,
+            object_id: StrColumn::of(batch.column_by_name("object_id")),
+            id: StrColumn::of(batch.column_by_name("id")),
+        })
     }
 }
 
