@@ -241,12 +241,6 @@ impl<T: Packed> Column<T> {
             .map(|&value| (value != T::NONE).then_some(value))
     }
 
-    /// The packed values, [`Packed::NONE`] for none: for passes that test many at once.
-    #[must_use]
-    pub fn packed(&self) -> &[T] {
-        &self.0
-    }
-
     /// Makes the column `len` nones, keeping its buffer.
     pub fn reset(&mut self, len: usize) {
         self.0.clear();
@@ -523,7 +517,7 @@ mod tests {
     #[test]
     fn packed_columns_hold_every_value_but_their_none() {
         let mut counts = Column::from(vec![Some(0), None, Some(i64::MAX as u64)]);
-        assert_eq!(counts.packed(), &[0, u64::MAX, i64::MAX as u64]);
+        assert_eq!(counts.packed_mut(), &[0, u64::MAX, i64::MAX as u64]);
         assert_eq!(
             (counts.at(0), counts.at(1), counts.at(2)),
             (Some(0), None, Some(i64::MAX as u64))

@@ -302,7 +302,8 @@ impl Store {
         }
         let committed = self.committed(as_of)?;
         let path = committed.models_path();
-        let mut out = Column::from(vec![None; self.len]);
+        let mut out = Column::default();
+        out.reset(self.len);
         for batch in Self::reader(committed, Some(&["model_index", column]))? {
             let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
             let indices = model_indices(&batch, &path, self.len)?;
