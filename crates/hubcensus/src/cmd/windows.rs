@@ -21,7 +21,7 @@ pub const SCHEMA: &str = "hubcensus.windows/1";
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Cost: reads every snapshot in the store (a few at a time) and the latest lineage; no network.
-On 13 weekly snapshots of 2 million models, 1.3-1.5 s and about 500 MB on two cores.
+On 13 weekly snapshots of 2 million models, 1.3-1.6 s and about 500 MB on two cores.
 
 Examples:
   hubcensus windows
