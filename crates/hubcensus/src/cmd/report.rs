@@ -18,7 +18,7 @@ use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::working_set::WorkingSet as AnalyticsWorkingSet;
 use hubcensus_analytics::{Filter, Measure, Population as AnalyticsPopulation};
 use hubcensus_model::{
-    Attribution, Catalog, ContributorType, FrameColumns, SnapshotFrame, Timestamp,
+    Attribution, Catalog, Column, ContributorType, FrameColumns, SnapshotFrame, Timestamp,
 };
 use hubcensus_registry::Registry;
 use hubcensus_report as rv;
@@ -232,6 +232,9 @@ struct WindowResult {
 struct LastWindow {
     catalog: Catalog,
     end: SnapshotFrame,
+    /// The creation time, at the newest snapshot, of every model in any window's working set
+    /// (none for the others): what credible releases read.
+    created: Column<Timestamp>,
     attributions: Vec<Attribution>,
     /// HHI over organizations and over countries (uploader origin).
     hhi_org: Hhi,
@@ -278,8 +281,7 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
         to,
         &options.filter,
         Some(Cadence::WEEKLY),
-        // `created_at` of the last window's end: credible releases.
-        FrameColumns::AUTHOR | FrameColumns::CREATED_AT,
+        FrameColumns::AUTHOR,
         |catalog, window, end| {
             if graph.is_none() {
                 let table = store
@@ -313,6 +315,7 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
                 last = Some(LastWindow {
                     catalog: catalog.clone(),
                     end: end.clone(),
+                    created: Column::default(),
                     attributions: attributions.to_vec(),
                     hhi_org: share_of(Dimension::Organization, Origin::Uploader).hhi,
                     hhi_country: countries.get(&Origin::Uploader).map_or_else(
@@ -330,7 +333,18 @@ pub fn build_view(store: &Store, options: &Options) -> anyhow::Result<rv::Report
             Ok(())
         },
     )?;
-    let last = last.context("no window was computed (a bug)")?;
+    let mut last = last.context("no window was computed (a bug)")?;
+    // Credible releases need the creation time of working-set members only: read for them
+    // from the newest snapshot alone, not decoded whole for every window's end.
+    let mut members: Vec<u32> = results
+        .iter()
+        .flat_map(|r| r.figures.working_set.members.iter().copied())
+        .collect();
+    members.sort_unstable();
+    members.dedup();
+    store
+        .created_at_of(newest, &members, &mut last.created)
+        .with_context(|| format!("cannot load the snapshot of {newest}"))?;
     let graph = graph.context("no lineage graph (a bug)")?;
     Ok(map_view(&infos, &results, &last, &graph, registry, options))
 }
@@ -493,6 +507,7 @@ fn map_view(
     let LastWindow {
         catalog,
         end,
+        created,
         attributions,
         hhi_org,
         hhi_country,
@@ -623,7 +638,7 @@ fn map_view(
         .collect();
     let credible = shares::credible_releases(
         &sets,
-        &end.created_at,
+        created,
         |model| attribution_of(model as usize).and_then(|a| a.contributor),
         90,
     );

@@ -167,6 +167,14 @@ fn report_writes_json_markdown_and_html_from_the_store() {
         .map(|o| o["mode"].as_str().unwrap())
         .collect();
     assert_eq!(origin_modes, ["uploader", "lineage"]);
+    // Credible releases: newlab/fresh entered the top 3 days after its creation; the creation
+    // times come from the newest snapshot, read for the working-set members alone.
+    let credible = &json["builders"]["credible_releases"];
+    assert_eq!(credible["periods"], serde_json::json!(["2026-Q2"]));
+    assert_eq!(
+        credible["groups"],
+        serde_json::json!([{"name": "unattributed", "values": [1.0]}])
+    );
 
     let output = hubcensus(dir.path())
         .args([
