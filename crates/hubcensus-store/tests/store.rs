@@ -783,12 +783,7 @@ fn frame_codes_are_right_across_batches_and_row_groups() {
     assert_eq!(catalog.namespaces.len(), 271 + 90_000);
     // The first row group's authors overflowed its dictionary page: the codes above were read
     // from a chunk of dictionary pages then plain ones, as at 2 million models.
-    let path = dir
-        .path()
-        .join("snapshots")
-        .join(format!("as_of={T1}"))
-        .join("models.parquet");
-    assert!(!dictionary_only(&path, "author"));
+    assert!(!dictionary_only(&models_file(dir.path(), T1), "author"));
 }
 
 #[test]
@@ -951,23 +946,27 @@ fn frames_carry_each_snapshots_author_and_only_the_columns_asked_for() {
     assert!(parents_only.mentions.is_empty());
 }
 
+/// The `models.parquet` of the snapshot at `as_of` in the store at `dir`.
+fn models_file(dir: &std::path::Path, as_of: Timestamp) -> std::path::PathBuf {
+    dir.join("snapshots")
+        .join(format!("as_of={as_of}"))
+        .join("models.parquet")
+}
+
 /// Rewrites the `models.parquet` of the snapshot at `as_of` batch by batch through `change`
 /// (with `properties`, else the writer's defaults), and records its new size in the manifest
-/// (a file of another size is a torn write, not a snapshot). Returns the file's path.
+/// (a file of another size is a torn write, not a snapshot).
 fn rewrite_snapshot(
     dir: &std::path::Path,
     as_of: Timestamp,
     properties: Option<parquet::file::properties::WriterProperties>,
     mut change: impl FnMut(&arrow_array::RecordBatch) -> Vec<arrow_array::ArrayRef>,
-) -> std::path::PathBuf {
+) {
     use arrow_array::RecordBatch;
     use parquet::arrow::ArrowWriter;
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-    let path = dir
-        .join("snapshots")
-        .join(format!("as_of={as_of}"))
-        .join("models.parquet");
+    let path = models_file(dir, as_of);
     let batches: Vec<RecordBatch> =
         ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).unwrap())
             .unwrap()
@@ -990,7 +989,6 @@ fn rewrite_snapshot(
         serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
     json["files"]["models"]["bytes"] = std::fs::metadata(&path).unwrap().len().into();
     std::fs::write(&manifest, json.to_string()).unwrap();
-    path
 }
 
 /// Whether every row group of the Parquet file at `path` holds `column` in dictionary-encoded
@@ -1069,15 +1067,7 @@ fn authors_read_alike_from_dictionary_and_plain_pages() {
         FrameColumns::AUTHOR,
         FrameColumns::AUTHOR | FrameColumns::PIPELINE_TAG,
     );
-    let mut paths = Vec::new();
-    for as_of in [T1, T2] {
-        paths.push(
-            dir.path()
-                .join("snapshots")
-                .join(format!("as_of={as_of}"))
-                .join("models.parquet"),
-        );
-    }
+    let paths = [T1, T2].map(|as_of| models_file(dir.path(), as_of));
     assert!(paths.iter().all(|path| dictionary_only(path, "author")));
     assert_eq!(authors(only), expected);
     assert_eq!(authors(with_task), expected);

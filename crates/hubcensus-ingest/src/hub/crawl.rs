@@ -636,8 +636,10 @@ mod tests {
         assert!(error.contains("not finished"), "{error}");
     }
 
+    /// The order (state first) is what the CLI's random-kill test of `sync` exercises; this
+    /// holds the two states a kill can leave.
     #[test]
-    fn a_discarded_crawl_leaves_nothing_to_resume_at_any_point() {
+    fn a_discarded_crawl_and_one_killed_while_discarded_leave_nothing_to_resume() {
         let dir = tempfile::tempdir().unwrap();
         let staging = dir.path().join("crawl");
         stage(

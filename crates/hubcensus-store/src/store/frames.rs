@@ -66,7 +66,8 @@ pub struct FrameDecoder<'s> {
     store: &'s Store,
     columns: FrameColumns,
     /// Frames given back ([`FrameLoader::recycle`]), whose buffers the next decodes reuse: a
-    /// 2M-model frame is about 100 MB, and fresh pages cost as much as decoding into them.
+    /// 2M-model frame is 40-115 MB (the window's columns to every column), and fresh pages
+    /// cost as much as decoding into them.
     pool: Arc<Mutex<Vec<SnapshotFrame>>>,
     /// The namespace code of each dense index's current id (the store's, read with its ids).
     namespaces: Arc<NamespaceCodes>,
