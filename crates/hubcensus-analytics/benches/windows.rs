@@ -182,7 +182,7 @@ fn main() {
         )
         .unwrap();
         window_time += started.elapsed();
-        let groups = WindowGroups::new(&window, &current, None);
+        let groups = WindowGroups::new(&window, &current, None, |_| None);
         builder.push(&catalog, &groups, &current, Some(&graph), 200);
         compute += started.elapsed();
         previous = current;

@@ -192,7 +192,7 @@ pub fn series(
         let (window, end) = item?;
         builder.push(
             catalog,
-            &WindowGroups::new(&window, end, None),
+            &WindowGroups::new(&window, end, None, |_| None),
             end,
             graph,
             options.k,

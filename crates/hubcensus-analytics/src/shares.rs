@@ -135,23 +135,59 @@ impl Shares {
     }
 }
 
-const SPECIAL_UNATTRIBUTED: u32 = u32::MAX;
-const SPECIAL_LEGACY: u32 = u32::MAX - 1;
-const SPECIAL_MIXED: u32 = u32::MAX - 2;
+/// The key of a model's attribution in an [`AttributionTable`]: below [`EXTRA`], a namespace
+/// code of the catalog; from [`EXTRA`] on, a namespace the caller added (the namespace a legacy
+/// id moved to, the author of a root absent from the window's snapshot).
+pub const EXTRA: u32 = 1 << 31;
 
-/// Shares of `window` by `dimension`. `end` is the frame at the window's end (authors);
-/// `graph` is needed for [`Origin::Lineage`] (without it every model is its own root). For
-/// several dimensions or origins of one window, build one [`WindowGroups`] and ask it.
+/// No namespace: a legacy unnamespaced id the registry does not list.
+const NO_KEY: u32 = u32::MAX;
+
+/// One [`Attribution`] per key (METHODS.md §6): the caller's answer for every namespace code of
+/// the catalog (a shorter slice leaves the rest unattributed) and for the namespaces it added.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AttributionTable<'a> {
+    pub namespaces: &'a [Attribution],
+    pub extra: &'a [Attribution],
+}
+
+impl<'a> AttributionTable<'a> {
+    /// A table of catalog namespaces only.
+    #[must_use]
+    pub fn of_namespaces(namespaces: &'a [Attribution]) -> Self {
+        Self {
+            namespaces,
+            extra: &[],
+        }
+    }
+
+    /// The attribution of `key`, if the table has one.
+    #[must_use]
+    pub fn get(&self, key: u32) -> Option<&'a Attribution> {
+        if key >= EXTRA {
+            self.extra.get((key - EXTRA) as usize)
+        } else {
+            self.namespaces.get(key as usize)
+        }
+    }
+}
+
+/// Shares of `window` by `dimension` (a convenience for one question; for several dimensions or
+/// origins of one window, build one [`WindowGroups`] and ask it). `end` is the frame at the
+/// window's end (authors); `graph` is needed for [`Origin::Lineage`] (without it every model is
+/// its own root); `fallback` gives the key of a model with no author in `end` (see
+/// [`WindowGroups::new`]).
 #[must_use]
 pub fn shares(
     window: &WindowDownloads,
     end: &SnapshotFrame,
-    attributions: &[Attribution],
+    table: AttributionTable<'_>,
     graph: Option<&LineageGraph>,
+    fallback: impl FnMut(usize) -> Option<u32>,
     dimension: Dimension,
     origin: Origin,
 ) -> Shares {
-    WindowGroups::new(window, end, graph).shares(attributions, dimension, origin)
+    WindowGroups::new(window, end, graph, fallback).shares(table, dimension, origin)
 }
 
 /// Models and downloads.
@@ -162,84 +198,113 @@ fn add(tally: &mut Tally, x: u64) {
     tally.1 += x;
 }
 
+fn take(tally: &mut Tally, x: u64) {
+    tally.0 -= 1;
+    tally.1 -= x;
+}
+
 /// One window's counted models and downloads summed per author namespace, once: every share of
 /// the window (any dimension, either origin) is then a pass over namespaces, not over models.
 pub struct WindowGroups<'w> {
     window: &'w WindowDownloads,
-    /// Per uploader namespace code (`end.author`); models with no author are `legacy`.
+    /// Per uploader namespace code (`end.author`).
     uploader: Vec<Tally>,
+    /// Models with no author whose key the caller gave (legacy ids the registry moved), as
+    /// `(key, downloads)`.
+    moved: Vec<(u32, u64)>,
+    /// Models with no author and no key: legacy, unnamespaced.
     legacy: Tally,
-    /// The lineage origin: each model whose root's author differs from its own, as
-    /// `(uploader code or NO_AUTHOR, root author code, downloads)`; merges of different roots
-    /// (`mixed`). Every other model's lineage group is its uploader's.
+    /// The lineage origin: each model whose root is another model with another author, as
+    /// `(uploader key or NO_KEY, root author key, downloads)`.
     rooted: Vec<(u32, u32, u64)>,
-    mixed: Tally,
-    /// The downloads of `rooted` and `mixed` models per uploader (or legacy), to take out of
-    /// the uploader tallies in the lineage origin.
-    moved: Vec<Tally>,
-    moved_legacy: Tally,
+    /// Merges of different roots, as `(uploader key or NO_KEY, downloads)`.
+    mixed: Vec<(u32, u64)>,
 }
 
-/// No author (a legacy unnamespaced id), as a code in [`WindowGroups::rooted`].
-const NO_AUTHOR: u32 = u32::MAX;
+/// A window's tallies by attribution key, while the lineage origin moves models between them.
+struct Slots {
+    own: Vec<Tally>,
+    extra: Vec<Tally>,
+    legacy: Tally,
+}
+
+impl Slots {
+    fn get(&mut self, key: u32) -> &mut Tally {
+        let (tallies, index) = if key == NO_KEY {
+            return &mut self.legacy;
+        } else if key >= EXTRA {
+            (&mut self.extra, (key - EXTRA) as usize)
+        } else {
+            (&mut self.own, key as usize)
+        };
+        if index >= tallies.len() {
+            tallies.resize(index + 1, (0, 0));
+        }
+        &mut tallies[index]
+    }
+}
 
 impl<'w> WindowGroups<'w> {
-    /// Sums `window`'s counted models by the author at `end` (and, with `graph`, by the author
-    /// of their lineage root).
+    /// Sums `window`'s counted models by the author at `end` (and, with `graph`, notes the
+    /// author of their lineage root). `fallback(model)` is the attribution key of a model that
+    /// has no author in `end`: a legacy unnamespaced id (the namespace the registry says it
+    /// moved to), or a root absent from `end` (the namespace of its latest known id): METHODS.md
+    /// §6. `None`: no namespace is known (a legacy id the registry does not list).
     #[must_use]
     pub fn new(
         window: &'w WindowDownloads,
         end: &SnapshotFrame,
         graph: Option<&LineageGraph>,
+        mut fallback: impl FnMut(usize) -> Option<u32>,
     ) -> Self {
-        // Tallies grow to the highest code seen (no pass over every model to find it first);
-        // `moved` only with a graph.
-        let tally = |tallies: &mut Vec<Tally>, code: u32, x: u64| {
-            let code = code as usize;
-            if code >= tallies.len() {
-                tallies.resize(code + 1, (0, 0));
-            }
-            add(&mut tallies[code], x);
-        };
         let mut groups = Self {
             window,
             uploader: Vec::new(),
+            moved: Vec::new(),
             legacy: (0, 0),
             rooted: Vec::new(),
-            mixed: (0, 0),
-            moved: Vec::new(),
-            moved_legacy: (0, 0),
+            mixed: Vec::new(),
         };
         for i in window.counted() {
             let x = window.downloads[i];
-            let uploader = end.author.get(i);
-            match uploader {
-                Some(code) => tally(&mut groups.uploader, code, x),
-                None => add(&mut groups.legacy, x),
-            }
+            let key = match end.author.get(i) {
+                Some(code) => {
+                    // Tallies grow to the highest code seen (no pass over every model first).
+                    let slot = code as usize;
+                    if slot >= groups.uploader.len() {
+                        groups.uploader.resize(slot + 1, (0, 0));
+                    }
+                    add(&mut groups.uploader[slot], x);
+                    code
+                }
+                None => {
+                    if let Some(key) = fallback(i) {
+                        groups.moved.push((key, x));
+                        key
+                    } else {
+                        add(&mut groups.legacy, x);
+                        NO_KEY
+                    }
+                }
+            };
             let Some(graph) = graph else {
                 continue;
             };
-            let moved = match graph.root(i) {
-                Root::Mixed => {
-                    add(&mut groups.mixed, x);
-                    true
-                }
-                Root::Model(root) if root as usize != i => match end.author.get(root as usize) {
-                    Some(root_author) if Some(root_author) != uploader => {
-                        let key = uploader.unwrap_or(NO_AUTHOR);
-                        groups.rooted.push((key, root_author, x));
-                        true
+            match graph.root(i) {
+                Root::Mixed => groups.mixed.push((key, x)),
+                Root::Model(root) if root as usize != i => {
+                    let root = root as usize;
+                    let root_key = match end.author.get(root) {
+                        Some(code) if end.present.get(root).copied().unwrap_or(false) => Some(code),
+                        _ => fallback(root),
+                    };
+                    if let Some(root_key) = root_key
+                        && root_key != key
+                    {
+                        groups.rooted.push((key, root_key, x));
                     }
-                    _ => false,
-                },
-                Root::Model(_) => false,
-            };
-            if moved {
-                match uploader {
-                    Some(code) => tally(&mut groups.moved, code, x),
-                    None => add(&mut groups.moved_legacy, x),
                 }
+                Root::Model(_) => {}
             }
         }
         groups
@@ -251,8 +316,8 @@ impl<'w> WindowGroups<'w> {
         self.window
     }
 
-    /// HHI over author namespaces (METHODS.md §3), legacy unnamespaced models as the unknown
-    /// share, from the sums already made.
+    /// HHI over author namespaces (METHODS.md §3), models without a namespace in the window's
+    /// snapshot (legacy ids) as the unknown share, from the sums already made.
     #[must_use]
     pub fn author_hhi(&self) -> Hhi {
         let sums: Vec<u64> = self
@@ -260,124 +325,97 @@ impl<'w> WindowGroups<'w> {
             .iter()
             .map(|&(_, downloads)| downloads)
             .collect();
-        hhi_of_sums(&sums, self.legacy.1)
+        let legacy = self.legacy.1 + self.moved.iter().map(|&(_, x)| x).sum::<u64>();
+        hhi_of_sums(&sums, legacy)
     }
 
     /// The window's shares by `dimension` in `origin` mode (the lineage mode as the uploader's
-    /// when the groups were built without a graph).
+    /// when the groups were built without a graph). METHODS.md §6: in the lineage mode a model
+    /// takes its root author's whole attribution when that author has a country, else its
+    /// uploader's whole attribution; a merge of different roots is "mixed". Coverage is that of
+    /// the mode: the downloads whose attribution in it has a country (a classified type).
     #[must_use]
     pub fn shares(
         &self,
-        attributions: &[Attribution],
+        table: AttributionTable<'_>,
         dimension: Dimension,
         origin: Origin,
     ) -> Shares {
         let window = self.window;
-        // Vocabulary of group labels, sorted; a code per namespace.
-        let labels: Vec<Option<&str>> = attributions.iter().map(|a| dimension.label(a)).collect();
-        let vocabulary: Vec<&str> = {
-            let mut v: Vec<&str> = labels.iter().flatten().copied().collect();
-            v.sort_unstable();
-            v.dedup();
-            v
+        // Per key: catalog codes, then the caller's extra keys; no key is legacy.
+        let mut slots = Slots {
+            own: self.uploader.clone(),
+            extra: Vec::new(),
+            legacy: self.legacy,
         };
-        let namespace_group: Vec<u32> = labels
-            .iter()
-            .map(|label| {
-                label.as_ref().map_or(SPECIAL_UNATTRIBUTED, |l| {
-                    vocabulary.binary_search(l).unwrap_or_default() as u32
-                })
-            })
-            .collect();
-        let group_of = |code: u32| -> u32 {
-            if code == NO_AUTHOR {
-                return SPECIAL_LEGACY;
+        let mut mixed: Tally = (0, 0);
+        for &(key, x) in &self.moved {
+            add(slots.get(key), x);
+        }
+        if origin == Origin::Lineage {
+            for &(key, x) in &self.mixed {
+                take(slots.get(key), x);
+                add(&mut mixed, x);
             }
-            namespace_group
-                .get(code as usize)
-                .copied()
-                .unwrap_or(SPECIAL_UNATTRIBUTED)
-        };
-
-        let mut downloads = vec![0_u64; vocabulary.len()];
-        let mut models = vec![0_u64; vocabulary.len()];
-        let mut special = [(0_u64, 0_u64); 3]; // unattributed, legacy, mixed: (models, downloads)
+            for &(key, root, x) in &self.rooted {
+                if table.get(root).is_some_and(|a| a.country.is_some()) {
+                    take(slots.get(key), x);
+                    add(slots.get(root), x);
+                }
+            }
+        }
+        let Slots { own, extra, legacy } = slots;
+        let mut groups: BTreeMap<&str, Tally> = BTreeMap::new();
+        let mut unattributed: Tally = (0, 0);
         let (mut with_country, mut with_type) = (0_u64, 0_u64);
-        let mut put = |group: u32, (count, sum): Tally| {
-            let slot = match group {
-                SPECIAL_UNATTRIBUTED => &mut special[0],
-                SPECIAL_LEGACY => &mut special[1],
-                SPECIAL_MIXED => &mut special[2],
-                code => {
-                    models[code as usize] += count;
-                    downloads[code as usize] += sum;
-                    return;
-                }
+        let keyed = own
+            .iter()
+            .enumerate()
+            .map(|(code, tally)| (code as u32, tally))
+            .chain(
+                extra
+                    .iter()
+                    .enumerate()
+                    .map(|(index, tally)| (EXTRA + index as u32, tally)),
+            );
+        for (key, &(count, sum)) in keyed {
+            if count == 0 {
+                continue;
+            }
+            let attribution = table.get(key);
+            if attribution.is_some_and(|a| a.country.is_some()) {
+                with_country += sum;
+            }
+            if attribution
+                .and_then(|a| a.contributor)
+                .is_some_and(ContributorType::is_classified)
+            {
+                with_type += sum;
+            }
+            let tally = match attribution.and_then(|a| dimension.label(a)) {
+                Some(label) => groups.entry(label).or_insert((0, 0)),
+                None => &mut unattributed,
             };
-            slot.0 += count;
-            slot.1 += sum;
-        };
-        let lineage = origin == Origin::Lineage;
-        for (code, &tally) in self.uploader.iter().enumerate() {
-            // Coverage is the uploader's, in either origin mode.
-            if let Some(attribution) = attributions.get(code) {
-                if attribution.country.is_some() {
-                    with_country += tally.1;
-                }
-                if attribution
-                    .contributor
-                    .is_some_and(ContributorType::is_classified)
-                {
-                    with_type += tally.1;
-                }
-            }
-            let mut own = tally;
-            if lineage && let Some(moved) = self.moved.get(code) {
-                own.0 -= moved.0;
-                own.1 -= moved.1;
-            }
-            put(group_of(code as u32), own);
+            tally.0 += count;
+            tally.1 += sum;
         }
-        let mut legacy = self.legacy;
-        if lineage {
-            legacy.0 -= self.moved_legacy.0;
-            legacy.1 -= self.moved_legacy.1;
-            put(SPECIAL_MIXED, self.mixed);
-            for &(uploader, root_author, x) in &self.rooted {
-                // The root's group, falling back to the uploader's when the root's is unknown.
-                let root_group = group_of(root_author);
-                let group = if root_group == SPECIAL_UNATTRIBUTED {
-                    group_of(uploader)
-                } else {
-                    root_group
-                };
-                put(group, (1, x));
-            }
-        }
-        put(SPECIAL_LEGACY, legacy);
         let total = window.counts.total_downloads;
         let share = |x: u64| (total > 0).then(|| x as f64 / total as f64);
-        let mut rows: Vec<ShareRow> = vocabulary
+        let mut rows: Vec<ShareRow> = groups
             .into_iter()
-            .enumerate()
-            .filter(|&(code, _)| models[code] > 0)
-            .map(|(code, group)| ShareRow {
+            .map(|(group, (count, sum))| ShareRow {
                 group: group.to_owned(),
                 kind: GroupKind::Known,
-                models: models[code],
-                downloads: downloads[code],
-                share: share(downloads[code]),
+                models: count,
+                downloads: sum,
+                share: share(sum),
             })
             .collect();
-        for (index, (kind, label)) in [
-            (GroupKind::Unattributed, UNATTRIBUTED),
-            (GroupKind::Legacy, LEGACY),
-            (GroupKind::Mixed, MIXED),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let (count, sum) = special[index];
+        for (kind, label, (count, sum)) in [
+            (GroupKind::Unattributed, UNATTRIBUTED, unattributed),
+            (GroupKind::Legacy, LEGACY, legacy),
+            (GroupKind::Mixed, MIXED, mixed),
+        ] {
             if count > 0 || kind == GroupKind::Unattributed {
                 rows.push(ShareRow {
                     group: label.to_owned(),
@@ -624,8 +662,9 @@ mod tests {
         let uploader = shares(
             &window,
             &end,
-            &attributions,
+            AttributionTable::of_namespaces(&attributions),
             Some(&graph),
+            |_| None,
             Dimension::Country,
             Origin::Uploader,
         );
@@ -642,8 +681,9 @@ mod tests {
         let lineage = shares(
             &window,
             &end,
-            &attributions,
+            AttributionTable::of_namespaces(&attributions),
             Some(&graph),
+            |_| None,
             Dimension::Country,
             Origin::Lineage,
         );
@@ -659,14 +699,144 @@ mod tests {
         let region = shares(
             &window,
             &end,
-            &attributions,
+            AttributionTable::of_namespaces(&attributions),
             None,
+            |_| None,
             Dimension::Region,
             Origin::Uploader,
         );
         assert_eq!(region.rows[1].group, "US");
         let sum: f64 = lineage.rows.iter().map(|r| r.share.unwrap()).sum();
         assert!((sum - 1.0).abs() < 1e-12);
+    }
+
+    /// METHODS.md §6, one rule per assertion: a listed legacy id counts as the namespace it moved
+    /// to; a lineage model whose root has no country takes its uploader's whole attribution
+    /// (type and country together); a root absent from the window's snapshot keeps its maker;
+    /// coverage is that of the mode and equals one minus the rows with no country.
+    #[test]
+    fn attribution_rules_of_methods_section_6() {
+        // Namespaces: 0 = stability (GB industry), 1 = solo (an individual, no country),
+        // 2 = qwen (CN industry). Models: 0 solo/root (10), 1 stability/ft of 0 (20),
+        // 2 gpt2, legacy, moved to extra key 0 = openai (US industry) (30), 3 qwen/base absent
+        // from the end snapshot, 4 someone/ft of 3 uploaded by solo (40), 5 bert, legacy, not
+        // listed (5).
+        let catalog = catalog(&[
+            "solo/root",
+            "stability/ft",
+            "gpt2",
+            "qwen/base",
+            "solo/ft-of-qwen",
+            "bert",
+        ]);
+        let mut end = frame(
+            "2026-08-23",
+            &[
+                (true, Some(1), None, Some(1)),
+                (true, Some(1), None, Some(0)),
+                (true, Some(1), None, None),
+                (false, None, None, None),
+                (true, Some(1), None, Some(1)),
+                (true, Some(1), None, None),
+            ],
+        );
+        end.info.columns = vec!["downloads_30d".into()];
+        end.downloads_30d = vec![Some(10), Some(20), Some(30), None, Some(40), Some(5)].into();
+        let window = thirty_day_window(&catalog, &end, &Filter::default()).unwrap();
+        let namespaces = [
+            attribution("Stability AI", Some("GB"), Some(ContributorType::Industry)),
+            Attribution {
+                organization: None,
+                country: None,
+                contributor: Some(ContributorType::Individual),
+            },
+            attribution("Alibaba", Some("CN"), Some(ContributorType::Industry)),
+        ];
+        let extra = [attribution(
+            "OpenAI",
+            Some("US"),
+            Some(ContributorType::Industry),
+        )];
+        let table = AttributionTable {
+            namespaces: &namespaces,
+            extra: &extra,
+        };
+        // The caller's fallback: gpt2 moved to the extra key; the absent qwen/base's author is
+        // namespace code 2 (its latest id); bert is not listed.
+        let fallback = |model: usize| match model {
+            2 => Some(EXTRA),
+            3 => Some(2),
+            _ => None,
+        };
+        let graph = LineageGraph::new(
+            &LineageTable::from_rows([
+                (None, vec![], vec![]),
+                (Some(Relation::Finetune), vec![0], vec![]),
+                (None, vec![], vec![]),
+                (None, vec![], vec![]),
+                (Some(Relation::Finetune), vec![3], vec![]),
+                (None, vec![], vec![]),
+            ]),
+            6,
+        );
+        let groups = WindowGroups::new(&window, &end, Some(&graph), fallback);
+        let rows = |s: &Shares| {
+            s.rows
+                .iter()
+                .map(|r| (r.group.clone(), r.downloads))
+                .collect::<Vec<_>>()
+        };
+        let uploader = groups.shares(table, Dimension::Country, Origin::Uploader);
+        assert_eq!(
+            rows(&uploader),
+            vec![
+                ("unattributed".into(), 50),
+                ("US".into(), 30),
+                ("GB".into(), 20),
+                (LEGACY.into(), 5)
+            ],
+            "gpt2 counts as the namespace it moved to; bert stays legacy"
+        );
+        let lineage = groups.shares(table, Dimension::Country, Origin::Lineage);
+        assert_eq!(
+            rows(&lineage),
+            vec![
+                ("CN".into(), 40),
+                ("US".into(), 30),
+                ("GB".into(), 20),
+                ("unattributed".into(), 10),
+                (LEGACY.into(), 5)
+            ],
+            "the root without a country leaves stability/ft with its uploader; the absent root \
+             qwen/base keeps its maker"
+        );
+        let types = groups.shares(table, Dimension::Type, Origin::Lineage);
+        assert_eq!(
+            rows(&types),
+            vec![
+                ("industry".into(), 90),
+                ("individual".into(), 10),
+                (LEGACY.into(), 5),
+                ("unattributed".into(), 0)
+            ],
+            "never the root's type beside the uploader's country"
+        );
+        for shares in [&uploader, &lineage] {
+            let no_country: u64 = shares
+                .rows
+                .iter()
+                .filter(|r| r.kind != GroupKind::Known)
+                .map(|r| r.downloads)
+                .sum();
+            let expected = 1.0 - no_country as f64 / shares.total as f64;
+            let coverage = shares.population.coverage_country.unwrap();
+            assert!(
+                (coverage - expected).abs() < 1e-12,
+                "{coverage} vs {expected}"
+            );
+        }
+        assert!((lineage.population.coverage_country.unwrap() - 90.0 / 105.0).abs() < 1e-12);
+        assert!((uploader.population.coverage_country.unwrap() - 50.0 / 105.0).abs() < 1e-12);
     }
 
     #[test]
@@ -737,7 +907,7 @@ mod tests {
                 entry.0 += x;
                 entry.1 += 1;
             }
-            let by_country = shares(&window, &end, &attributions, None, Dimension::Country, Origin::Uploader);
+            let by_country = shares(&window, &end, AttributionTable::of_namespaces(&attributions), None, |_| None, Dimension::Country, Origin::Uploader);
             let computed: std::collections::BTreeMap<String, (u64, u64)> = by_country
                 .rows
                 .iter()
@@ -804,7 +974,7 @@ mod tests {
                 entry.0 += x;
                 entry.1 += 1;
             }
-            let by_root = shares(&window, &end, &attributions, Some(&graph), Dimension::Country, Origin::Lineage);
+            let by_root = shares(&window, &end, AttributionTable::of_namespaces(&attributions), Some(&graph), |_| None, Dimension::Country, Origin::Lineage);
             let computed: std::collections::BTreeMap<String, (u64, u64)> = by_root
                 .rows
                 .iter()
@@ -813,10 +983,10 @@ mod tests {
                 .collect();
             prop_assert_eq!(computed, naive_lineage);
             // One set of window groups answers every dimension and origin alike.
-            let groups = WindowGroups::new(&window, &end, Some(&graph));
-            prop_assert_eq!(groups.shares(&attributions, Dimension::Country, Origin::Lineage), by_root);
+            let groups = WindowGroups::new(&window, &end, Some(&graph), |_| None);
+            prop_assert_eq!(groups.shares(AttributionTable::of_namespaces(&attributions), Dimension::Country, Origin::Lineage), by_root);
             for dimension in [Dimension::Country, Dimension::Region, Dimension::Type, Dimension::Organization] {
-                let s = shares(&window, &end, &attributions, None, dimension, Origin::Uploader);
+                let s = shares(&window, &end, AttributionTable::of_namespaces(&attributions), None, |_| None, dimension, Origin::Uploader);
                 let downloads: u64 = s.rows.iter().map(|r| r.downloads).sum();
                 prop_assert_eq!(downloads, s.total);
                 let models: u64 = s.rows.iter().map(|r| r.models).sum();

@@ -220,6 +220,29 @@ pub struct Churn {
     pub stayers: Vec<RankChange>,
 }
 
+/// The number of models present in a snapshot (`present`) in each family of `bases` (the
+/// family view of METHODS.md §4: a base and its quantized and adapter derivatives, recursively);
+/// a base counts itself.
+#[must_use]
+pub fn family_sizes(graph: &LineageGraph, present: &[bool], bases: &[u32]) -> Vec<u64> {
+    let mut wanted: Vec<(u32, usize)> = bases
+        .iter()
+        .enumerate()
+        .map(|(position, &base)| (base, position))
+        .collect();
+    wanted.sort_unstable();
+    let mut sizes = vec![0_u64; bases.len()];
+    for (model, family) in graph.families().iter().enumerate() {
+        if !present.get(model).copied().unwrap_or(false) {
+            continue;
+        }
+        if let Ok(found) = wanted.binary_search_by_key(family, |&(base, _)| base) {
+            sizes[wanted[found].1] += 1;
+        }
+    }
+    sizes
+}
+
 /// Entries, exits, churn and rank changes from `previous` to `current` (same k).
 #[must_use]
 pub fn churn(previous: &WorkingSet, current: &WorkingSet) -> Churn {

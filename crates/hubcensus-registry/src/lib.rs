@@ -10,9 +10,8 @@
 //! unknown rules applied ([`Registry::attribute`]), both origin modes ([`Registry::origin`]),
 //! coverage of a population ([`Registry::coverage`]) and the registry's own problems
 //! ([`Registry::check`]). It does no I/O besides parsing the text it is given and reads no
-//! clock. The lineage origin takes the root's namespace from the caller; [`lineage_root`] finds
-//! the root of one model over a `LineageTable` (for `hubcensus who`), while analytics computes
-//! roots in bulk.
+//! clock. The lineage origin takes the root's namespace from the caller (roots are computed by
+//! analytics' lineage graph).
 
 mod check;
 mod country;
@@ -21,7 +20,6 @@ mod error;
 mod file;
 mod origin;
 mod registry;
-mod root;
 
 pub use check::Problem;
 pub use country::is_iso_alpha2;
@@ -32,6 +30,5 @@ pub use registry::{
     AccountKind, Entry, Fact, FactSources, LegacyMove, NamespaceLink, NamespaceRole, Organization,
     Registry,
 };
-pub use root::{LineageRoot, lineage_root};
 #[cfg(test)]
 mod tests;

@@ -75,16 +75,17 @@ pub struct Origin {
 
 impl Registry {
     /// Both origin modes of a model uploaded by `uploader` (`None`: legacy, unnamespaced) whose
-    /// lineage root is `root`. The lineage mode takes the root author's country and falls back
+    /// lineage root is `root`, with the account kinds `account` knows (METHODS.md §6: they apply
+    /// to the root's author as to the uploader). The lineage mode takes the root author's country and falls back
     /// to the uploader when the model is its own root, the lineage is unknown, or the root's
     /// author is unattributed; a merge of different roots is mixed.
     #[must_use]
     pub fn origin(
         &self,
         uploader: Option<&str>,
-        account: Option<AccountKind>,
         root: Root<'_>,
         at: Timestamp,
+        account: impl Fn(&str) -> Option<AccountKind>,
     ) -> Origin {
         let uploader_attribution = uploader.map_or(
             Attribution {
@@ -92,7 +93,7 @@ impl Registry {
                 country: None,
                 contributor: None,
             },
-            |namespace| self.attribute(namespace, at, account),
+            |namespace| self.attribute(namespace, at, account(namespace)),
         );
         let fallback = |reason| LineageOrigin::Uploader {
             attribution: uploader_attribution.clone(),
@@ -103,7 +104,8 @@ impl Registry {
             Root::Unknown => fallback(Fallback::UnknownLineage),
             Root::Mixed => LineageOrigin::Mixed,
             Root::Model { namespace } => {
-                let attribution = namespace.map(|namespace| self.attribute(namespace, at, None));
+                let attribution =
+                    namespace.map(|namespace| self.attribute(namespace, at, account(namespace)));
                 match attribution {
                     Some(attribution) if attribution.country.is_some() => LineageOrigin::Root {
                         namespace: namespace.map(str::to_owned),

@@ -387,13 +387,13 @@ fn origin_modes() {
         (Root::Mixed, LineageOrigin::Mixed, None),
     ];
     for (root, expected, country) in cases {
-        let origin = registry.origin(Some("quantizer"), None, root, when);
+        let origin = registry.origin(Some("quantizer"), root, when, |_| None);
         assert_eq!(origin.uploader, uploader);
         assert_eq!(origin.lineage, expected, "{root:?}");
         assert_eq!(origin.lineage.country(), country, "{root:?}");
     }
     // Falling back to an uploader that has a country gives that country.
-    let origin = registry.origin(Some("acme"), None, Root::Itself, when);
+    let origin = registry.origin(Some("acme"), Root::Itself, when, |_| None);
     assert_eq!(origin.lineage.country(), Some("US"));
 }
 

@@ -1,4 +1,5 @@
 //! All rounding happens here, and only for display: the view and the JSON keep full precision.
+//! This is the one formatting module of hubcensus: the report and the CLI's tables alike.
 
 use crate::view::{Population, RankChange, Unit};
 
@@ -52,6 +53,30 @@ pub fn compact(value: u64) -> String {
         }
     }
     value.to_string()
+}
+
+/// A fraction as a percentage with `places` decimals ("48.03%"), for aligned tables.
+#[must_use]
+pub fn percent(value: Option<f64>, places: usize) -> String {
+    match value.filter(|v| v.is_finite()) {
+        Some(value) => format!("{:.places$}%", value * 100.0),
+        None => UNDEFINED.to_owned(),
+    }
+}
+
+/// A number with `places` decimals.
+#[must_use]
+pub fn decimal(value: Option<f64>, places: usize) -> String {
+    match value.filter(|v| v.is_finite()) {
+        Some(value) => format!("{value:.places$}"),
+        None => UNDEFINED.to_owned(),
+    }
+}
+
+/// A count without separators (tables that machines also read), or undefined.
+#[must_use]
+pub fn count(value: Option<u64>) -> String {
+    value.map_or_else(|| UNDEFINED.to_owned(), |value| value.to_string())
 }
 
 /// A coefficient such as Gini with three decimals.

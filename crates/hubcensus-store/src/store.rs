@@ -82,6 +82,15 @@ impl Store {
         })
     }
 
+    /// Opens the store in `data_dir` for reading, creating nothing: `None` when there is no
+    /// store there (a misspelt data directory must not become an empty store).
+    pub fn open_existing(data_dir: impl AsRef<Path>) -> Result<Option<Self>, StoreError> {
+        if !layout::snapshots_dir(data_dir.as_ref()).is_dir() {
+            return Ok(None);
+        }
+        Self::open(data_dir).map(Some)
+    }
+
     #[must_use]
     pub fn data_dir(&self) -> &Path {
         &self.root

@@ -3,6 +3,63 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use clap::builder::TypedValueParser as _;
+
+/// How a result prints: one notion for every subcommand, each accepting the formats that make
+/// sense for it ([`Format::parser`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned text for people, with the population stated above the table.
+    Table,
+    /// A versioned JSON document (full precision, no rounding; `schema` names its contract).
+    Json,
+    /// Comma-separated values with a header row; every row carries its population.
+    Csv,
+    /// Markdown.
+    Md,
+    /// A self-contained HTML page.
+    Html,
+}
+
+impl Format {
+    const NAMES: [(&'static str, Self); 5] = [
+        ("table", Self::Table),
+        ("json", Self::Json),
+        ("csv", Self::Csv),
+        ("md", Self::Md),
+        ("html", Self::Html),
+    ];
+
+    /// A clap parser accepting `allowed` (`text` is another name for `table`).
+    pub fn parser(allowed: &'static [Self]) -> impl clap::builder::TypedValueParser<Value = Self> {
+        let mut names: Vec<&'static str> = Self::NAMES
+            .iter()
+            .filter(|(_, format)| allowed.contains(format))
+            .map(|(name, _)| *name)
+            .collect();
+        if allowed.contains(&Self::Table) {
+            names.push("text");
+        }
+        if allowed.contains(&Self::Md) {
+            names.push("markdown");
+        }
+        clap::builder::PossibleValuesParser::new(names).map(|name| match name.as_str() {
+            "json" => Self::Json,
+            "csv" => Self::Csv,
+            "md" | "markdown" => Self::Md,
+            "html" => Self::Html,
+            _ => Self::Table,
+        })
+    }
+}
+
+/// Pretty JSON with a trailing newline: how every JSON result is written.
+pub fn json(value: &impl serde::Serialize) -> anyhow::Result<String> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// A user-facing hint attached to an error as context: printed as `hint: ...` after the error.
 #[derive(Debug)]
 pub struct Hint(pub String);
@@ -40,7 +97,15 @@ pub fn report_error(error: &anyhow::Error) -> ExitCode {
     // A hint attached with `.context(Hint(..))` sits in the chain as anyhow's private context
     // wrapper, which `downcast_ref` on a chain element does not see through; anyhow's own
     // `Error::downcast_ref` does (at any depth). The wrapper displays as the hint's text.
-    let hint = error.downcast_ref::<Hint>().map(|hint| hint.0.clone());
+    let hint = error
+        .downcast_ref::<Hint>()
+        .map(|hint| hint.0.clone())
+        .or_else(|| {
+            error
+                .chain()
+                .find_map(|cause| cause.downcast_ref::<hubcensus_query::QueryError>())
+                .and_then(hubcensus_query::QueryError::hint)
+        });
     let message = error
         .chain()
         .filter(|cause| cause.downcast_ref::<Hint>().is_none())

@@ -312,12 +312,14 @@ fn build_report(destination: &Destination) -> anyhow::Result<Option<PathBuf>> {
     let Destination::Store(data_dir) = destination else {
         return Ok(None);
     };
-    let store = hubcensus_store::Store::open(data_dir)
-        .with_context(|| format!("cannot open the store at {}", data_dir.display()))?;
-    let view = crate::cmd::report::build_view(&store, &crate::cmd::report::Options::default())
-        .context("cannot build the report of the demo world")?;
+    let census = hubcensus_query::Census::open(data_dir)?;
+    let view = hubcensus_query::views::report::report(
+        &census,
+        &hubcensus_query::views::report::ReportQuery::default(),
+    )
+    .context("cannot build the report of the demo world")?;
     let path = data_dir.join("demo-report.html");
-    crate::cmd::report::write_report_file(&view, crate::cmd::report::Format::Html, &path)?;
+    crate::cmd::report::write_report_file(&view, crate::output::Format::Html, &path)?;
     Ok(Some(path))
 }
 

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use hubcensus_evals::discover::{DiscoverQuery, discover};
+use hubcensus_evals::discover::DiscoverQuery;
 use hubcensus_evals::render;
-use hubcensus_evals::store::EvalStore;
 use hubcensus_model::ContributorType;
+use hubcensus_query::views::evidence::{self, Evidence};
 
 use crate::context::Context;
-use crate::output::{Hint, write_stdout};
+use crate::output::{Format, Hint, json, write_stdout};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -44,9 +44,9 @@ pub struct Args {
     /// Minimum weekly downloads now for a riser
     #[arg(long, default_value_t = 1_000)]
     min_downloads: u64,
-    /// Output format (json is versioned: "version": 1)
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    format: String,
+    /// Output format (json is versioned: "schema": "hubcensus.discover/1")
+    #[arg(long, default_value = "text", value_parser = Format::parser(&[Format::Table, Format::Json]))]
+    format: Format,
     /// Read the adoption evidence from this JSON file (a serialized `World`, see docs/evals.md)
     /// instead of the snapshot store
     #[arg(long, value_name = "FILE")]
@@ -93,15 +93,6 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             ),
         );
     }
-    let world = super::audit::load_world(
-        args.evidence.as_deref(),
-        context,
-        &super::audit::Selection {
-            model: None,
-            task: Some((args.task.clone(), args.min_downloads)),
-        },
-    )?;
-    let records = EvalStore::at(&context.data_dir).load()?;
     let query = DiscoverQuery {
         task: args.task.clone(),
         contributors,
@@ -110,16 +101,12 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         min_growth: args.min_growth,
         min_weekly_downloads: args.min_downloads,
     };
-    let discovery = discover(&world, &records, &query);
-    let text = if args.format == "json" {
-        let mut text = serde_json::to_string_pretty(&serde_json::json!({
-            "version": 1,
-            "discover": discovery,
-        }))?;
-        text.push('\n');
-        text
+    let source = Evidence::open(args.evidence.as_deref(), &context.data_dir)?;
+    let view = evidence::discover(&source, &context.data_dir, &query)?;
+    let text = if args.format == Format::Json {
+        json(&view)?
     } else {
-        render::discovery_text(&discovery)
+        render::discovery_text(&view.discover)
     };
     write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use hubcensus_ingest::hub::{EnrichConfig, HubClient, enrich};
 use hubcensus_model::{ModelId, Timestamp};
-use hubcensus_store::{Store, snapshot_dir_name};
+use hubcensus_store::Store;
 
 use super::sync::{HubArgs, ProgressView, runtime};
 use crate::context::Context;
@@ -80,10 +80,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         .iter()
         .filter_map(|id| id.namespace().map(str::to_owned))
         .collect();
-    let out = context
-        .data_dir
-        .join("enrich")
-        .join(snapshot_dir_name(info.as_of));
+    let out = hubcensus_query::attribution::enrich_dir(&context.data_dir, info.as_of);
     let config = EnrichConfig {
         models,
         base_models: !args.no_base_models,

@@ -10,7 +10,6 @@ use hubcensus_evals::import::{self, Format};
 use hubcensus_evals::matching::{Matcher, match_records};
 use hubcensus_evals::render::plain;
 use hubcensus_evals::store::EvalStore;
-use hubcensus_evals::workload::WorkloadMap;
 use hubcensus_model::ModelId;
 
 use crate::context::Context;
@@ -93,29 +92,13 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import_command(&args, context),
         Command::Show(args) => show(&args, context),
         Command::Workloads(args) => {
-            let map = load_workloads(args.workloads.as_deref())?;
+            let map = hubcensus_query::views::evidence::workloads(args.workloads.as_deref())?;
             let mut out = String::new();
             for name in map.names() {
                 let _ = writeln!(out, "{name}: {}", map.benchmarks(name)?.join(", "));
             }
             write_stdout(&out)?;
             Ok(ExitCode::SUCCESS)
-        }
-    }
-}
-
-/// The built-in workloads, with `path`'s laid over them when given.
-pub(crate) fn load_workloads(path: Option<&std::path::Path>) -> anyhow::Result<WorkloadMap> {
-    match path {
-        None => Ok(WorkloadMap::default()),
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read workloads file {}", path.display()))?;
-            WorkloadMap::with_file(&text)
-                .with_context(|| format!("in {}", path.display()))
-                .context(Hint(
-                    "the file needs a [workloads] table: name = [\"Benchmark\", ...]".into(),
-                ))
         }
     }
 }
@@ -303,7 +286,7 @@ fn model_index_from_store(
 fn show(args: &ShowArgs, context: &Context) -> anyhow::Result<ExitCode> {
     let id = ModelId::new(args.model.as_str())
         .context(Hint("pass a Hub model id such as Qwen/Qwen3-8B".into()))?;
-    let map = load_workloads(args.workloads.as_deref())?;
+    let map = hubcensus_query::views::evidence::workloads(args.workloads.as_deref())?;
     let benchmarks = match &args.workload {
         Some(workload) => Some(map.benchmarks(workload)?.to_vec()),
         None => None,

@@ -2,16 +2,14 @@
 
 use std::process::ExitCode;
 
-use hubcensus_analytics::Population;
 use hubcensus_analytics::window::Status;
-use hubcensus_analytics::working_set::WorkingSet;
-use hubcensus_model::{FrameColumns, Timestamp};
-use serde::Serialize;
+use hubcensus_query::views::top::{TopQuery, top};
+use hubcensus_query::{AsOf, Census};
+use hubcensus_report::format::percent;
 
-use crate::cmd::views::{self, Format, Snapshots, Table, ViewArgs};
+use crate::cmd::views::{Table, ViewArgs};
 use crate::context::Context;
-
-pub const SCHEMA: &str = "hubcensus.top/1";
+use crate::output::{Format, json, write_stdout};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -28,133 +26,68 @@ pub struct Args {
     /// How many models
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
     pub k: u64,
-    /// The window ending at this snapshot (default: the latest)
+    /// The window ending at this snapshot (a time, or a date: that day's latest); default: the
+    /// latest
     #[arg(long, value_name = "TIME")]
-    pub as_of: Option<Timestamp>,
+    pub as_of: Option<AsOf>,
     /// Rank families: quantized and adapter derivatives folded into their base
     #[arg(long)]
     pub family: bool,
 }
 
-#[derive(Serialize)]
-struct Row<'a> {
-    rank: u64,
-    id: &'a str,
-    downloads: u64,
-    share: Option<f64>,
-    /// `matched` or `new` (models only; absent for families).
-    status: Option<Status>,
-}
-
-#[derive(Serialize)]
-struct TopJson<'a> {
-    schema: &'static str,
-    k: u64,
-    family: bool,
-    population: &'a Population,
-    held: u64,
-    share_held: Option<f64>,
-    models: Vec<Row<'a>>,
-}
-
 #[allow(clippy::needless_pass_by_value)] // the signature every subcommand shares (cmd/mod.rs)
 pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
-    let filter = args.view.filter()?;
-    let snapshots = Snapshots::open(context)?;
-    let position = snapshots.position(args.as_of)?;
-    let ids = snapshots.ids()?;
-    let graph = if args.family {
-        Some(snapshots.graph(snapshots.times[position], false)?)
+    let query = TopQuery {
+        k: args.k,
+        as_of: args.as_of.clone(),
+        family: args.family,
+        filter: args.view.filter()?,
+    };
+    let census = Census::open_with_snapshots(&context.data_dir)?;
+    let view = top(&census, &query)?;
+    let format = args.view.format;
+    let text = if format == Format::Json {
+        json(&view)?
     } else {
-        None
-    };
-    let mut result: Option<(Population, WorkingSet, Vec<Status>)> = None;
-    snapshots.for_each_window(
-        position,
-        position,
-        &filter,
-        None,
-        FrameColumns::NONE,
-        |catalog, window, _| {
-            let set = match &graph {
-                Some(graph) => WorkingSet::of_families(window, graph, &catalog.ids, args.k),
-                None => WorkingSet::of_window(window, &catalog.ids, args.k, None),
-            };
-            let status = set
-                .members
-                .iter()
-                .map(|&m| window.status[m as usize])
-                .collect();
-            result = Some((window.population.clone(), set, status));
-            Ok(())
-        },
-    )?;
-    let (population, set, status) = result.expect("one window was visited");
-    let total = population.total_downloads;
-    let share = |x: u64| (total > 0).then(|| x as f64 / total as f64);
-    let rows: Vec<Row<'_>> = set
-        .members
-        .iter()
-        .zip(&set.downloads)
-        .zip(&status)
-        .enumerate()
-        .map(|(rank, ((&m, &downloads), &status))| Row {
-            rank: rank as u64 + 1,
-            id: &ids[m as usize],
-            downloads,
-            share: share(downloads),
-            status: (!args.family).then_some(status),
-        })
-        .collect();
-    let text = match args.view.format {
-        Format::Json => views::json(&TopJson {
-            schema: SCHEMA,
-            k: args.k,
-            family: args.family,
-            population: &population,
-            held: set.held,
-            share_held: set.share,
-            models: rows,
-        })?,
-        format => {
-            let mut headers = vec![
-                "rank",
-                if args.family { "family" } else { "model" },
-                "downloads",
-                "share",
-                "cumulative",
-            ];
-            if !args.family {
-                headers.push("status");
-            }
-            let mut table = Table::new(headers);
-            let mut cumulative = 0;
-            for row in &rows {
-                cumulative += row.downloads;
-                let mut cells = vec![
-                    row.rank.to_string(),
-                    row.id.to_string(),
-                    row.downloads.to_string(),
-                    views::percent(row.share),
-                    views::percent(share(cumulative)),
-                ];
-                if let Some(status) = row.status {
-                    cells.push(if status == Status::New { "new" } else { "" }.to_owned());
-                }
-                table.push(cells);
-            }
-            table.render(format, &population.words, |table| {
-                format!(
-                    "Top {} {} of {}\nThe {} hold {} of the window's downloads.\n\n{table}",
-                    args.k,
-                    if args.family { "families" } else { "models" },
-                    population.words,
-                    rows.len(),
-                    views::percent(set.share),
-                )
-            })
+        let total = view.population.total_downloads;
+        let share = |x: u64| (total > 0).then(|| x as f64 / total as f64);
+        let mut headers = vec![
+            "rank",
+            if view.family { "family" } else { "model" },
+            "downloads",
+            "share",
+            "cumulative",
+        ];
+        if !view.family {
+            headers.push("status");
         }
+        let mut table = Table::new(headers);
+        let mut cumulative = 0;
+        for row in &view.models {
+            cumulative += row.downloads;
+            let mut cells = vec![
+                row.rank.to_string(),
+                row.id.clone(),
+                row.downloads.to_string(),
+                percent(row.share, 2),
+                percent(share(cumulative), 2),
+            ];
+            if let Some(status) = row.status {
+                cells.push(if status == Status::New { "new" } else { "" }.to_owned());
+            }
+            table.push(cells);
+        }
+        table.render(format, &view.population.words, |table| {
+            format!(
+                "Top {} {} of {}\nThe {} hold {} of the window's downloads.\n\n{table}",
+                view.k,
+                if view.family { "families" } else { "models" },
+                view.population.words,
+                view.models.len(),
+                percent(view.share_held, 2),
+            )
+        })?
     };
-    crate::output::write_stdout(&text)?;
+    write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -210,7 +210,7 @@ fn audit_replace_exits_1_and_keep_exits_0() {
         .stdout
         .clone();
     let parsed: Value = serde_json::from_slice(&json_output).unwrap();
-    assert_eq!(parsed["version"], 1);
+    assert_eq!(parsed["schema"], "hubcensus.audit/1");
     assert_eq!(parsed["audit"]["verdict"], "keep");
     assert_eq!(parsed["audit"]["default"]["rank_now"], 3);
 

@@ -2,6 +2,7 @@
 //! One module per subcommand area; tests that read ../shared/data have `real_data` in their name.
 
 mod analytics;
+mod attribution;
 mod demo;
 mod evals;
 mod help;

@@ -1,0 +1,296 @@
+//! The one attribution path (METHODS.md §6): every view, `who` included, attributes a model
+//! through an [`Attributor`], built on the embedded registry and the account kinds that
+//! `hubcensus enrich` recorded.
+//!
+//! The rules, in one place:
+//! - a model's uploader is its author in the window's snapshot; a model with no author there (a
+//!   legacy unnamespaced id, or a model absent from the snapshot) is attributed as the namespace
+//!   of its latest known id, and a legacy id the registry records as moved (`gpt2` to
+//!   `openai-community`) as the namespace it moved to; only unlisted legacy ids stay "legacy,
+//!   unnamespaced";
+//! - a root's author is found by the same rule, so a root deleted from the window's snapshot
+//!   keeps its maker;
+//! - in the lineage mode a model takes its root author's whole attribution when that author has
+//!   a country, else its uploader's whole attribution; a merge of different roots is "mixed";
+//! - account kinds apply everywhere: an unknown namespace is `individual` when the account is a
+//!   user and `unclassified organization` when it is an organization.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use hubcensus_analytics::lineage::{LineageGraph, Root as GraphRoot};
+use hubcensus_analytics::shares::{AttributionTable, EXTRA, WindowGroups};
+use hubcensus_analytics::window::WindowDownloads;
+use hubcensus_model::{Attribution, Catalog, Ids, SnapshotFrame, Timestamp};
+use hubcensus_registry::{AccountKind, Origin, Registry, Root};
+use hubcensus_store::snapshot_dir_name;
+
+use crate::QueryError;
+
+/// The folder `hubcensus enrich` writes its results for one snapshot to.
+#[must_use]
+pub fn enrich_dir(data_dir: &Path, as_of: Timestamp) -> PathBuf {
+    data_dir.join("enrich").join(snapshot_dir_name(as_of))
+}
+
+/// The account kinds `hubcensus enrich` recorded, over every snapshot it ran for: the newest
+/// answer per name wins.
+#[derive(Clone, Debug, Default)]
+pub struct Accounts {
+    kinds: BTreeMap<String, AccountKind>,
+}
+
+impl Accounts {
+    /// Reads `<data-dir>/enrich/*/accounts.jsonl` (lines `{"name": .., "kind": ..}`, kind
+    /// `user`, `organization` or `unknown`). A torn or unreadable line is skipped, as enrich
+    /// itself does; no folder is no account kinds.
+    pub fn load(data_dir: &Path) -> Result<Self, QueryError> {
+        #[derive(serde::Deserialize)]
+        struct Line {
+            name: String,
+            kind: String,
+        }
+        let root = data_dir.join("enrich");
+        let entries = match std::fs::read_dir(&root) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Self::default());
+            }
+            Err(source) => return Err(QueryError::Io { path: root, source }),
+        };
+        // Folder names are `as_of=<RFC 3339 time>`: in name order is in time order.
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path().join("accounts.jsonl"))
+            .filter(|path| path.is_file())
+            .collect();
+        files.sort();
+        let mut kinds = BTreeMap::new();
+        for path in files {
+            let text =
+                std::fs::read_to_string(&path).map_err(|source| QueryError::Io { path, source })?;
+            for line in text.lines() {
+                let Ok(line) = serde_json::from_str::<Line>(line) else {
+                    continue;
+                };
+                let kind = match line.kind.as_str() {
+                    "user" => AccountKind::User,
+                    "organization" => AccountKind::Organization,
+                    _ => continue,
+                };
+                kinds.insert(line.name, kind);
+            }
+        }
+        Ok(Self { kinds })
+    }
+
+    #[must_use]
+    pub fn get(&self, namespace: &str) -> Option<AccountKind> {
+        self.kinds.get(namespace).copied()
+    }
+
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.kinds.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// For tests: account kinds given directly.
+    #[must_use]
+    pub fn from_kinds(kinds: impl IntoIterator<Item = (String, AccountKind)>) -> Self {
+        Self {
+            kinds: kinds.into_iter().collect(),
+        }
+    }
+}
+
+/// The attribution of every namespace code of a catalog, and of the namespaces a view adds
+/// (legacy moves, absent roots), at one time; kept across the windows of one run: a namespace
+/// the registry does not name has the same attribution at every time, so only the named ones
+/// (a few hundred of the hundreds of thousands) are redone per window, with their validity
+/// dates.
+pub struct Attributor<'a> {
+    registry: &'static Registry,
+    accounts: &'a Accounts,
+    at: Option<Timestamp>,
+    namespaces: Vec<Attribution>,
+    named: Vec<usize>,
+    extra_names: Vec<String>,
+    extra_index: BTreeMap<String, u32>,
+    extra: Vec<Attribution>,
+    /// The key of each model asked for by [`Attributor::fallback_key`].
+    fallback: BTreeMap<u32, Option<u32>>,
+}
+
+const NOTHING_KNOWN: Attribution = Attribution {
+    organization: None,
+    country: None,
+    contributor: None,
+};
+
+impl<'a> Attributor<'a> {
+    #[must_use]
+    pub fn new(accounts: &'a Accounts) -> Self {
+        Self {
+            registry: Registry::embedded(),
+            accounts,
+            at: None,
+            namespaces: Vec::new(),
+            named: Vec::new(),
+            extra_names: Vec::new(),
+            extra_index: BTreeMap::new(),
+            extra: Vec::new(),
+            fallback: BTreeMap::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn registry(&self) -> &'static Registry {
+        self.registry
+    }
+
+    #[must_use]
+    pub fn accounts(&self) -> &'a Accounts {
+        self.accounts
+    }
+
+    /// The attribution of `namespace` at `at`, account kinds applied.
+    #[must_use]
+    pub fn attribute(&self, namespace: &str, at: Timestamp) -> Attribution {
+        self.registry
+            .attribute(namespace, at, self.accounts.get(namespace))
+    }
+
+    /// Brings the table up to `catalog` (which only grows) at `at`.
+    pub fn update(&mut self, catalog: &Catalog, at: Timestamp) {
+        if self.at != Some(at) {
+            for &code in &self.named {
+                self.namespaces[code] = self.attribute(&catalog.namespaces[code], at);
+            }
+            for (index, name) in self.extra_names.iter().enumerate() {
+                self.extra[index] = self.registry.attribute(name, at, self.accounts.get(name));
+            }
+            self.at = Some(at);
+        }
+        for code in self.namespaces.len()..catalog.namespaces.len() {
+            let namespace = &catalog.namespaces[code];
+            // A namespace the registry does not name has no entry at any time: one lookup, not
+            // two, for each of hundreds of thousands.
+            let attribution = if self.registry.names(namespace) {
+                self.named.push(code);
+                self.attribute(namespace, at)
+            } else if let Some(kind) = self.accounts.get(namespace) {
+                self.registry.attribute(namespace, at, Some(kind))
+            } else {
+                NOTHING_KNOWN
+            };
+            self.namespaces.push(attribution);
+        }
+    }
+
+    /// The table the window's shares read.
+    #[must_use]
+    pub fn table(&self) -> AttributionTable<'_> {
+        AttributionTable {
+            namespaces: &self.namespaces,
+            extra: &self.extra,
+        }
+    }
+
+    /// The namespace a model is attributed as when it has no author in a snapshot: the
+    /// namespace of its latest id, or the one the registry says a legacy id moved to.
+    #[must_use]
+    pub fn namespace_of_id<'i>(&self, id: &'i str) -> Option<&'i str>
+    where
+        'a: 'i,
+    {
+        self.registry.namespace_of_text(id)
+    }
+
+    /// The key of `model` when it has no author in the window's snapshot (see
+    /// [`WindowGroups::new`]), added to the table's extra namespaces on first use.
+    pub fn fallback_key(&mut self, ids: &Ids, model: usize) -> Option<u32> {
+        if let Some(&key) = self.fallback.get(&(model as u32)) {
+            return key;
+        }
+        let key = ids
+            .get(model)
+            .and_then(|id| self.registry.namespace_of_text(id))
+            .map(|namespace| {
+                if let Some(&key) = self.extra_index.get(namespace) {
+                    return key;
+                }
+                let key = EXTRA + self.extra.len() as u32;
+                let attribution = self.at.map_or(NOTHING_KNOWN, |at| {
+                    self.registry
+                        .attribute(namespace, at, self.accounts.get(namespace))
+                });
+                self.extra.push(attribution);
+                self.extra_names.push(namespace.to_owned());
+                self.extra_index.insert(namespace.to_owned(), key);
+                key
+            });
+        self.fallback.insert(model as u32, key);
+        key
+    }
+
+    /// The window's sums by attribution key (call [`Attributor::update`] for the window first).
+    pub fn groups<'w>(
+        &mut self,
+        window: &'w WindowDownloads,
+        end: &SnapshotFrame,
+        graph: Option<&LineageGraph>,
+        ids: &Ids,
+    ) -> WindowGroups<'w> {
+        WindowGroups::new(window, end, graph, |model| self.fallback_key(ids, model))
+    }
+
+    /// The namespace `model` is attributed as at `end` (its author there, else by its latest
+    /// id); `None` for a legacy id the registry does not list.
+    #[must_use]
+    pub fn uploader<'c>(
+        &self,
+        catalog: &'c Catalog,
+        end: &SnapshotFrame,
+        model: usize,
+    ) -> Option<&'c str> {
+        match end.author.get(model) {
+            Some(code) if end.present.get(model).copied().unwrap_or(false) => {
+                catalog.namespaces.get(code as usize).map(String::as_str)
+            }
+            _ => catalog
+                .ids
+                .get(model)
+                .and_then(|id| self.registry.namespace_of_text(id)),
+        }
+    }
+
+    /// Both origin modes of one model at `end`, attributed at `at` (the same rules as the
+    /// window's shares): the answer of `who`, and of every table that names models.
+    #[must_use]
+    pub fn origin(
+        &self,
+        catalog: &Catalog,
+        end: &SnapshotFrame,
+        graph: Option<&LineageGraph>,
+        model: usize,
+        at: Timestamp,
+    ) -> Origin {
+        let root = match graph.map(|graph| graph.root(model)) {
+            None => Root::Unknown,
+            Some(GraphRoot::Mixed) => Root::Mixed,
+            Some(GraphRoot::Model(root)) if root as usize == model => Root::Itself,
+            Some(GraphRoot::Model(root)) => Root::Model {
+                namespace: self.uploader(catalog, end, root as usize),
+            },
+        };
+        self.registry
+            .origin(self.uploader(catalog, end, model), root, at, |namespace| {
+                self.accounts.get(namespace)
+            })
+    }
+}

@@ -1,0 +1,241 @@
+//! The store opened for reading, and the one rule for choosing snapshots: `--as-of`,
+//! `--from`/`--to`, and the weekly spacing `audit` walks back with.
+
+use std::ops::RangeInclusive;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use hubcensus_analytics::Filter;
+use hubcensus_analytics::lineage::LineageGraph;
+use hubcensus_model::{Ids, SnapshotInfo, Timestamp};
+use hubcensus_store::{FrameSet, Store};
+
+use crate::QueryError;
+use crate::attribution::Accounts;
+
+/// A snapshot as the user named it: an RFC 3339 time, or a date (the latest snapshot taken
+/// that day, when none is at its midnight).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AsOf {
+    pub time: Timestamp,
+    /// Only a date was given.
+    pub date_only: bool,
+    pub text: String,
+}
+
+impl FromStr for AsOf {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let text = text.trim();
+        let time = Timestamp::parse(text).map_err(|_| {
+            format!(
+                "{text:?} is not a date (2026-03-29) or an RFC 3339 time (2026-03-29T00:00:00Z)"
+            )
+        })?;
+        Ok(Self {
+            time,
+            date_only: text.len() == 10,
+            text: text.to_owned(),
+        })
+    }
+}
+
+impl From<Timestamp> for AsOf {
+    fn from(time: Timestamp) -> Self {
+        Self {
+            time,
+            date_only: false,
+            text: time.to_string(),
+        }
+    }
+}
+
+/// A user error when `from` is after `to`.
+pub fn check_span(from: Option<Timestamp>, to: Option<Timestamp>) -> Result<(), QueryError> {
+    match (from, to) {
+        (Some(from), Some(to)) if from > to => Err(QueryError::invalid(
+            "from",
+            format!("--from {from} is after --to {to}"),
+            "swap --from and --to",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A store opened for reading (nothing is created), with its snapshot times in time order and
+/// the account kinds `hubcensus enrich` recorded.
+pub struct Census {
+    store: Store,
+    dir: PathBuf,
+    times: Vec<Timestamp>,
+    accounts: Accounts,
+}
+
+impl Census {
+    /// Opens the store in `dir`; an error when there is none (it is never created here). The
+    /// store may have no snapshots: see [`Census::open_with_snapshots`].
+    pub fn open(dir: &Path) -> Result<Self, QueryError> {
+        let store = Store::open_existing(dir)
+            .map_err(QueryError::store(format!(
+                "cannot open the store in {}",
+                dir.display()
+            )))?
+            .ok_or_else(|| QueryError::NoStore {
+                dir: dir.to_path_buf(),
+            })?;
+        let mut times: Vec<Timestamp> = store.snapshots().iter().map(|s| s.as_of).collect();
+        times.sort();
+        times.dedup();
+        let accounts = Accounts::load(dir)?;
+        Ok(Self {
+            store,
+            dir: dir.to_path_buf(),
+            times,
+            accounts,
+        })
+    }
+
+    /// [`Census::open`], and an error when the store has no snapshot.
+    pub fn open_with_snapshots(dir: &Path) -> Result<Self, QueryError> {
+        let census = Self::open(dir)?;
+        if census.times.is_empty() {
+            return Err(QueryError::NoSnapshots {
+                dir: dir.to_path_buf(),
+            });
+        }
+        Ok(census)
+    }
+
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The snapshot times, in time order.
+    #[must_use]
+    pub fn times(&self) -> &[Timestamp] {
+        &self.times
+    }
+
+    #[must_use]
+    pub fn latest(&self) -> Option<Timestamp> {
+        self.times.last().copied()
+    }
+
+    #[must_use]
+    pub fn info(&self, as_of: Timestamp) -> Option<&SnapshotInfo> {
+        self.store.snapshot(as_of)
+    }
+
+    /// The account kinds `hubcensus enrich` recorded (newest first per name).
+    #[must_use]
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    /// The position of the snapshot the user named (the latest when `None`): an exact time,
+    /// or for a bare date the latest snapshot taken that day.
+    pub fn position(&self, as_of: Option<&AsOf>) -> Result<usize, QueryError> {
+        let Some(as_of) = as_of else {
+            return self
+                .times
+                .len()
+                .checked_sub(1)
+                .ok_or(QueryError::NoSnapshots {
+                    dir: self.dir.clone(),
+                });
+        };
+        if let Ok(position) = self.times.binary_search(&as_of.time) {
+            return Ok(position);
+        }
+        let date = as_of.time.date_string();
+        as_of
+            .date_only
+            .then(|| self.times.iter().rposition(|t| t.date_string() == date))
+            .flatten()
+            .ok_or_else(|| QueryError::NoSnapshotAt {
+                asked: as_of.text.clone(),
+                available: self.times.clone(),
+            })
+    }
+
+    /// The positions of the snapshots from `from` to `to` (inclusive; the whole store when
+    /// unbounded).
+    pub fn range(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<RangeInclusive<usize>, QueryError> {
+        check_span(from, to)?;
+        if self.times.is_empty() {
+            return Err(QueryError::NoSnapshots {
+                dir: self.dir.clone(),
+            });
+        }
+        let first = self
+            .times
+            .iter()
+            .position(|t| from.is_none_or(|from| *t >= from));
+        let last = self
+            .times
+            .iter()
+            .rposition(|t| to.is_none_or(|to| *t <= to));
+        match (first, last) {
+            (Some(first), Some(last)) if first <= last => Ok(first..=last),
+            _ => Err(QueryError::EmptyRange),
+        }
+    }
+
+    /// Up to `count` snapshot positions spaced at least `min_days` apart, walking back from
+    /// `end`, in time order (`audit`'s weekly evidence: a daily store gives weekly windows).
+    #[must_use]
+    pub fn spaced(&self, end: usize, count: usize, min_days: f64) -> Vec<usize> {
+        let mut picked: Vec<usize> = Vec::new();
+        for position in (0..=end.min(self.times.len().saturating_sub(1))).rev() {
+            if picked.len() >= count {
+                break;
+            }
+            if picked
+                .last()
+                .is_none_or(|&last| self.times[position].days_until(self.times[last]) >= min_days)
+            {
+                picked.push(position);
+            }
+        }
+        picked.reverse();
+        picked
+    }
+
+    /// The current id of every dense index (read once, then shared).
+    pub fn ids(&self) -> Result<Ids, QueryError> {
+        self.store
+            .ids()
+            .map_err(QueryError::store("cannot read the store's key dictionary"))
+    }
+
+    /// The lineage graph of the snapshot at `as_of` over the store's dense index; with the
+    /// `base_model:` tag mentions only when `mentions` (reading every tag costs most of it).
+    pub fn graph(&self, as_of: Timestamp, mentions: bool) -> Result<LineageGraph, QueryError> {
+        let len = self.store.len();
+        let table = self
+            .store
+            .lineage_with(as_of, len, mentions)
+            .map_err(QueryError::store(format!(
+                "cannot read the lineage of the snapshot at {as_of}"
+            )))?;
+        Ok(LineageGraph::new(&table, len))
+    }
+
+    /// The frames at `times` holding what `filter` reads (for views over one snapshot).
+    pub fn load_for(&self, times: &[Timestamp], filter: &Filter) -> Result<FrameSet, QueryError> {
+        self.store
+            .load_frames_with(times, filter.columns())
+            .map_err(QueryError::store("cannot load snapshot frames"))
+    }
+}

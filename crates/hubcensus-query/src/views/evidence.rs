@@ -1,0 +1,426 @@
+//! `audit` and `discover`: the adoption evidence they judge by (a [`World`]), built from the
+//! store through the window engine, or read from a file; then the evals crate's pure decisions.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use hubcensus_analytics::Filter;
+use hubcensus_analytics::working_set::WorkingSet;
+use hubcensus_evals::audit::{Audit, AuditQuery};
+use hubcensus_evals::discover::{DiscoverQuery, Discovery};
+use hubcensus_evals::store::EvalStore;
+use hubcensus_evals::workload::WorkloadMap;
+use hubcensus_evals::{EvalRecord, ModelEvidence, World};
+use hubcensus_model::{
+    Catalog, Column, FrameColumns, Lineage, LineageSource, ModelId, Relation, SnapshotFrame,
+    Timestamp,
+};
+use serde::Serialize;
+
+use crate::attribution::Attributor;
+use crate::{Census, QueryError, WindowPlan};
+
+pub const AUDIT_SCHEMA: &str = "hubcensus.audit/1";
+pub const DISCOVER_SCHEMA: &str = "hubcensus.discover/1";
+
+/// Weekly windows the evidence spans (the 13-week trend needs 14).
+const WINDOWS: usize = 14;
+/// The working set's size (METHODS.md §4).
+const WORKING_SET: u64 = 200;
+/// Snapshots at least this far apart make the weekly windows of the evidence.
+const MIN_SPACING_DAYS: f64 = 6.5;
+
+/// Where the adoption evidence comes from.
+pub enum Evidence {
+    /// The store's snapshots.
+    Store(Box<Census>),
+    /// A serialized [`World`] (docs/evals.md, "The evidence file").
+    File(PathBuf),
+}
+
+impl Evidence {
+    /// The evidence file when one is named, else the store in `data_dir`.
+    pub fn open(file: Option<&Path>, data_dir: &Path) -> Result<Self, QueryError> {
+        match file {
+            Some(path) => Ok(Self::File(path.to_path_buf())),
+            None => match Census::open_with_snapshots(data_dir) {
+                Ok(census) => Ok(Self::Store(Box::new(census))),
+                Err(QueryError::NoStore { .. } | QueryError::NoSnapshots { .. }) => {
+                    Err(no_snapshots(data_dir))
+                }
+                Err(error) => Err(error),
+            },
+        }
+    }
+}
+
+/// Which models of the store become evidence (besides every working-set member of any week).
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// The model audited: it, its same-namespace siblings and the working set's children.
+    pub model: Option<ModelId>,
+    /// Discover: every model of this task with at least this many downloads in the last window.
+    pub task: Option<(String, u64)>,
+}
+
+/// The audit of one default, with its schema name.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditView {
+    pub schema: &'static str,
+    pub audit: Audit,
+}
+
+/// What discover found, with its schema name.
+#[derive(Clone, Debug, Serialize)]
+pub struct DiscoverView {
+    pub schema: &'static str,
+    pub discover: Discovery,
+}
+
+/// The workloads: the built-in map, with the TOML file `path` laid over it.
+pub fn workloads(path: Option<&Path>) -> Result<WorkloadMap, QueryError> {
+    let Some(path) = path else {
+        return Ok(WorkloadMap::default());
+    };
+    let text = std::fs::read_to_string(path).map_err(|source| QueryError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    WorkloadMap::with_file(&text).map_err(|source| QueryError::Invalid {
+        parameter: "workloads",
+        message: format!("{}: {source}", path.display()),
+        hint: "the file needs a [workloads] table: name = [\"Benchmark\", ...]".to_owned(),
+    })
+}
+
+/// The evals store's records (`<data-dir>/evals/`).
+pub fn records(data_dir: &Path) -> Result<Vec<EvalRecord>, QueryError> {
+    EvalStore::at(data_dir)
+        .load()
+        .map_err(|source| QueryError::Evals {
+            context: "cannot read the evals store".to_owned(),
+            source,
+        })
+}
+
+/// Audits `query.model` against the evidence and the evals store in `data_dir`.
+pub fn audit(
+    evidence: &Evidence,
+    data_dir: &Path,
+    query: &AuditQuery,
+) -> Result<AuditView, QueryError> {
+    let world = world(
+        evidence,
+        &Selection {
+            model: Some(query.model.clone()),
+            task: None,
+        },
+    )?;
+    let records = records(data_dir)?;
+    let audit = hubcensus_evals::audit::audit(&world, &records, query).map_err(|source| {
+        QueryError::Evals {
+            context: "cannot audit".to_owned(),
+            source,
+        }
+    })?;
+    Ok(AuditView {
+        schema: AUDIT_SCHEMA,
+        audit,
+    })
+}
+
+/// Credible releases of `query.task` by the contributor types asked for.
+pub fn discover(
+    evidence: &Evidence,
+    data_dir: &Path,
+    query: &DiscoverQuery,
+) -> Result<DiscoverView, QueryError> {
+    let world = world(
+        evidence,
+        &Selection {
+            model: None,
+            task: Some((query.task.clone(), query.min_weekly_downloads)),
+        },
+    )?;
+    let records = records(data_dir)?;
+    Ok(DiscoverView {
+        schema: DISCOVER_SCHEMA,
+        discover: hubcensus_evals::discover::discover(&world, &records, query),
+    })
+}
+
+/// The adoption evidence.
+pub fn world(evidence: &Evidence, selection: &Selection) -> Result<World, QueryError> {
+    match evidence {
+        Evidence::Store(census) => world_from_store(census, selection),
+        Evidence::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| QueryError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let mut world: World =
+                serde_json::from_str(&text).map_err(|error| QueryError::Invalid {
+                    parameter: "evidence",
+                    message: format!(
+                        "evidence file {} is not a valid world: {error}",
+                        path.display()
+                    ),
+                    hint: "the format is described in docs/evals.md (\"The evidence file\")"
+                        .to_owned(),
+                })?;
+            if world.provenance.is_empty() {
+                world.provenance = format!("evidence file {}", path.display());
+            }
+            Ok(world)
+        }
+    }
+}
+
+/// What one window leaves for the evidence: its downloads and which models it counted.
+struct Week {
+    downloads: Vec<u64>,
+    counted: Vec<bool>,
+    set: WorkingSet,
+}
+
+/// Builds the evidence from the store: up to 15 snapshots spaced at least a week apart
+/// (walking back from the latest), the windows between them, the top-200 working set of each
+/// window, lineage from the latest snapshot, attribution from the one attributor.
+fn no_snapshots(data_dir: &Path) -> QueryError {
+    QueryError::Invalid {
+        parameter: "evidence",
+        message: format!("no snapshots in the store at {}", data_dir.display()),
+        hint:
+            "import snapshots (`hubcensus import`), run `hubcensus demo`, or pass --evidence FILE"
+                .to_owned(),
+    }
+}
+
+fn world_from_store(census: &Census, selection: &Selection) -> Result<World, QueryError> {
+    let no_snapshots = || no_snapshots(census.dir());
+    let latest = census
+        .times()
+        .len()
+        .checked_sub(1)
+        .ok_or_else(no_snapshots)?;
+    let picked: Vec<Timestamp> = census
+        .spaced(latest, WINDOWS + 1, MIN_SPACING_DAYS)
+        .into_iter()
+        .map(|position| census.times()[position])
+        .collect();
+    let columns = FrameColumns::PIPELINE_TAG
+        | FrameColumns::LICENSE
+        | FrameColumns::PARAMETERS
+        | FrameColumns::CREATED_AT
+        | FrameColumns::AUTHOR;
+    let plan = WindowPlan::between(picked.clone(), Filter::default(), columns);
+    let mut weeks: Vec<Week> = Vec::new();
+    let mut times = Vec::new();
+    let mut last: Option<(Catalog, SnapshotFrame, String)> = None;
+    census.for_each_window(&plan, |catalog, window, end| {
+        weeks.push(Week {
+            downloads: window.downloads.clone(),
+            counted: window.status.iter().map(|s| s.is_counted()).collect(),
+            set: WorkingSet::of_window(window, &catalog.ids, WORKING_SET, None),
+        });
+        times.push(end.info.as_of);
+        if times.len() == plan.ends.clone().count() {
+            last = Some((
+                catalog.clone(),
+                end.clone(),
+                window.population.words.clone(),
+            ));
+        }
+        Ok(())
+    })?;
+    let (catalog, latest, population) = last.ok_or_else(no_snapshots)?;
+    let as_of = latest.info.as_of;
+    let graph = census.graph(as_of, false)?;
+    let code = |codes: &Column<u32>, names: &[String], index: usize| {
+        codes
+            .get(index)
+            .and_then(|c| names.get(c as usize).cloned())
+    };
+    let last_week = weeks.last().ok_or_else(no_snapshots)?;
+
+    // The models that matter.
+    let mut chosen = BTreeSet::new();
+    for week in &weeks {
+        chosen.extend(week.set.members.iter().map(|&m| m as usize));
+    }
+    for &member in &last_week.set.members {
+        chosen.extend(graph.children(member as usize).iter().map(|&c| c as usize));
+    }
+    if let Some(model) = &selection.model {
+        let index = census
+            .store()
+            .resolve_one(model.as_str())
+            .map_err(QueryError::store("cannot read the store's key dictionary"))?
+            .ok_or_else(|| QueryError::Invalid {
+                parameter: "model",
+                message: format!("{model} is in none of the store's snapshots"),
+                hint: "check the id, or import a snapshot that has it".to_owned(),
+            })? as usize;
+        chosen.insert(index);
+        if let Some(namespace) = model.namespace() {
+            chosen.extend(
+                catalog
+                    .ids
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, id)| ModelId::namespace_of(id) == Some(namespace))
+                    .map(|(i, _)| i),
+            );
+        }
+    }
+    if let Some((task, min_downloads)) = &selection.task {
+        for index in 0..catalog.ids.len() {
+            if last_week.downloads.get(index).copied().unwrap_or(0) >= *min_downloads
+                && code(&latest.pipeline_tag, &catalog.pipeline_tags, index).as_deref()
+                    == Some(task.as_str())
+            {
+                chosen.insert(index);
+            }
+        }
+    }
+    // The task totals of the last window (every counted model).
+    let mut task_downloads = BTreeMap::new();
+    for (index, counted) in last_week.counted.iter().enumerate() {
+        if !counted {
+            continue;
+        }
+        if let Some(task) = code(&latest.pipeline_tag, &catalog.pipeline_tags, index) {
+            *task_downloads.entry(task).or_insert(0u64) += last_week.downloads[index];
+        }
+    }
+    let ranks: Vec<BTreeMap<usize, u32>> = weeks
+        .iter()
+        .map(|week| {
+            week.set
+                .members
+                .iter()
+                .enumerate()
+                .map(|(rank, &m)| (m as usize, rank as u32 + 1))
+                .collect()
+        })
+        .collect();
+    let attributor = Attributor::new(census.accounts());
+    let new_version = match &selection.model {
+        Some(model) => card_new_version(census, as_of, model)?,
+        None => None,
+    };
+    // Likes at the end of each window, for the chosen models only.
+    let mut likes: Vec<BTreeMap<usize, Option<u64>>> = Vec::new();
+    for week in &times {
+        let column = census
+            .store()
+            .load_u64_column(*week, "likes")
+            .map_err(QueryError::store(format!(
+                "cannot load the likes of the snapshot of {week}"
+            )))?;
+        likes.push(
+            chosen
+                .iter()
+                .map(|&index| (index, column.get(index)))
+                .collect(),
+        );
+    }
+    let mut models = Vec::new();
+    for index in chosen {
+        let id = catalog
+            .ids
+            .id(index)
+            .ok_or_else(|| QueryError::Bug("a chosen index past the ids".into()))?;
+        let origin = attributor.origin(&catalog, &latest, None, index, as_of);
+        let mut model = ModelEvidence::new(id.clone());
+        model.task = code(&latest.pipeline_tag, &catalog.pipeline_tags, index);
+        model.license = code(&latest.license, &catalog.licenses, index);
+        model.parameters = latest.parameters.get(index);
+        model.created_at = latest.created_at.get(index);
+        model.organization = origin.uploader.organization;
+        model.contributor = origin.uploader.contributor;
+        let parents: Vec<ModelId> = graph
+            .parents(index)
+            .iter()
+            .filter_map(|&p| catalog.ids.id(p as usize))
+            .collect();
+        model.lineage = Lineage::new(
+            graph.relation(index).unwrap_or(Relation::Unknown),
+            parents,
+            LineageSource::BaseModels,
+        );
+        let direct = graph.direct_by_relation(index);
+        model.children = Relation::ALL
+            .into_iter()
+            .map(|relation| (relation, direct.get(relation)))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        model.weekly_downloads = weeks
+            .iter()
+            .map(|week| {
+                week.counted
+                    .get(index)
+                    .copied()
+                    .unwrap_or(false)
+                    .then(|| week.downloads.get(index).copied())
+                    .flatten()
+            })
+            .collect();
+        model.weekly_ranks = ranks.iter().map(|r| r.get(&index).copied()).collect();
+        model.weekly_likes = likes
+            .iter()
+            .map(|column| column.get(&index).copied().flatten())
+            .collect();
+        if selection.model.as_ref() == Some(&id) {
+            model.new_version.clone_from(&new_version);
+        }
+        models.push(model);
+    }
+    Ok(World {
+        weeks: times,
+        working_set_size: WORKING_SET as u32,
+        task_downloads,
+        models,
+        provenance: format!(
+            "store {}: {} snapshot(s) from {} to {} ({}), registry {}, {} account kinds from enrich",
+            census.dir().display(),
+            picked.len(),
+            picked[0].date_string(),
+            as_of.date_string(),
+            population,
+            attributor.registry().version(),
+            census.accounts().len()
+        ),
+    })
+}
+
+/// `cardData.new_version` of `model` in the snapshot at `as_of`, when its card says.
+fn card_new_version(
+    census: &Census,
+    as_of: Timestamp,
+    model: &ModelId,
+) -> Result<Option<ModelId>, QueryError> {
+    let read_error = || QueryError::store("cannot read the latest snapshot");
+    let Some(wanted) = census
+        .store()
+        .resolve_one(model.as_str())
+        .map_err(read_error())?
+    else {
+        return Ok(None);
+    };
+    let mut records = census.store().records(as_of).map_err(read_error())?;
+    while let Some(next) = records.next_indexed() {
+        let (index, record) = next.map_err(read_error())?;
+        if index < wanted {
+            continue;
+        }
+        if index > wanted {
+            break;
+        }
+        return Ok(record.card_data.as_deref().and_then(|card| {
+            let card: serde_json::Value = serde_json::from_str(card).ok()?;
+            ModelId::new(card.get("new_version")?.as_str()?).ok()
+        }));
+    }
+    Ok(None)
+}

@@ -1,0 +1,113 @@
+//! `lineage MODEL_ID`: one model's parents, root, family, children and descendants.
+
+use hubcensus_analytics::Filter;
+use hubcensus_analytics::lineage::{ByRelation, Root};
+use hubcensus_model::{Relation, Timestamp};
+use serde::Serialize;
+
+use crate::{AsOf, Census, QueryError};
+
+pub const SCHEMA: &str = "hubcensus.lineage/1";
+
+/// What to compute.
+#[derive(Clone, Debug)]
+pub struct LineageQuery {
+    /// The model: its id, any former id, or its `_id` key.
+    pub model: String,
+    /// The snapshot whose lineage to read (the latest when `None`).
+    pub as_of: Option<AsOf>,
+    /// How many children and descendants to list (all are counted).
+    pub limit: usize,
+    /// Selects which children and descendants are listed and counted.
+    pub filter: Filter,
+}
+
+/// One model's lineage.
+#[derive(Clone, Debug, Serialize)]
+pub struct LineageView {
+    pub schema: &'static str,
+    pub as_of: Timestamp,
+    pub population: String,
+    pub id: String,
+    pub relation: Option<Relation>,
+    pub parents: Vec<String>,
+    /// A model id, or "mixed" for a merge of models with different roots.
+    pub root: String,
+    pub family: String,
+    pub in_cycle: bool,
+    pub direct: ByRelation,
+    pub children: Vec<String>,
+    pub descendants: u64,
+    pub descendants_listed: Vec<String>,
+    pub tag_mentions: u64,
+}
+
+pub fn lineage(census: &Census, query: &LineageQuery) -> Result<LineageView, QueryError> {
+    let position = census.position(query.as_of.as_ref())?;
+    let as_of = census.times()[position];
+    let model = census
+        .store()
+        .resolve_one(&query.model)
+        .map_err(QueryError::store("cannot read the store's key dictionary"))?
+        .ok_or_else(|| QueryError::UnknownModel {
+            id: query.model.clone(),
+        })? as usize;
+    let ids = census.ids()?;
+    let graph = census.graph(as_of, true)?;
+    let set = census.load_for(&[as_of], &query.filter)?;
+    let frame = &set.frames[0];
+    let matcher = query.filter.matcher(&set.catalog, as_of);
+    let accepted = |m: u32| matcher.accepts(frame, m as usize);
+    let children: Vec<u32> = graph
+        .children(model)
+        .iter()
+        .copied()
+        .filter(|&c| accepted(c))
+        .collect();
+    let mut direct = ByRelation::default();
+    for &child in &children {
+        direct.add(
+            graph.relation(child as usize).unwrap_or(Relation::Unknown),
+            1,
+        );
+    }
+    let descendants: Vec<u32> = graph
+        .descendants(model)
+        .into_iter()
+        .filter(|&d| accepted(d))
+        .collect();
+    let name = |m: u32| ids[m as usize].to_owned();
+    Ok(LineageView {
+        schema: SCHEMA,
+        as_of,
+        population: format!(
+            "lineage of the snapshot at {as_of}; children and descendants: {}",
+            query.filter.describe()
+        ),
+        id: ids[model].to_owned(),
+        relation: graph.relation(model),
+        parents: graph.parents(model).iter().map(|&p| name(p)).collect(),
+        root: match graph.root(model) {
+            Root::Model(root) => name(root),
+            Root::Mixed => "mixed".to_owned(),
+        },
+        family: name(graph.family(model)),
+        in_cycle: graph
+            .cycles()
+            .iter()
+            .any(|cycle| cycle.contains(&(model as u32))),
+        direct,
+        children: children
+            .iter()
+            .take(query.limit)
+            .map(|&c| name(c))
+            .collect(),
+        descendants: descendants.len() as u64,
+        descendants_listed: descendants
+            .iter()
+            .take(query.limit)
+            .map(|&d| name(d))
+            .collect(),
+        tag_mentions: graph.tag_mentions(model),
+    })
+}

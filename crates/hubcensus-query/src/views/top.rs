@@ -1,0 +1,108 @@
+//! `top`: the top models by window downloads (the working set), or the top families.
+
+use hubcensus_analytics::window::Status;
+use hubcensus_analytics::working_set::WorkingSet;
+use hubcensus_analytics::{Filter, Population};
+use hubcensus_model::FrameColumns;
+use serde::Serialize;
+
+use crate::{AsOf, Census, QueryError, WindowPlan};
+
+pub const SCHEMA: &str = "hubcensus.top/1";
+
+/// What to compute.
+#[derive(Clone, Debug)]
+pub struct TopQuery {
+    pub k: u64,
+    /// The window ending at this snapshot (the latest when `None`).
+    pub as_of: Option<AsOf>,
+    /// Rank families: quantized and adapter derivatives folded into their base.
+    pub family: bool,
+    pub filter: Filter,
+}
+
+/// One ranked model or family.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopRow {
+    pub rank: u64,
+    pub id: String,
+    pub downloads: u64,
+    pub share: Option<f64>,
+    /// `matched` or `new` (models only; absent for families).
+    pub status: Option<Status>,
+}
+
+/// The top k of one window.
+#[derive(Clone, Debug, Serialize)]
+pub struct TopView {
+    pub schema: &'static str,
+    pub k: u64,
+    pub family: bool,
+    pub population: Population,
+    pub held: u64,
+    pub share_held: Option<f64>,
+    pub models: Vec<TopRow>,
+}
+
+pub fn top(census: &Census, query: &TopQuery) -> Result<TopView, QueryError> {
+    if query.k == 0 {
+        return Err(QueryError::invalid(
+            "k",
+            "k must be at least 1",
+            "use --k 200 (the default) or another positive size",
+        ));
+    }
+    let position = census.position(query.as_of.as_ref())?;
+    let ids = census.ids()?;
+    let graph = if query.family {
+        Some(census.graph(census.times()[position], false)?)
+    } else {
+        None
+    };
+    let mut result: Option<(Population, WorkingSet, Vec<Status>)> = None;
+    let plan = WindowPlan::ending(
+        census,
+        position..=position,
+        query.filter.clone(),
+        FrameColumns::NONE,
+    );
+    census.for_each_window(&plan, |catalog, window, _| {
+        let set = match &graph {
+            Some(graph) => WorkingSet::of_families(window, graph, &catalog.ids, query.k),
+            None => WorkingSet::of_window(window, &catalog.ids, query.k, None),
+        };
+        let status = set
+            .members
+            .iter()
+            .map(|&m| window.status[m as usize])
+            .collect();
+        result = Some((window.population.clone(), set, status));
+        Ok(())
+    })?;
+    let (population, set, status) =
+        result.ok_or_else(|| QueryError::Bug("no window was visited".into()))?;
+    let total = population.total_downloads;
+    let models = set
+        .members
+        .iter()
+        .zip(&set.downloads)
+        .zip(&status)
+        .enumerate()
+        .map(|(rank, ((&m, &downloads), &status))| TopRow {
+            rank: rank as u64 + 1,
+            id: ids[m as usize].to_owned(),
+            downloads,
+            share: (total > 0).then(|| downloads as f64 / total as f64),
+            status: (!query.family).then_some(status),
+        })
+        .collect();
+    Ok(TopView {
+        schema: SCHEMA,
+        k: query.k,
+        family: query.family,
+        population,
+        held: set.held,
+        share_held: set.share,
+        models,
+    })
+}
