@@ -15,6 +15,8 @@ use hubcensus_demo::{Headline, SYNTHETIC_LABEL, World, WorldConfig};
 use hubcensus_model::{SourceKind, Timestamp};
 
 use crate::context::Context;
+use hubcensus_report::format::{grouped, percent};
+
 use crate::output::{Hint, write_stdout};
 
 const AFTER_HELP: &str = "\
@@ -336,23 +338,6 @@ fn progress_bar(weeks: usize, context: &Context) -> indicatif::ProgressBar {
     bar
 }
 
-/// Groups digits by thousands: 1234567 -> "1,234,567".
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (at, digit) in digits.chars().enumerate() {
-        if at > 0 && (digits.len() - at).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
-fn percent(share: f64) -> String {
-    format!("{:.1}%", 100.0 * share)
-}
-
 fn summary(
     world: &World,
     destination: &Destination,
@@ -366,7 +351,7 @@ fn summary(
     let _ = writeln!(
         out,
         "{SYNTHETIC_LABEL}: {} models x {} weekly snapshots (seed {}), {} to {}, generated in {:.1} s",
-        thousands(config.models as u64),
+        grouped(config.models as u64),
         config.weeks,
         config.seed,
         world.as_of(0).date_string(),
@@ -389,7 +374,7 @@ fn summary(
     let _ = writeln!(
         out,
         "  models in the snapshot:                         {}",
-        thousands(headline.models as u64)
+        grouped(headline.models as u64)
     );
     if let (Some(downloads), Some(share)) = (headline.window_downloads, headline.top_k_share) {
         let _ = writeln!(
@@ -397,25 +382,25 @@ fn summary(
             "  downloads in the week {} to {}:    {}  (all models in both snapshots, plus new ones)",
             world.as_of(last - 1).date_string(),
             headline.as_of.date_string(),
-            thousands(downloads)
+            grouped(downloads)
         );
         let _ = writeln!(
             out,
             "  share of those downloads held by the top 200:   {}",
-            percent(share)
+            percent(Some(share), 1)
         );
     }
     let _ = writeln!(
         out,
         "  models under 200 all-time downloads:            {}  (of all {} models)",
-        percent(headline.under_200_share),
-        thousands(headline.models as u64)
+        percent(Some(headline.under_200_share), 1),
+        grouped(headline.models as u64)
     );
     let _ = writeln!(
         out,
         "  models with a declared base model:              {}  (of all {} models)",
-        percent(headline.lineage_share),
-        thousands(headline.models as u64)
+        percent(Some(headline.lineage_share), 1),
+        grouped(headline.models as u64)
     );
     let _ = writeln!(out, "\nplanted stories:");
     for story in world.stories() {
@@ -441,18 +426,6 @@ fn summary(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        for (n, text) in [
-            (0, "0"),
-            (999, "999"),
-            (1_000, "1,000"),
-            (1_234_567, "1,234,567"),
-        ] {
-            assert_eq!(thousands(n), text);
-        }
-    }
 
     #[test]
     fn week_dirs_follow_the_weekly_archive_layout() {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use hubcensus_model::{Era, SnapshotInfo};
+use hubcensus_report::format::grouped;
 use hubcensus_store::{Manifest, Store};
 use serde::Serialize;
 
@@ -77,19 +78,6 @@ fn row<'a>(info: &'a SnapshotInfo, manifest: &'a Manifest, verified: Option<bool
         content_hash: &manifest.content_hash,
         verified,
     }
-}
-
-/// `1234567` as `1,234,567`.
-fn grouped(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (position, digit) in digits.chars().enumerate() {
-        if position > 0 && (digits.len() - position).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 fn era_label(era: Era) -> &'static str {

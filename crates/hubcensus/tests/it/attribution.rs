@@ -12,7 +12,7 @@ type Model = (&'static str, &'static str, u64, Option<&'static str>);
 /// Window downloads 10 to 50 per model and week:
 /// - `bartowski/root`: an individual with no country in the registry, the root of
 ///   `stabilityai/ft` (Stability AI: GB, industry);
-/// - `gpt2`: a legacy id the registry records as moved to openai-community (OpenAI: US);
+/// - `gpt2`: a legacy id the registry records as moved to `openai-community` (`OpenAI`: US);
 /// - `unlisted-legacy-model`: a legacy id the registry does not list;
 /// - `Qwen/base`: deleted before the last snapshot, the root of `nobody-known-xyz/ft-of-qwen`;
 /// - `solo-user/model`: an unknown namespace that `enrich` recorded as a user account.

@@ -12,3 +12,4 @@ mod report;
 mod store;
 mod support;
 mod sync;
+mod views;
