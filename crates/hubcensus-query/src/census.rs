@@ -233,9 +233,15 @@ impl Census {
     }
 
     /// The frames at `times` holding what `filter` reads (for views over one snapshot).
+    /// A filter value no frame holds is an error with a hint naming values that exist.
     pub fn load_for(&self, times: &[Timestamp], filter: &Filter) -> Result<FrameSet, QueryError> {
-        self.store
+        let set = self
+            .store
             .load_frames_with(times, filter.columns())
-            .map_err(QueryError::store("cannot load snapshot frames"))
+            .map_err(QueryError::store("cannot load snapshot frames"))?;
+        match crate::engine::unknown_value(filter, &set.catalog) {
+            Some(error) => Err(error),
+            None => Ok(set),
+        }
     }
 }

@@ -173,6 +173,9 @@ impl Census {
                 .collect();
             let frames = (0..wanted.len()).map_while(|k| receivers[k % workers].recv().ok());
             let mut before: Option<SnapshotFrame> = None;
+            // Whether any window counted a model: when none did, a filter value that no
+            // snapshot holds is a user's mistake, not an empty population.
+            let mut counted = false;
             // The last window, done with: the next one reuses its buffers.
             let mut spare = None;
             for (position, frame) in (start..).zip(frames) {
@@ -219,6 +222,7 @@ impl Census {
                         created = std::mem::take(&mut after.created_at);
                         after.columns = after.columns.difference(FrameColumns::CREATED_AT);
                     }
+                    counted |= window.population.models > 0;
                     visit(loader.catalog(), &window, &after)?;
                     spare = Some(window);
                 }
@@ -226,7 +230,50 @@ impl Census {
                     loader.recycle(done);
                 }
             }
-            Ok(())
+            match unknown_value(filter, loader.catalog()) {
+                Some(error) if !counted => Err(error),
+                _ => Ok(()),
+            }
         })
     }
+}
+
+/// The error for a filter value (task, library, license) that no loaded snapshot holds, with a
+/// hint naming values that exist (a differently-cased match first).
+pub(crate) fn unknown_value(filter: &Filter, catalog: &Catalog) -> Option<QueryError> {
+    let checks: [(&'static str, Option<&String>, &[String]); 3] = [
+        ("task", filter.task.as_ref(), &catalog.pipeline_tags),
+        ("library", filter.library.as_ref(), &catalog.libraries),
+        ("license", filter.license.as_ref(), &catalog.licenses),
+    ];
+    checks.into_iter().find_map(|(name, wanted, known)| {
+        let wanted = wanted?;
+        if known.contains(wanted) {
+            return None;
+        }
+        let mut values: Vec<&str> = known.iter().map(String::as_str).collect();
+        values.sort_unstable();
+        let hint = match values.iter().find(|v| v.eq_ignore_ascii_case(wanted)) {
+            Some(close) => format!("did you mean --{name} {close}? (values are case-sensitive)"),
+            None if values.is_empty() => format!("no snapshot in the store records a {name}"),
+            None => {
+                let shown = values.len().min(12);
+                format!(
+                    "{}s in the store include: {}{}",
+                    name,
+                    values[..shown].join(", "),
+                    if values.len() > shown {
+                        format!(" (and {} more)", values.len() - shown)
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+        };
+        Some(QueryError::Invalid {
+            parameter: name,
+            message: format!("no model in the store has {name} {wanted:?}"),
+            hint,
+        })
+    })
 }

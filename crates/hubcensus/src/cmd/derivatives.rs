@@ -72,13 +72,16 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             ]);
         }
         table.render(format, &view.population, |table| {
-            let mix = view
-                .relation_mix
-                .shares
-                .iter()
-                .map(|(relation, share)| format!("{relation} {}", percent(*share, 2)))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let mix = if view.relation_mix.edges == 0 {
+                "no lineage edges in the snapshot".to_owned()
+            } else {
+                view.relation_mix
+                    .shares
+                    .iter()
+                    .map(|(relation, share)| format!("{relation} {}", percent(*share, 2)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             format!(
                 "Derivative ecosystems: {}\nRelation mix: {mix}; cycles broken: {}\n\n{table}",
                 view.population, view.cycles_broken,

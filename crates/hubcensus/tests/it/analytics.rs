@@ -373,6 +373,25 @@ fn user_mistakes_exit_2_with_a_hint() {
         .stderr(predicates::str::contains(
             "hint: swap --min-params and --max-params",
         ));
+    // A filter value no snapshot holds is a mistake, not an empty population (it printed
+    // "The 0 hold undefined of the window's downloads" with exit 0).
+    hubcensus(dir.path())
+        .args(["top", "--task", "no-such-task"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "error: no model in the store has task \"no-such-task\"",
+        ))
+        .stderr(predicates::str::contains(
+            "hint: tasks in the store include: automatic-speech-recognition, text-generation",
+        ));
+    hubcensus(dir.path())
+        .args(["derivatives", "--task", "Text-Generation"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "hint: did you mean --task text-generation?",
+        ));
     hubcensus(dir.path())
         .args(["churn", "--as-of", "2026-08-16"])
         .assert()

@@ -32,6 +32,21 @@ fn figure(
     }
 }
 
+/// [`figure`], with the reason a missing value has (`why`).
+fn figure_or(
+    id: &str,
+    label: &str,
+    value: Option<f64>,
+    unit: rv::Unit,
+    population: rv::Population,
+    why: &str,
+) -> rv::Figure {
+    rv::Figure {
+        note: value.is_none().then(|| format!("undefined: {why}")),
+        ..figure(id, label, value, unit, population)
+    }
+}
+
 /// An HHI figure, with a note when some downloads are in no known group (then the HHI is a
 /// lower bound).
 fn hhi_figure(
@@ -188,7 +203,8 @@ pub(super) fn headline(inputs: &Inputs<'_>) -> Vec<rv::Figure> {
             ));
         }
     }
-    headline.push(figure(
+    let no_all_time = figures.population.measure == Measure::ThirtyDay;
+    headline.push(figure_or(
         "long_tail",
         "Models with fewer than 200 all-time downloads",
         figures.long_tail_share,
@@ -199,6 +215,11 @@ pub(super) fn headline(inputs: &Inputs<'_>) -> Vec<rv::Figure> {
                 figures.population.to.date_string()
             ),
             ..window_population
+        },
+        if no_all_time {
+            "the snapshot has no all-time download counts (downloadsAllTime)"
+        } else {
+            "the population has no models"
         },
     ));
     headline
