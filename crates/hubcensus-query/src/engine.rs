@@ -71,7 +71,65 @@ impl WindowPlan {
     }
 }
 
+/// The frame columns that hold a model's lasting facts (METHODS.md §1: parameters, licence),
+/// with their store names: a snapshot whose source did not carry one takes it from the newest
+/// earlier snapshot that did.
+const LASTING: [(FrameColumns, &str); 2] = [
+    (FrameColumns::PARAMETERS, "parameters"),
+    (FrameColumns::LICENSE, "license"),
+];
+
+/// Fills `column` of `frame` (whose source did not carry it) from `source`, for every model
+/// present in both.
+fn carry(frame: &mut SnapshotFrame, source: &SnapshotFrame, column: FrameColumns) {
+    fn fill<T: Copy + hubcensus_model::Packed>(
+        target: &mut Column<T>,
+        from: &Column<T>,
+        present: &[bool],
+        there: &[bool],
+    ) {
+        for (i, _) in present
+            .iter()
+            .zip(there)
+            .enumerate()
+            .filter(|(_, (here, there))| **here && **there)
+        {
+            if target.get(i).is_none() {
+                target.set(i, from.get(i));
+            }
+        }
+    }
+    if column == FrameColumns::PARAMETERS {
+        fill(
+            &mut frame.parameters,
+            &source.parameters,
+            &frame.present,
+            &source.present,
+        );
+    } else if column == FrameColumns::LICENSE {
+        fill(
+            &mut frame.license,
+            &source.license,
+            &frame.present,
+            &source.present,
+        );
+    }
+}
+
 impl Census {
+    /// The snapshot the lasting fact `column` (a store column name: `parameters`, `license`,
+    /// `parents`...) comes from at `as_of`: the newest snapshot at or before it whose source
+    /// carried the column (METHODS.md §1); `None` when none did.
+    #[must_use]
+    pub fn lasting_source(&self, as_of: Timestamp, column: &str) -> Option<Timestamp> {
+        self.times()
+            .iter()
+            .rev()
+            .filter(|&&t| t <= as_of)
+            .find(|&&t| self.info(t).is_some_and(|info| info.has_column(column)))
+            .copied()
+    }
+
     /// Calls `visit` with every window the plan asks for, in time order: the difference window
     /// from the plan's previous snapshot when both carry `downloadsAllTime`, else the 30-day
     /// window. The plan's first snapshot stands alone only where it cannot be differenced
@@ -173,6 +231,8 @@ impl Census {
                 .collect();
             let frames = (0..wanted.len()).map_while(|k| receivers[k % workers].recv().ok());
             let mut before: Option<SnapshotFrame> = None;
+            // The frames lasting facts were carried from, by column.
+            let mut carried: Vec<(FrameColumns, Timestamp, SnapshotFrame)> = Vec::new();
             // Whether any window counted a model: when none did, a filter value that no
             // snapshot holds is a user's mistake, not an empty population.
             let mut counted = false;
@@ -184,6 +244,34 @@ impl Census {
                     "cannot load the snapshot of {at}"
                 )))?;
                 let mut after = loader.join(frame);
+                // Lasting facts a thin snapshot did not carry (METHODS.md §1), from the newest
+                // earlier snapshot that did.
+                for &(column, name) in &LASTING {
+                    if !asked.contains(column) || after.info.has_column(name) {
+                        continue;
+                    }
+                    let Some(source) = self.lasting_source(after.info.as_of, name) else {
+                        continue;
+                    };
+                    let cached = carried
+                        .iter()
+                        .position(|(c, t, _)| *c == column && *t == source);
+                    let index = match cached {
+                        Some(index) => index,
+                        None => {
+                            let decoded = loader
+                                .decoder()
+                                .decode_without(source, FrameColumns::ALL.difference(column))
+                                .map_err(QueryError::store(format!(
+                                    "cannot load the snapshot of {source}"
+                                )))?;
+                            carried.retain(|(c, _, _)| *c != column);
+                            carried.push((column, source, loader.join(decoded)));
+                            carried.len() - 1
+                        }
+                    };
+                    carry(&mut after, &carried[index].2, column);
+                }
                 if position >= from && (before.is_some() || alone(position)) {
                     // The models a difference window may count as new.
                     let first_seen = match &before {

@@ -18,7 +18,7 @@ use hubcensus_model::{
 use serde::Serialize;
 
 use crate::attribution::Attributor;
-use crate::{Census, QueryError, WindowPlan};
+use crate::{AsOf, Census, QueryError, WindowPlan};
 
 pub const AUDIT_SCHEMA: &str = "hubcensus.audit/1";
 pub const DISCOVER_SCHEMA: &str = "hubcensus.discover/1";
@@ -61,6 +61,8 @@ pub struct Selection {
     pub model: Option<ModelId>,
     /// Discover: every model of this task with at least this many downloads in the last window.
     pub task: Option<(String, u64)>,
+    /// The evidence ends at this snapshot (the latest when `None`).
+    pub as_of: Option<AsOf>,
 }
 
 /// The audit of one default, with its schema name.
@@ -103,43 +105,55 @@ pub fn records(data_dir: &Path) -> Result<Vec<EvalRecord>, QueryError> {
         })
 }
 
-/// Audits `query.model` against the evidence and the evals store in `data_dir`.
+/// Audits `query.model` against the evidence (ending at `as_of`, the latest snapshot when
+/// `None`) and the evals store in `data_dir`.
 pub fn audit(
     evidence: &Evidence,
     data_dir: &Path,
     query: &AuditQuery,
+    as_of: Option<&AsOf>,
 ) -> Result<AuditView, QueryError> {
     let world = world(
         evidence,
         &Selection {
             model: Some(query.model.clone()),
             task: None,
+            as_of: as_of.cloned(),
         },
     )?;
     let records = records(data_dir)?;
-    let audit = hubcensus_evals::audit::audit(&world, &records, query).map_err(|source| {
-        QueryError::Evals {
-            context: "cannot audit".to_owned(),
-            source,
-        }
-    })?;
+    let audit =
+        hubcensus_evals::audit::audit(&world, &records, query).map_err(|source| match source {
+            hubcensus_evals::EvalsError::UnknownModel { id } => QueryError::invalid(
+                "model",
+                format!("{id} is not in the evidence"),
+                "the model must be in the evidence (in a snapshot, or in the evidence file)",
+            ),
+            source => QueryError::Evals {
+                context: "cannot audit".to_owned(),
+                source,
+            },
+        })?;
     Ok(AuditView {
         schema: AUDIT_SCHEMA,
         audit,
     })
 }
 
-/// Credible releases of `query.task` by the contributor types asked for.
+/// Credible releases of `query.task` by the contributor types asked for, in the evidence
+/// ending at `as_of` (the latest snapshot when `None`).
 pub fn discover(
     evidence: &Evidence,
     data_dir: &Path,
     query: &DiscoverQuery,
+    as_of: Option<&AsOf>,
 ) -> Result<DiscoverView, QueryError> {
     let world = world(
         evidence,
         &Selection {
             model: None,
             task: Some((query.task.clone(), query.min_weekly_downloads)),
+            as_of: as_of.cloned(),
         },
     )?;
     let records = records(data_dir)?;
@@ -198,11 +212,10 @@ fn no_snapshots(data_dir: &Path) -> QueryError {
 
 fn world_from_store(census: &Census, selection: &Selection) -> Result<World, QueryError> {
     let no_snapshots = || no_snapshots(census.dir());
-    let latest = census
-        .times()
-        .len()
-        .checked_sub(1)
-        .ok_or_else(no_snapshots)?;
+    if census.times().is_empty() {
+        return Err(no_snapshots());
+    }
+    let latest = census.position(selection.as_of.as_ref())?;
     let picked: Vec<Timestamp> = census
         .spaced(latest, WINDOWS + 1, MIN_SPACING_DAYS)
         .into_iter()
@@ -376,13 +389,31 @@ fn world_from_store(census: &Census, selection: &Selection) -> Result<World, Que
         }
         models.push(model);
     }
+    // Where the lasting facts came from, when the newest snapshot did not carry them.
+    let carried: Vec<String> = [("parameters", "parameters"), ("license", "licences")]
+        .into_iter()
+        .filter_map(|(column, words)| {
+            let source = census.lasting_source(as_of, column)?;
+            (source != as_of).then(|| {
+                format!(
+                    "{words} from the snapshot of {} (newer snapshots do not carry them)",
+                    source.date_string()
+                )
+            })
+        })
+        .collect();
+    let carried = if carried.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", carried.join("; "))
+    };
     Ok(World {
         weeks: times,
         working_set_size: WORKING_SET as u32,
         task_downloads,
         models,
         provenance: format!(
-            "store {}: {} snapshot(s) from {} to {} ({}), registry {}, {} account kinds from enrich",
+            "store {}: {} snapshot(s) from {} to {} ({}), registry {}, {} account kinds from enrich{carried}",
             census.dir().display(),
             picked.len(),
             picked[0].date_string(),

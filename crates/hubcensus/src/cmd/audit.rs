@@ -53,8 +53,12 @@ pub struct Args {
     format: Format,
     /// Read the adoption evidence from this JSON file (a serialized `World`, see docs/evals.md)
     /// instead of the snapshot store
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "as_of")]
     evidence: Option<PathBuf>,
+    /// The evidence ends at this snapshot (a time, or a date: that day's latest), as the other
+    /// views choose their window; default: the latest
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<hubcensus_query::AsOf>,
 }
 
 #[allow(clippy::needless_pass_by_value)] // the signature every subcommand shares (cmd/mod.rs)
@@ -91,9 +95,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         },
     };
     let source = Evidence::open(args.evidence.as_deref(), &context.data_dir)?;
-    let view = evidence::audit(&source, &context.data_dir, &query).context(Hint(
-        "the model must be in the evidence (in a snapshot, or in the evidence file)".into(),
-    ))?;
+    let view = evidence::audit(&source, &context.data_dir, &query, args.as_of.as_ref())?;
     let text = match args.format {
         Format::Json => json(&view)?,
         Format::Md => render::audit_markdown(&view.audit),

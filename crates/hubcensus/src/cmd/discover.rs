@@ -49,8 +49,12 @@ pub struct Args {
     format: Format,
     /// Read the adoption evidence from this JSON file (a serialized `World`, see docs/evals.md)
     /// instead of the snapshot store
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "as_of")]
     evidence: Option<PathBuf>,
+    /// The evidence ends at this snapshot (a time, or a date: that day's latest), as the other
+    /// views choose their window; default: the latest
+    #[arg(long, value_name = "TIME")]
+    as_of: Option<hubcensus_query::AsOf>,
 }
 
 /// `90d`, `13w`, or a number of days.
@@ -102,7 +106,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         min_weekly_downloads: args.min_downloads,
     };
     let source = Evidence::open(args.evidence.as_deref(), &context.data_dir)?;
-    let view = evidence::discover(&source, &context.data_dir, &query)?;
+    let view = evidence::discover(&source, &context.data_dir, &query, args.as_of.as_ref())?;
     let text = if args.format == Format::Json {
         json(&view)?
     } else {

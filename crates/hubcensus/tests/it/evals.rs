@@ -718,3 +718,68 @@ fn hostile_eval_names_never_reach_the_terminal_raw() {
         "{stdout:?}"
     );
 }
+
+/// METHODS.md §1: the daily listings carry no parameters or licence; imported on top of the
+/// hub-stats snapshot they must not erase what it said (the audit considered 0 candidates, "46
+/// unknown size"). The evidence says where the facts came from, and `--as-of` points the audit
+/// at the earlier snapshot as the other views do.
+#[test]
+fn audit_carries_lasting_facts_past_thin_listings_real_data() {
+    let data = tempfile::tempdir().unwrap();
+    let shared = crate::support::shared_data();
+    hubcensus(data.path())
+        .args(["import", "--as-of", "2026-05-20"])
+        .arg(shared.join("hub-stats-subset/hub_stats_frozen.parquet"))
+        .assert()
+        .success();
+    let mut daily = hubcensus(data.path());
+    daily.arg("import");
+    for entry in std::fs::read_dir(shared.join("hf-daily-top-snapshots")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            daily.arg(path);
+        }
+    }
+    daily.assert().success();
+    let audit = |extra: &[&str]| -> Value {
+        let mut command = hubcensus(data.path());
+        command.args([
+            "audit",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--workload",
+            "reasoning",
+            "--max-params",
+            "14B",
+            "--format",
+            "json",
+        ]);
+        command.args(extra);
+        let output = command.output().unwrap();
+        assert!(
+            output.status.code().is_some_and(|code| code < 2),
+            "{output:?}"
+        );
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let latest = audit(&[]);
+    let default = &latest["audit"]["default"];
+    assert_eq!(default["parameters"], 8_030_261_248_u64);
+    assert_eq!(default["license"], "llama3.1");
+    let candidates = latest["audit"]["candidates"].as_array().unwrap();
+    assert!(!candidates.is_empty(), "{:#}", latest["audit"]["excluded"]);
+    let provenance = latest["audit"]["provenance"].as_str().unwrap();
+    assert!(
+        provenance.contains("parameters from the snapshot of 2026-05-20"),
+        "{provenance}"
+    );
+    let earlier = audit(&["--as-of", "2026-05-20"]);
+    let provenance = earlier["audit"]["provenance"].as_str().unwrap();
+    assert!(
+        provenance.contains("1 snapshot(s) from 2026-05-20 to 2026-05-20"),
+        "{provenance}"
+    );
+    assert!(
+        !provenance.contains("newer snapshots do not carry"),
+        "{provenance}"
+    );
+}
