@@ -256,19 +256,18 @@ impl Census {
                     let cached = carried
                         .iter()
                         .position(|(c, t, _)| *c == column && *t == source);
-                    let index = match cached {
-                        Some(index) => index,
-                        None => {
-                            let decoded = loader
-                                .decoder()
-                                .decode_without(source, FrameColumns::ALL.difference(column))
-                                .map_err(QueryError::store(format!(
-                                    "cannot load the snapshot of {source}"
-                                )))?;
-                            carried.retain(|(c, _, _)| *c != column);
-                            carried.push((column, source, loader.join(decoded)));
-                            carried.len() - 1
-                        }
+                    let index = if let Some(index) = cached {
+                        index
+                    } else {
+                        let decoded = loader
+                            .decoder()
+                            .decode_without(source, FrameColumns::ALL.difference(column))
+                            .map_err(QueryError::store(format!(
+                                "cannot load the snapshot of {source}"
+                            )))?;
+                        carried.retain(|(c, _, _)| *c != column);
+                        carried.push((column, source, loader.join(decoded)));
+                        carried.len() - 1
                     };
                     carry(&mut after, &carried[index].2, column);
                 }
