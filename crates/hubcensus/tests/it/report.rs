@@ -308,3 +308,32 @@ fn report_help_json_example_writes_stdout() {
     assert!(json["headline"].is_array(), "{json}");
     assert!(!dir.path().join("report.json").exists());
 }
+
+/// A report over the daily top listings (partial, 30-day downloads only) says so in its title
+/// and every population, and never calls a 30-day count weekly (issue: "Weekly downloads"
+/// holding 30-day counts, "top-200 share" over ~530 models presented as the Hub).
+#[test]
+fn report_over_daily_listings_says_partial_and_30_day_real_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut import = hubcensus(dir.path());
+    import.arg("import");
+    for entry in
+        std::fs::read_dir(crate::support::shared_data().join("hf-daily-top-snapshots")).unwrap()
+    {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            import.arg(path);
+        }
+    }
+    import.assert().success();
+    let report = crate::support::json_of(dir.path(), &["report", "--format", "json", "-o", "-"]);
+    let title = report["title"].as_str().unwrap();
+    assert!(title.contains("partial listing"), "{title}");
+    assert!(title.contains("not the whole Hub"), "{title}");
+    for figure in report["headline"].as_array().unwrap() {
+        let models = figure["population"]["models"].as_str().unwrap();
+        assert!(models.contains("partial listing"), "{models}");
+    }
+    let week = report["working_set"]["week"].as_str().unwrap();
+    assert!(week.starts_with("30-day window ending"), "{week}");
+}

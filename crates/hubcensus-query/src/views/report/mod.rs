@@ -241,7 +241,13 @@ fn assemble(inputs: &Inputs<'_>) -> rv::ReportView {
     let actions = sections::actions(inputs, &working_set);
     let latest_types = &inputs.latest().types;
     rv::ReportView {
-        title: "State of Open Source on the Hugging Face Hub".to_owned(),
+        // A partial snapshot (a listing, `sync --limit`) is not the Hub: the title says so.
+        title: if inputs.infos.last().is_some_and(|info| info.partial) {
+            "State of Open Source in a partial listing of the Hugging Face Hub (not the whole Hub)"
+                .to_owned()
+        } else {
+            "State of Open Source on the Hugging Face Hub".to_owned()
+        },
         period: format!(
             "{} windows from {} to {}",
             inputs.results.len(),
@@ -285,8 +291,13 @@ fn population(
     let days = population.from.days_until(population.to);
     rv::Population {
         models: format!(
-            "{} models counted ({})",
+            "{} models counted{} ({})",
             rv::format::grouped(population.models),
+            if population.partial {
+                " of a partial listing, not the whole Hub"
+            } else {
+                ""
+            },
             population.filter.describe()
         ),
         downloads: match population.measure {

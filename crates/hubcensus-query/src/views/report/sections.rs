@@ -542,7 +542,17 @@ pub(super) fn working_set(inputs: &Inputs<'_>) -> rv::WorkingSet {
         .unwrap_or_default();
     rv::WorkingSet {
         k,
-        week: format!("window ending {}", figures.population.to.date_string()),
+        week: match figures.population.measure {
+            Measure::AllTimeDifference => format!(
+                "window {} to {}",
+                figures.population.from.date_string(),
+                figures.population.to.date_string()
+            ),
+            Measure::ThirtyDay => format!(
+                "30-day window ending {} (the 30-day downloads field, not a weekly count)",
+                figures.population.to.date_string()
+            ),
+        },
         population,
         share_of_downloads: working.share,
         churn: churn.map(|c| c.churn),
