@@ -43,13 +43,7 @@ pub struct ChurnView {
 }
 
 pub fn churn(census: &Census, query: &ChurnQuery) -> Result<ChurnView, QueryError> {
-    if query.k == 0 {
-        return Err(QueryError::invalid(
-            "k",
-            "k must be at least 1",
-            "use --k 200 (the default) or another positive size",
-        ));
-    }
+    super::check_k(query.k)?;
     let position = census.position(query.as_of.as_ref())?;
     let mut sets: Vec<(Population, WorkingSet)> = Vec::new();
     let plan = WindowPlan::ending(

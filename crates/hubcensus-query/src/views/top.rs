@@ -45,13 +45,7 @@ pub struct TopView {
 }
 
 pub fn top(census: &Census, query: &TopQuery) -> Result<TopView, QueryError> {
-    if query.k == 0 {
-        return Err(QueryError::invalid(
-            "k",
-            "k must be at least 1",
-            "use --k 200 (the default) or another positive size",
-        ));
-    }
+    super::check_k(query.k)?;
     let position = census.position(query.as_of.as_ref())?;
     let ids = census.ids()?;
     let graph = if query.family {

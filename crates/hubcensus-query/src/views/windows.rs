@@ -90,13 +90,7 @@ struct GroupHhi {
 
 /// Every window of `census`, with its figures.
 pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, QueryError> {
-    if query.k == 0 {
-        return Err(QueryError::invalid(
-            "k",
-            "k must be at least 1",
-            "use --k 200 (the default) or another positive size",
-        ));
-    }
+    super::check_k(query.k)?;
     let latest = census.latest().ok_or_else(|| QueryError::NoSnapshots {
         dir: census.dir().to_path_buf(),
     })?;

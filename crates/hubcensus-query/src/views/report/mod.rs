@@ -119,13 +119,7 @@ impl Inputs<'_> {
 impl ReportQuery {
     /// The checks that need no store: a user's mistake is reported before anything is read.
     pub fn validate(&self) -> Result<(), QueryError> {
-        if self.k == 0 {
-            return Err(QueryError::invalid(
-                "k",
-                "--k must be at least 1",
-                "use --k 200 (the default) or another positive size",
-            ));
-        }
+        super::check_k(self.k)?;
         crate::check_span(self.from, self.to)
     }
 }
