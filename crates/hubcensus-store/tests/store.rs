@@ -1325,3 +1325,31 @@ fn wrong_namespace_codes_cost_time_never_a_wrong_author() {
     namespaces.dedup();
     assert_eq!(namespaces.len(), set.catalog.namespaces.len());
 }
+
+#[test]
+fn verify_skips_superseded_dictionary_generations_and_catches_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let t3 = T2.plus_days(7);
+    // Each commit adds a key: generations 1, 2, 3; the third commit removes the first.
+    commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
+    commit(dir.path(), T2, &[record(Some("o2"), "a/y", Some(1))]);
+    commit(dir.path(), t3, &[record(Some("o3"), "a/z", Some(1))]);
+    let generation = |n: u32| dir.path().join(format!("dictionary/{n:08}.parquet"));
+    assert!(!generation(1).exists());
+    let store = Store::open(dir.path()).unwrap();
+    for as_of in [T1, T2, t3] {
+        store.verify(as_of).unwrap();
+    }
+    std::fs::write(generation(3), b"not the generation").unwrap();
+    assert!(matches!(
+        store.verify(t3).unwrap_err(),
+        StoreError::Corrupt { .. }
+    ));
+    std::fs::remove_file(generation(3)).unwrap();
+    for as_of in [T1, t3] {
+        assert!(matches!(
+            store.verify(as_of).unwrap_err(),
+            StoreError::Io { .. }
+        ));
+    }
+}

@@ -131,3 +131,53 @@ fn snapshots_verify_fails_with_exit_1_on_a_corrupted_file() {
         "{stderr}"
     );
 }
+
+/// A store the demo wrote has removed the key-dictionary generations its later commits
+/// superseded while older manifests still name them: it verifies clean, and a damaged file is
+/// still caught.
+#[test]
+fn snapshots_verify_is_clean_after_demo_and_catches_a_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    hubcensus(dir.path())
+        .args(["demo", "--models", "2000", "--weeks", "3"])
+        .assert()
+        .success();
+    let first = dir.path().join("dictionary/00000001.parquet");
+    assert!(
+        !first.exists(),
+        "the demo's first generation was superseded"
+    );
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--verify"])
+        .assert()
+        .success();
+    assert!(output.get_output().stderr.is_empty());
+
+    // A byte changed in the newest dictionary generation, then the generation removed.
+    let current = dir.path().join("dictionary/00000003.parquet");
+    let mut bytes = std::fs::read(&current).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&current, &bytes).unwrap();
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--verify"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("verify: 2026-09-06T00:00:00Z: corrupt store file")
+            && stderr.contains("00000003.parquet: sha256"),
+        "{stderr}"
+    );
+    std::fs::remove_file(&current).unwrap();
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--verify"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("verify: 2026-09-06T00:00:00Z: i/o error on")
+            && stderr.contains("00000003.parquet"),
+        "{stderr}"
+    );
+}
