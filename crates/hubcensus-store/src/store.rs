@@ -103,6 +103,20 @@ impl Store {
         self.infos.last()
     }
 
+    /// The newest snapshot at or before `as_of` whose source carried lineage
+    /// ([`SnapshotInfo::carries_lineage`]), `None` when none did (METHODS.md §5: a snapshot
+    /// without lineage, such as an API listing without `expand`, does not erase it). Read its
+    /// lineage with [`Store::lineage_with`], or use [`Store::lineage_as_of`], and say which
+    /// snapshot it came from.
+    #[must_use]
+    pub fn lineage_snapshot(&self, as_of: Timestamp) -> Option<Timestamp> {
+        self.infos
+            .iter()
+            .rev()
+            .find(|info| info.as_of <= as_of && info.carries_lineage())
+            .map(|info| info.as_of)
+    }
+
     /// The manifest of the snapshot at `as_of` (totals, content hash, files).
     #[must_use]
     pub fn manifest(&self, as_of: Timestamp) -> Option<&Manifest> {

@@ -1556,3 +1556,83 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// METHODS.md §5: lineage comes from the newest snapshot at or before a time whose source
+/// carried it; a listing without lineage does not erase it.
+#[test]
+fn lineage_comes_from_the_newest_snapshot_that_carried_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let t3 = T2.plus_days(7);
+    let mut child = record(Some("oc"), "someone/base-gguf", Some(3));
+    child.lineage = Lineage::new(
+        Relation::Quantized,
+        vec![id("org/base")],
+        LineageSource::BaseModels,
+    );
+    // A listing without lineage (no tags, no baseModels) before any full snapshot...
+    let listing = |as_of: Timestamp| SnapshotDraft {
+        columns: ["object_id", "id", "downloads_30d"]
+            .map(String::from)
+            .to_vec(),
+        partial: true,
+        ..draft(as_of)
+    };
+    let thirty_day = |object_id: &str, model: &str| {
+        let mut record = ModelRecord::new(id(model));
+        record.object_id = Some(object_id.into());
+        record.downloads_30d = Some(5);
+        record
+    };
+    let listed = [
+        thirty_day("ob", "org/base"),
+        thirty_day("oc", "someone/base-gguf"),
+    ];
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let mut builder = writer.begin(listing(T1)).unwrap();
+    builder.push(&listed).unwrap();
+    builder.commit(false).unwrap();
+    drop(writer);
+    {
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.lineage_snapshot(T1), None);
+        assert!(
+            store
+                .lineage_as_of(T1, store.len(), true)
+                .unwrap()
+                .is_none()
+        );
+    }
+    // ... then a full snapshot, then another listing.
+    commit(
+        dir.path(),
+        T2,
+        &[record(Some("ob"), "org/base", Some(100)), child],
+    );
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let mut builder = writer.begin(listing(t3)).unwrap();
+    builder.push(&listed).unwrap();
+    builder.commit(false).unwrap();
+    drop(writer);
+
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.lineage_snapshot(T1), None);
+    assert_eq!(store.lineage_snapshot(T2), Some(T2));
+    assert_eq!(store.lineage_snapshot(t3), Some(T2));
+    assert_eq!(store.lineage_snapshot(t3.plus_days(30)), Some(T2));
+    let base = store.resolve("ob").unwrap();
+    let gguf = store.resolve("oc").unwrap() as usize;
+    // The listing's own lineage is empty; the lineage as of its time is the full snapshot's.
+    assert!(
+        store
+            .lineage_with(t3, store.len(), false)
+            .unwrap()
+            .parents
+            .is_empty()
+    );
+    let (source, lineage) = store
+        .lineage_as_of(t3, store.len(), false)
+        .unwrap()
+        .unwrap();
+    assert_eq!(source, T2);
+    assert_eq!(lineage.parents_of(gguf), &[base]);
+}

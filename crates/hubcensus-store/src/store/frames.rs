@@ -214,6 +214,21 @@ impl Store {
         self.lineage_with(as_of, catalog.ids.len(), true)
     }
 
+    /// The lineage as of `as_of`: [`Store::lineage_with`] on the newest snapshot at or before
+    /// `as_of` that carried lineage ([`Store::lineage_snapshot`]), with that snapshot's time;
+    /// `None` when no snapshot at or before `as_of` carried any.
+    pub fn lineage_as_of(
+        &self,
+        as_of: Timestamp,
+        len: usize,
+        mentions: bool,
+    ) -> Result<Option<(Timestamp, LineageTable)>, StoreError> {
+        let Some(source) = self.lineage_snapshot(as_of) else {
+            return Ok(None);
+        };
+        Ok(Some((source, self.lineage_with(source, len, mentions)?)))
+    }
+
     /// The lineage of the snapshot at `as_of` over `len` dense indices (at least the store's);
     /// the `base_model:` tag mentions only when `mentions` (reading every tag is most of the
     /// cost, and the family view and roots need parents only).
