@@ -15,7 +15,8 @@
 //!    candidate's normalised name part equals it.
 //!
 //! Candidates are Hub ids: the store's catalog when there is one, else the ids the imported
-//! files themselves carry.
+//! files themselves carry. A name whose source carries its Hub id is not matched: it keeps that
+//! id and is counted apart, by whether the id is a candidate ([`Carried`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -152,13 +153,19 @@ impl Matcher {
         self.exact.is_empty()
     }
 
+    /// Whether `id` is one of the candidates.
+    #[must_use]
+    pub fn contains(&self, id: &ModelId) -> bool {
+        self.exact.contains(id)
+    }
+
     /// Matches one name by the rules in the module documentation.
     #[must_use]
     pub fn find(&self, name: &str) -> MatchOutcome {
         let name = name.trim();
-        if let Some(id) = self.exact.iter().find(|id| id.as_str() == name) {
+        if let Some(id) = ModelId::new(name).ok().filter(|id| self.exact.contains(id)) {
             return MatchOutcome::Matched {
-                id: id.clone(),
+                id,
                 rule: MatchRule::Exact,
             };
         }
@@ -213,16 +220,37 @@ fn decide(found: Option<&BTreeSet<ModelId>>, rule: MatchRule) -> Option<MatchOut
 /// Per-rule counts and the names left unmatched, from matching a batch of records.
 #[derive(Debug, Default, PartialEq, Eq, Serialize)]
 pub struct MatchReport {
-    /// Distinct names matched, by rule.
+    /// Distinct names matched to a candidate, by rule. Names whose source carried a Hub id are
+    /// not matched and not counted here: see `carried`.
     pub matched: BTreeMap<MatchRule, usize>,
+    /// Distinct names whose source carried a Hub id (the leaderboard's `fullname`, RULER's
+    /// `hf_id`), kept as given.
+    pub carried: Carried,
     /// Distinct names with no match, sorted.
     pub unmatched: Vec<String>,
     /// Distinct names with several equally good candidates, sorted, with the candidates.
     pub ambiguous: Vec<(String, Vec<ModelId>)>,
 }
 
+/// Names whose source carried a Hub id: whether that id is one of the candidates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Carried {
+    /// The carried id is a candidate (with a snapshot store: a model the store has seen).
+    pub among_candidates: usize,
+    /// The carried id is not a candidate (with a snapshot store: no snapshot has held it).
+    pub elsewhere: usize,
+}
+
+impl Carried {
+    #[must_use]
+    pub const fn total(self) -> usize {
+        self.among_candidates + self.elsewhere
+    }
+}
+
 /// Fills `hub_id` on records that have none, by [`Matcher::find`] on their `model`. Records whose
-/// source already carries a Hub id keep it (it counts as `exact`).
+/// source already carries a Hub id keep it; the report counts them apart, by whether the id is
+/// a candidate, so that a count of matches is never a count of ids the source merely stated.
 pub fn match_records(records: &mut [crate::EvalRecord], matcher: &Matcher) -> MatchReport {
     let mut outcomes: BTreeMap<String, MatchOutcome> = BTreeMap::new();
     for record in records.iter() {
@@ -231,12 +259,17 @@ pub fn match_records(records: &mut [crate::EvalRecord], matcher: &Matcher) -> Ma
         }
     }
     let mut report = MatchReport::default();
-    let carried: BTreeSet<&str> = records
+    let carried: BTreeMap<&str, &ModelId> = records
         .iter()
-        .filter(|record| record.hub_id.is_some())
-        .map(|record| record.model.as_str())
+        .filter_map(|record| Some((record.model.as_str(), record.hub_id.as_ref()?)))
         .collect();
-    *report.matched.entry(MatchRule::Exact).or_default() += carried.len();
+    for id in carried.values() {
+        if matcher.contains(id) {
+            report.carried.among_candidates += 1;
+        } else {
+            report.carried.elsewhere += 1;
+        }
+    }
     for (name, outcome) in &outcomes {
         match outcome {
             MatchOutcome::Matched { rule, .. } => *report.matched.entry(*rule).or_default() += 1,
@@ -246,7 +279,6 @@ pub fn match_records(records: &mut [crate::EvalRecord], matcher: &Matcher) -> Ma
             MatchOutcome::Unmatched => report.unmatched.push(name.clone()),
         }
     }
-    report.matched.retain(|_, count| *count > 0);
     for record in records.iter_mut() {
         if record.hub_id.is_none()
             && let Some(MatchOutcome::Matched { id, .. }) = outcomes.get(&record.model)
@@ -325,6 +357,56 @@ mod tests {
         for (name, expected) in cases {
             assert_eq!(matcher.find(name), expected, "{name}");
         }
+    }
+
+    fn record(model: &str, hub_id: Option<&str>) -> crate::EvalRecord {
+        crate::EvalRecord {
+            model: model.into(),
+            hub_id: hub_id.map(|id| ModelId::new(id).unwrap()),
+            benchmark: "GPQA".into(),
+            metric: "score".into(),
+            value: 1.0,
+            setting: None,
+            higher_is_better: true,
+            source: "test".into(),
+            date: None,
+            format: "csv".into(),
+        }
+    }
+
+    #[test]
+    fn carried_ids_are_counted_apart_by_whether_they_are_candidates() {
+        let mut records = [
+            // Carried, and a candidate; twice (one name counts once).
+            record("Qwen2.5-7B", Some("Qwen/Qwen2.5-7B-Instruct")),
+            record("Qwen2.5-7B", Some("Qwen/Qwen2.5-7B-Instruct")),
+            // Carried, not a candidate: kept as given, never counted as a match.
+            record("somebody/model", Some("somebody/model")),
+            record("gpt2", None),
+            record("google/GEMMA-3-27b-it", None),
+            record("GPT-4o", None),
+        ];
+        let report = match_records(&mut records, &matcher());
+        assert_eq!(
+            report.carried,
+            Carried {
+                among_candidates: 1,
+                elsewhere: 1
+            }
+        );
+        assert_eq!(
+            report.matched,
+            BTreeMap::from([(MatchRule::Exact, 1), (MatchRule::Normalised, 1)])
+        );
+        assert_eq!(report.unmatched, ["GPT-4o"]);
+        assert_eq!(
+            records[2].hub_id,
+            Some(ModelId::new("somebody/model").unwrap())
+        );
+        assert_eq!(
+            records[4].hub_id,
+            Some(ModelId::new("google/gemma-3-27b-it").unwrap())
+        );
     }
 
     #[test]

@@ -114,6 +114,8 @@ struct BaseModels<'a> {
 
 #[derive(Deserialize)]
 struct BaseModelRef<'a> {
+    #[serde(rename = "_id", borrow, default)]
+    object_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     id: Option<Cow<'a, str>>,
 }
@@ -229,7 +231,9 @@ fn into_record(api: ApiModel<'_>) -> Result<ModelRecord, ModelObjectError> {
         .and_then(|base| {
             lineage_from_base_models(
                 base.relation.as_deref(),
-                base.models.iter().filter_map(|m| m.id.as_deref()),
+                base.models
+                    .iter()
+                    .filter_map(|m| Some((m.id.as_deref()?, m.object_id.as_deref()))),
             )
         })
         .or_else(|| {
@@ -251,17 +255,20 @@ fn into_record(api: ApiModel<'_>) -> Result<ModelRecord, ModelObjectError> {
 }
 
 /// Lineage from a `baseModels` value: its relation (unknown words read as unknown) and the
-/// valid parent ids. Shared with the Parquet reader, whose `baseModels` column has this shape.
+/// parents with a valid id, each with its `_id` when given. Shared with the Parquet reader,
+/// whose `baseModels` column has this shape.
 #[must_use]
 pub fn lineage_from_base_models<'a>(
     relation: Option<&str>,
-    parents: impl Iterator<Item = &'a str>,
+    parents: impl Iterator<Item = (&'a str, Option<&'a str>)>,
 ) -> Option<Lineage> {
     let relation = relation
         .and_then(|r| r.parse::<Relation>().ok())
         .unwrap_or(Relation::Unknown);
-    let parents = parents.filter_map(|id| ModelId::new(id).ok()).collect();
-    Lineage::new(relation, parents, LineageSource::BaseModels)
+    let parents = parents
+        .filter_map(|(id, object_id)| Some((ModelId::new(id).ok()?, object_id.map(str::to_owned))))
+        .collect();
+    Lineage::with_object_ids(relation, parents, LineageSource::BaseModels)
 }
 
 /// The license: the `license:` tag (what the Hub indexes), else `cardData.license`.
@@ -332,6 +339,11 @@ mod tests {
         assert_eq!(lineage.source, LineageSource::BaseModels);
         assert_eq!(lineage.relation, Relation::Merge);
         assert_eq!(lineage.parents.len(), 2);
+        // Each parent keeps its `_id`, which decides which model it is (METHODS.md §1).
+        assert_eq!(
+            lineage.parent_object_ids,
+            vec![Some("1".to_owned()), Some("2".to_owned())]
+        );
     }
 
     #[test]

@@ -207,6 +207,8 @@ enum BaseModels<'a> {
         relation: Option<Strings<'a>>,
         models: &'a GenericListArray<i32>,
         ids: Strings<'a>,
+        /// The parents' `_id`s, when the struct has the field.
+        object_ids: Option<Strings<'a>>,
     },
 }
 
@@ -253,7 +255,9 @@ impl<'a> BatchView<'a> {
                 }
                 let array = array.as_struct_opt()?;
                 let models = child(array, "models")?.as_list_opt::<i32>()?;
-                let ids = Strings::new(child(models.values().as_struct_opt()?, "id")?)?;
+                let parents = models.values().as_struct_opt()?;
+                let ids = Strings::new(child(parents, "id")?)?;
+                let object_ids = child(parents, "_id").and_then(Strings::new);
                 let relation = match child(array, "relation") {
                     None => None,
                     Some(relation) => Some(Strings::new(relation)?),
@@ -263,6 +267,7 @@ impl<'a> BatchView<'a> {
                     relation,
                     models,
                     ids,
+                    object_ids,
                 })
             }),
             card_data: optional!("cardData", Strings::new),
@@ -434,6 +439,8 @@ struct BaseModelsJson {
 
 #[derive(Deserialize)]
 struct BaseModelRef {
+    #[serde(rename = "_id", default)]
+    object_id: Option<String>,
     #[serde(default)]
     id: Option<String>,
 }
@@ -448,6 +455,7 @@ fn base_models_lineage(
             relation,
             models,
             ids,
+            object_ids,
         } => {
             if !array.is_valid(row) || !models.is_valid(row) {
                 return Ok(None);
@@ -457,7 +465,10 @@ fn base_models_lineage(
             let relation = relation.and_then(|values| values.get(row));
             Ok(lineage_from_base_models(
                 relation,
-                (start..end).filter_map(|index| ids.get(index)),
+                (start..end).filter_map(|index| {
+                    let object_id = object_ids.as_ref().and_then(|values| values.get(index));
+                    Some((ids.get(index)?, object_id))
+                }),
             ))
         }
         BaseModels::Json(strings) => match strings.get(row) {
@@ -470,7 +481,9 @@ fn base_models_lineage(
                 Ok(parsed.and_then(|base| {
                     lineage_from_base_models(
                         base.relation.as_deref(),
-                        base.models.iter().filter_map(|m| m.id.as_deref()),
+                        base.models
+                            .iter()
+                            .filter_map(|m| Some((m.id.as_deref()?, m.object_id.as_deref()))),
                     )
                 }))
             }

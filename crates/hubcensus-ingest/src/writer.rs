@@ -8,8 +8,9 @@
 //! (struct<total: int64>), `gguf` (JSON string), `baseModels` (struct<relation: string, models:
 //! list<struct<_id: string, id: string>>>). What a [`ModelRecord`] does not know is not invented:
 //! `safetensors` has no per-dtype `parameters`, `gguf` is always null (a record's parameter count
-//! is written as `safetensors.total`), parents' `_id`s are null, and `baseModels` is written only
-//! for lineage that came from `baseModels` (tag lineage is re-derived from the tags on reading).
+//! is written as `safetensors.total`), a parent's `_id` is null where the record has none, and
+//! `baseModels` is written only for lineage that came from `baseModels` (tag lineage is
+//! re-derived from the tags on reading).
 //!
 //! A subset of the columns can be written (to make fixtures of older schema eras).
 
@@ -292,16 +293,20 @@ fn base_models(records: &[ModelRecord]) -> ArrayRef {
     let mut offsets = Vec::with_capacity(records.len() + 1);
     offsets.push(0i32);
     let mut parent_ids = Vec::new();
+    let mut parent_object_ids = Vec::new();
     for record in records {
         if let Some(lineage) = lineage(record) {
-            parent_ids.extend(lineage.parents.iter().map(|p| Some(p.as_str())));
+            for (id, object_id) in lineage.parents_with_object_ids() {
+                parent_ids.push(Some(id.as_str()));
+                parent_object_ids.push(object_id);
+            }
         }
         offsets.push(parent_ids.len() as i32);
     }
     let parents = StructArray::new(
         parent_fields(),
         vec![
-            Arc::new(StringArray::new_null(parent_ids.len())),
+            Arc::new(parent_object_ids.into_iter().collect::<StringArray>()),
             Arc::new(parent_ids.into_iter().collect::<StringArray>()),
         ],
         None,

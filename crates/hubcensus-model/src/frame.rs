@@ -73,6 +73,14 @@ impl SnapshotInfo {
         self.columns.iter().any(|c| c == column)
     }
 
+    /// Whether the source carried lineage (`baseModels`, or the tags it is read from): a
+    /// snapshot without it (an API listing without `expand`) says nothing of any model's
+    /// parents, which is not "no parents" (METHODS.md §5).
+    #[must_use]
+    pub fn carries_lineage(&self) -> bool {
+        self.has_column("parents")
+    }
+
     #[must_use]
     pub fn era(&self) -> Era {
         if self.has_column("downloads_all_time") {

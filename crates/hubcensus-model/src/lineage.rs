@@ -84,6 +84,12 @@ pub struct Lineage {
     pub relation: Relation,
     /// Sorted and deduplicated; never empty.
     pub parents: Vec<ModelId>,
+    /// The Hub's `_id` of each parent, position by position with `parents`, where the source
+    /// named it (`baseModels` does, tags do not). The `_id` decides which model a parent is
+    /// (METHODS.md §1): the id beside it may be a name no snapshot holds any more. Empty when
+    /// no parent has one; otherwise as long as `parents`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parent_object_ids: Vec<Option<String>>,
     pub source: LineageSource,
 }
 
@@ -91,13 +97,52 @@ impl Lineage {
     /// Builds a lineage from a relation and parents; `None` when there are no valid parents.
     /// Several distinct parents make a merge whatever relation was stated.
     #[must_use]
-    pub fn new(
+    pub fn new(relation: Relation, parents: Vec<ModelId>, source: LineageSource) -> Option<Self> {
+        Self::with_object_ids(
+            relation,
+            parents.into_iter().map(|id| (id, None)).collect(),
+            source,
+        )
+    }
+
+    /// [`Lineage::new`] from parents named by id and, where the source gave it, `_id`. A parent
+    /// listed twice (by the same id, or by two ids with the same `_id`) counts once, keeping
+    /// the `_id` where one of its listings has it; empty `_id`s are none.
+    #[must_use]
+    pub fn with_object_ids(
         relation: Relation,
-        mut parents: Vec<ModelId>,
+        mut parents: Vec<(ModelId, Option<String>)>,
         source: LineageSource,
     ) -> Option<Self> {
+        for (_, object_id) in &mut parents {
+            if object_id.as_deref() == Some("") {
+                *object_id = None;
+            }
+        }
         parents.sort();
-        parents.dedup();
+        parents.dedup_by(|later, kept| {
+            if later.0 != kept.0 {
+                return false;
+            }
+            if kept.1.is_none() {
+                kept.1 = later.1.take();
+            }
+            true
+        });
+        let mut seen: Vec<&str> = Vec::new();
+        let keep: Vec<bool> = parents
+            .iter()
+            .map(|(_, object_id)| match object_id.as_deref() {
+                Some(object_id) if seen.contains(&object_id) => false,
+                Some(object_id) => {
+                    seen.push(object_id);
+                    true
+                }
+                None => true,
+            })
+            .collect();
+        let mut keep = keep.into_iter();
+        parents.retain(|_| keep.next().unwrap_or(true));
         if parents.is_empty() {
             return None;
         }
@@ -106,11 +151,35 @@ impl Lineage {
         } else {
             relation
         };
+        let (parents, parent_object_ids): (Vec<ModelId>, Vec<Option<String>>) =
+            parents.into_iter().unzip();
+        let parent_object_ids = if parent_object_ids.iter().all(Option::is_none) {
+            Vec::new()
+        } else {
+            parent_object_ids
+        };
         Some(Self {
             relation,
             parents,
+            parent_object_ids,
             source,
         })
+    }
+
+    /// The `_id` the source gave for `parents[position]`, if any.
+    #[must_use]
+    pub fn parent_object_id(&self, position: usize) -> Option<&str> {
+        self.parent_object_ids
+            .get(position)
+            .and_then(Option::as_deref)
+    }
+
+    /// Each parent's id with its `_id` where the source gave one.
+    pub fn parents_with_object_ids(&self) -> impl Iterator<Item = (&ModelId, Option<&str>)> {
+        self.parents
+            .iter()
+            .enumerate()
+            .map(|(position, id)| (id, self.parent_object_id(position)))
     }
 
     /// Lineage from a model's tags: `base_model:<relation>:<id>` tags when any exist, otherwise
@@ -183,6 +252,48 @@ mod tests {
         let two_finetune =
             Lineage::from_tags(["base_model:finetune:a/x", "base_model:finetune:b/y"]).unwrap();
         assert_eq!(two_finetune.relation, Relation::Merge);
+    }
+
+    #[test]
+    fn parents_keep_their_object_ids_and_count_once() {
+        let oid = |text: &str| Some(text.to_owned());
+        let lineage = Lineage::with_object_ids(
+            Relation::Finetune,
+            vec![(id("org/base-old"), oid("b1"))],
+            LineageSource::BaseModels,
+        )
+        .unwrap();
+        assert_eq!(lineage.relation, Relation::Finetune);
+        assert_eq!(lineage.parent_object_id(0), Some("b1"));
+        // The same parent by id twice (once with its `_id`), and by two names with one `_id`:
+        // one parent each, so no merge.
+        for parents in [
+            vec![(id("a/x"), None), (id("a/x"), oid("x1"))],
+            vec![(id("a/x-old"), oid("x1")), (id("a/x"), oid("x1"))],
+        ] {
+            let lineage =
+                Lineage::with_object_ids(Relation::Adapter, parents, LineageSource::BaseModels)
+                    .unwrap();
+            assert_eq!(lineage.relation, Relation::Adapter);
+            assert_eq!(lineage.parents, vec![id("a/x")]);
+            assert_eq!(lineage.parent_object_ids, vec![oid("x1")]);
+        }
+        // Sorted by id, `_id`s staying beside their parents; none given, none kept.
+        let merge = Lineage::with_object_ids(
+            Relation::Unknown,
+            vec![(id("b/y"), oid("y1")), (id("a/x"), Some(String::new()))],
+            LineageSource::BaseModels,
+        )
+        .unwrap();
+        assert_eq!(merge.relation, Relation::Merge);
+        let pairs: Vec<_> = merge.parents_with_object_ids().collect();
+        assert_eq!(pairs, vec![(&id("a/x"), None), (&id("b/y"), Some("y1"))]);
+        let plain = Lineage::new(
+            Relation::Finetune,
+            vec![id("a/x")],
+            LineageSource::PlainTags,
+        );
+        assert!(plain.unwrap().parent_object_ids.is_empty());
     }
 
     #[test]

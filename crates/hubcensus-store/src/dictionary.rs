@@ -122,6 +122,15 @@ impl Dictionary {
         }
     }
 
+    /// The index of the model with this `_id`, if any source carried it.
+    pub(crate) fn resolve_object_id(&self, object_id: &str) -> Option<u32> {
+        self.by_object_id.get(object_id).copied()
+    }
+
+    pub(crate) fn knows_object_id(&self, object_id: &str) -> bool {
+        self.by_object_id.contains_key(object_id)
+    }
+
     pub(crate) fn resolve_id(&self, id: &ModelId) -> Option<u32> {
         self.by_id.get(id).map(|&(index, _)| index)
     }
@@ -497,6 +506,150 @@ impl Dictionary {
             }
         }
         Ok(by_object_id.or(by_id.map(|(index, _)| index)))
+    }
+
+    /// For each id of `wanted` (text to code), the index [`Dictionary::resolve_id`] gives it in
+    /// the generation at `path` cut to `len` keys, from one pass over its rows: an id in
+    /// several histories goes to the model that saw it latest, as `claim_id` decides. Returns
+    /// `(code, index)` for the ids found.
+    pub(crate) fn latest_holders_in(
+        path: &Path,
+        len: usize,
+        wanted: &FxHashMap<String, u32>,
+    ) -> Result<Vec<(u32, u32)>, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut holders: FxHashMap<u32, (u32, i64)> = FxHashMap::default();
+        let reader = Self::projected(path, &["model_index", "object_id", "id", "first_seen"])?;
+        'batches: for batch in reader {
+            let batch = batch.map_err(|source| StoreError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let rows = Rows::of(&batch).map_err(corrupt)?;
+            for row in 0..batch.num_rows() {
+                let index = u32::try_from(rows.model_index.value(row))
+                    .map_err(|_| corrupt(format!("model_index {}", rows.model_index.value(row))))?;
+                if index as usize >= len {
+                    break 'batches;
+                }
+                let Some(&code) = rows.id.get(row).and_then(|id| wanted.get(id)) else {
+                    continue;
+                };
+                let seen = rows.first_seen.value(row);
+                let holder = holders.entry(code).or_insert((index, seen));
+                *holder = match *holder {
+                    (held, first) if held == index => (index, first.min(seen)),
+                    (held, first) if first > seen => (held, first),
+                    _ => (index, seen),
+                };
+            }
+        }
+        let mut found: Vec<(u32, u32)> = holders
+            .into_iter()
+            .map(|(code, (index, _))| (code, index))
+            .collect();
+        found.sort_unstable();
+        Ok(found)
+    }
+
+    /// For each `_id` of `wanted` (text to code), the index of the model with that `_id` in the
+    /// generation at `path` cut to `len` keys (the first row of an index carries it), from one
+    /// pass over its `model_index` and `object_id` columns. Returns `(code, index)` for the
+    /// `_id`s found; nothing to read when no row group holds an `_id`.
+    pub(crate) fn object_ids_in(
+        path: &Path,
+        len: usize,
+        wanted: &FxHashMap<String, u32>,
+    ) -> Result<Vec<(u32, u32)>, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let mut found = Vec::new();
+        let file = File::open(path).map_err(StoreError::io(path))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(StoreError::parquet(path))?;
+        // Row groups whose statistics say every `_id` is null (a store fed by sources without
+        // `_id`, such as hub-stats) hold none to find.
+        let position = builder
+            .parquet_schema()
+            .columns()
+            .iter()
+            .position(|column| column.name() == "object_id");
+        let metadata = builder.metadata().clone();
+        let groups: Vec<usize> = (0..metadata.num_row_groups())
+            .filter(|&group| {
+                let group_metadata = metadata.row_group(group);
+                let nulls = position.and_then(|c| {
+                    group_metadata
+                        .column(c)
+                        .statistics()
+                        .and_then(parquet::file::statistics::Statistics::null_count_opt)
+                });
+                nulls.is_none_or(|nulls| i64::try_from(nulls) != Ok(group_metadata.num_rows()))
+            })
+            .collect();
+        if groups.is_empty() {
+            return Ok(found);
+        }
+        let mask = parquet::arrow::ProjectionMask::columns(
+            builder.parquet_schema(),
+            ["model_index", "object_id"],
+        );
+        let reader = builder
+            .with_projection(mask)
+            .with_row_groups(groups)
+            .with_batch_size(65_536)
+            .build()
+            .map_err(StoreError::parquet(path))?;
+        let mut previous: Option<u32> = None;
+        'batches: for batch in reader {
+            let batch = batch.map_err(|source| StoreError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            let model_index = batch
+                .column_by_name("model_index")
+                .and_then(|c| c.as_primitive_opt::<Int32Type>())
+                .ok_or_else(|| corrupt("no model_index column".into()))?;
+            let object_id = StrColumn::of(batch.column_by_name("object_id"));
+            for row in 0..batch.num_rows() {
+                let index = u32::try_from(model_index.value(row))
+                    .map_err(|_| corrupt(format!("model_index {}", model_index.value(row))))?;
+                if index as usize >= len {
+                    break 'batches;
+                }
+                if previous != Some(index)
+                    && let Some(&code) = object_id.get(row).and_then(|oid| wanted.get(oid))
+                {
+                    found.push((code, index));
+                }
+                previous = Some(index);
+            }
+        }
+        Ok(found)
+    }
+
+    /// A reader of `columns` of the generation at `path`.
+    fn projected(
+        path: &Path,
+        columns: &[&str],
+    ) -> Result<parquet::arrow::arrow_reader::ParquetRecordBatchReader, StoreError> {
+        let file = File::open(path).map_err(StoreError::io(path))?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(StoreError::parquet(path))?;
+        let mask = parquet::arrow::ProjectionMask::columns(
+            builder.parquet_schema(),
+            columns.iter().copied(),
+        );
+        builder
+            .with_projection(mask)
+            .with_batch_size(65_536)
+            .build()
+            .map_err(StoreError::parquet(path))
     }
 
     /// Reads a generation written by [`Dictionary::write`].

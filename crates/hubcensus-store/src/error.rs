@@ -38,12 +38,13 @@ pub enum StoreError {
         source: serde_json::Error,
     },
     #[error(
-        "the store at {data_dir} has schema version {found}; this hubcensus reads version {supported}"
+        "the store at {data_dir} has schema version {found}; this hubcensus reads versions {oldest} to {newest}"
     )]
     SchemaVersion {
         data_dir: PathBuf,
         found: u32,
-        supported: u32,
+        oldest: u32,
+        newest: u32,
     },
     #[error("the store at {data_dir} is locked by another writer (pid {holder})")]
     Locked { data_dir: PathBuf, holder: String },

@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 use hubcensus_model::Timestamp;
 
 use crate::StoreError;
-use crate::manifest::{Manifest, SCHEMA_VERSION, snapshot_dir_name};
+use crate::manifest::{
+    Manifest, OLDEST_READABLE_SCHEMA_VERSION, SCHEMA_VERSION, snapshot_dir_name,
+};
 
 pub(crate) const MODELS_FILE: &str = "models.parquet";
 pub(crate) const MANIFEST_FILE: &str = "manifest.json";
@@ -122,11 +124,12 @@ pub(crate) fn scan(root: &Path) -> Result<Vec<Committed>, StoreError> {
                 continue;
             }
         };
-        if manifest.schema_version != SCHEMA_VERSION {
+        if !(OLDEST_READABLE_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&manifest.schema_version) {
             return Err(StoreError::SchemaVersion {
                 data_dir: root.to_path_buf(),
                 found: manifest.schema_version,
-                supported: SCHEMA_VERSION,
+                oldest: OLDEST_READABLE_SCHEMA_VERSION,
+                newest: SCHEMA_VERSION,
             });
         }
         let expected_name = snapshot_dir_name(manifest.info.as_of);

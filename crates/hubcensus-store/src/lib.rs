@@ -27,7 +27,9 @@ mod writer;
 mod crash;
 
 pub use error::StoreError;
-pub use manifest::{FileEntry, Manifest, SCHEMA_VERSION, Totals, snapshot_dir_name};
+pub use manifest::{
+    FileEntry, Manifest, OLDEST_READABLE_SCHEMA_VERSION, SCHEMA_VERSION, Totals, snapshot_dir_name,
+};
 pub use schema::{COLUMNS, STORE_COLUMNS};
 pub use store::{DecodedFrame, FrameDecoder, FrameLoader, FrameSet, Records, Store};
 pub use writer::{CRASH_POINTS, CommitOutcome, SnapshotBuilder, SnapshotDraft, Writer};

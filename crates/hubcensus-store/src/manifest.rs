@@ -9,9 +9,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::StoreError;
 
-/// The version of the on-disk format this code reads and writes. Bump it on any change a
-/// reader of the previous version would misread.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The version of the on-disk format this code writes. Bump it on any change a reader of the
+/// previous version would misread.
+///
+/// - 1: the first format.
+/// - 2: `models.parquet` has `parent_object_ids`, each parent's `_id` beside `parents` (a
+///   version-1 reader would resolve a parent by a name no snapshot may hold).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest format version this code reads: a version-1 snapshot reads as it always did, its
+/// parents resolved by id.
+pub const OLDEST_READABLE_SCHEMA_VERSION: u32 = 1;
 
 /// One file of a snapshot, as recorded in its manifest.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

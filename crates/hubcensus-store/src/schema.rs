@@ -61,6 +61,7 @@ pub(crate) static MODELS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("parameters", DataType::Int64, true),
         Field::new("relation", dictionary(), true),
         Field::new("parents", string_list(), true),
+        Field::new("parent_object_ids", string_list(), true),
         Field::new("lineage_source", dictionary(), true),
         Field::new("license", dictionary(), true),
         Field::new("languages", string_list(), true),
@@ -174,6 +175,7 @@ pub(crate) fn to_batch(rows: &[(u32, &ModelRecord)]) -> Result<RecordBatch, Stor
     let mut parameters = Int64Builder::with_capacity(n);
     let mut relation = StringDictionaryBuilder::<Int32Type>::new();
     let mut parents = ListBuilder::new(StringBuilder::new());
+    let mut parent_object_ids = ListBuilder::new(StringBuilder::new());
     let mut lineage_source = StringDictionaryBuilder::<Int32Type>::new();
     let mut license = StringDictionaryBuilder::<Int32Type>::new();
     let mut languages = ListBuilder::new(StringBuilder::new());
@@ -207,10 +209,21 @@ pub(crate) fn to_batch(rows: &[(u32, &ModelRecord)]) -> Result<RecordBatch, Stor
             relation.append_value(lineage.relation.as_str());
             let names: Vec<&str> = lineage.parents.iter().map(ModelId::as_str).collect();
             append_list(&mut parents, Some(&names));
+            if lineage.parent_object_ids.is_empty() {
+                parent_object_ids.append(false);
+            } else {
+                for position in 0..lineage.parents.len() {
+                    parent_object_ids
+                        .values()
+                        .append_option(lineage.parent_object_id(position));
+                }
+                parent_object_ids.append(true);
+            }
             lineage_source.append_value(lineage_source_str(lineage.source));
         } else {
             relation.append_null();
             parents.append(false);
+            parent_object_ids.append(false);
             lineage_source.append_null();
         }
         license.append_option(record.license.as_deref());
@@ -236,6 +249,7 @@ pub(crate) fn to_batch(rows: &[(u32, &ModelRecord)]) -> Result<RecordBatch, Stor
         Arc::new(parameters.finish()),
         Arc::new(relation.finish()),
         Arc::new(parents.finish()),
+        Arc::new(parent_object_ids.finish()),
         Arc::new(lineage_source.finish()),
         Arc::new(license.finish()),
         Arc::new(languages.finish()),
@@ -316,6 +330,21 @@ impl<'a> StrColumn<'a> {
             Self::Missing => None,
         }
     }
+}
+
+/// Row `row`'s list in `array`, nulls kept in place (`list_at` drops them).
+fn list_with_nulls_at(array: Option<&ArrayRef>, row: usize) -> Option<Vec<Option<String>>> {
+    let list = array?.as_list_opt::<i32>()?;
+    if list.is_null(row) {
+        return None;
+    }
+    let values = list.value(row);
+    let values = values.as_string_opt::<i32>()?;
+    Some(
+        (0..values.len())
+            .map(|i| (!values.is_null(i)).then(|| values.value(i).to_owned()))
+            .collect(),
+    )
 }
 
 pub(crate) fn list_at(array: Option<&ArrayRef>, row: usize) -> Option<Vec<String>> {
@@ -407,9 +436,23 @@ pub(crate) fn from_batch(
                 .map(ModelId::new)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|error| corrupt(path, format!("row {row}: parent {error}")))?;
+            // Written since format version 2, one per parent; absent in older files.
+            let parent_object_ids =
+                list_with_nulls_at(column("parent_object_ids"), row).unwrap_or_default();
+            if !parent_object_ids.is_empty() && parent_object_ids.len() != parents.len() {
+                return Err(corrupt(
+                    path,
+                    format!(
+                        "row {row}: {} parent_object_ids for {} parents",
+                        parent_object_ids.len(),
+                        parents.len()
+                    ),
+                ));
+            }
             record.lineage = Some(Lineage {
                 relation,
                 parents,
+                parent_object_ids,
                 source,
             });
         }

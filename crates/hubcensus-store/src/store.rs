@@ -112,6 +112,20 @@ impl Store {
         self.infos.last()
     }
 
+    /// The newest snapshot at or before `as_of` whose source carried lineage
+    /// ([`SnapshotInfo::carries_lineage`]), `None` when none did (METHODS.md §5: a snapshot
+    /// without lineage, such as an API listing without `expand`, does not erase it). Read its
+    /// lineage with [`Store::lineage_with`], or use [`Store::lineage_as_of`], and say which
+    /// snapshot it came from.
+    #[must_use]
+    pub fn lineage_snapshot(&self, as_of: Timestamp) -> Option<Timestamp> {
+        self.infos
+            .iter()
+            .rev()
+            .find(|info| info.as_of <= as_of && info.carries_lineage())
+            .map(|info| info.as_of)
+    }
+
     /// The manifest of the snapshot at `as_of` (totals, content hash, files).
     #[must_use]
     pub fn manifest(&self, as_of: Timestamp) -> Option<&Manifest> {
@@ -370,26 +384,23 @@ impl Store {
     }
 
     /// Checks the files of the snapshot at `as_of` against the sha256 its manifest records.
+    ///
+    /// A key-dictionary generation that a later commit superseded may have been removed (a
+    /// writer keeps the current generation and the one before it; a newer generation holds
+    /// every key of an older one, and readers fall back to it). Such a file is not missing: it
+    /// is skipped when a newer generation that a committed manifest references is on disk,
+    /// and that generation is checked with the snapshots that record it. A missing current
+    /// generation, or a file whose bytes differ, is an error.
     pub fn verify(&self, as_of: Timestamp) -> Result<(), StoreError> {
-        use sha2::{Digest, Sha256};
         let committed = self.committed(as_of)?;
-        for entry in committed.manifest.files.values() {
+        let generation = committed.manifest.dictionary_generation;
+        for (name, entry) in &committed.manifest.files {
             let path = self.root.join(&entry.path);
-            let mut file = File::open(&path).map_err(StoreError::io(&path))?;
-            let mut hasher = Sha256::new();
-            let mut buffer = vec![0; 1 << 20];
-            loop {
-                let read =
-                    std::io::Read::read(&mut file, &mut buffer).map_err(StoreError::io(&path))?;
-                if read == 0 {
-                    break;
-                }
-                hasher.update(&buffer[..read]);
+            if name == "dictionary" && !path.exists() && self.superseded(generation)? {
+                continue;
             }
-            let found = crate::writer::hex(&hasher.finalize());
+            let found = sha256_of(&path)?;
             if found != entry.sha256 {
-                // A dictionary generation may have been superseded and removed; only the
-                // snapshot file itself must match.
                 return Err(StoreError::Corrupt {
                     path,
                     reason: format!("sha256 {found}, manifest records {}", entry.sha256),
@@ -398,6 +409,32 @@ impl Store {
         }
         Ok(())
     }
+
+    /// Whether dictionary generation `generation` was superseded: a newer one is referenced
+    /// by a committed manifest and is on disk.
+    fn superseded(&self, generation: u64) -> Result<bool, StoreError> {
+        let Some(current) = self.generation.filter(|&current| current > generation) else {
+            return Ok(false);
+        };
+        Ok(layout::dictionary_path(&self.root, current).exists()
+            || self.newer_generation(current)?.is_some())
+    }
+}
+
+/// The lowercase hex sha256 of the file at `path`.
+fn sha256_of(path: &Path) -> Result<String, StoreError> {
+    use sha2::{Digest, Sha256};
+    let mut file = File::open(path).map_err(StoreError::io(path))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0; 1 << 20];
+    loop {
+        let read = std::io::Read::read(&mut file, &mut buffer).map_err(StoreError::io(path))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(crate::writer::hex(&hasher.finalize()))
 }
 
 fn arrow_read_error(path: &Path, source: arrow_schema::ArrowError) -> StoreError {

@@ -536,8 +536,13 @@ impl SnapshotBuilder<'_> {
             let (index, changed) = dictionary.assign(object_id, &record.id, as_of);
             let mut changed = changed;
             if let Some(lineage) = &record.lineage {
-                for parent in &lineage.parents {
-                    changed |= dictionary.ensure_id(parent, as_of).1;
+                // A parent whose `_id` the store knows resolves by it (METHODS.md §1); one
+                // named by id only, or whose `_id` is not known yet, gets an id-keyed entry if
+                // its id is unknown, so lineage always resolves to an index.
+                for (parent, object_id) in lineage.parents_with_object_ids() {
+                    if object_id.is_none_or(|object_id| !dictionary.knows_object_id(object_id)) {
+                        changed |= dictionary.ensure_id(parent, as_of).1;
+                    }
                 }
             }
             if let Some(tags) = &record.tags {
@@ -991,6 +996,14 @@ fn record_digest(record: &ModelRecord, buffer: &mut Vec<u8>) -> [u8; 32] {
                 text(out, Some(parent.as_str()));
             }
             text(out, Some(schema::lineage_source_str(lineage.source)));
+            // Parents' `_id`s (format version 2) only when there are some, so a record without
+            // them digests as it did before, and an unchanged re-import stays `Unchanged`.
+            if !lineage.parent_object_ids.is_empty() {
+                out.push(2);
+                for position in 0..lineage.parents.len() {
+                    text(out, lineage.parent_object_id(position));
+                }
+            }
         }
     }
     text(out, record.license.as_deref());

@@ -53,11 +53,11 @@ fn a_full_record_round_trips() {
     full.library_name = Some("transformers".into());
     full.gated = Some(Gated::Manual);
     full.parameters = Some(8_000_000_000);
-    full.lineage = Some(Lineage {
-        relation: Relation::Finetune,
-        parents: vec![id("base/x")],
-        source: LineageSource::BaseModels,
-    });
+    full.lineage = Lineage::with_object_ids(
+        Relation::Finetune,
+        vec![(id("base/x"), Some("65f0b1".into()))],
+        LineageSource::BaseModels,
+    );
     full.license = Some("mit".into());
     full.languages = Some(vec![]);
     full.card_data = Some(r#"{"license":"mit"}"#.into());
@@ -236,23 +236,36 @@ mod round_trip {
         prop_oneof![Just(String::new()), "[a-z]{1,6}", "\\PC{0,12}"]
     }
 
+    /// Parents from the pool and a few beyond it; some named with an `_id`: a model's own
+    /// (`o{i}`, maybe under another model's name) or one no model has (`x{i}`).
     fn lineage(pool: usize) -> impl Strategy<Value = Lineage> {
         (
             prop::sample::select(Relation::ALL.to_vec()),
-            vec(0..pool + 3, 1..4),
+            vec(
+                (0..pool + 3, option::of((any::<bool>(), 0..pool + 3))),
+                1..4,
+            ),
             prop::sample::select(vec![
                 LineageSource::BaseModels,
                 LineageSource::RelationTags,
                 LineageSource::PlainTags,
             ]),
         )
-            .prop_map(|(relation, parents, source)| Lineage {
-                relation,
-                parents: parents
+            .prop_map(|(relation, parents, source)| {
+                let parents = parents
                     .into_iter()
-                    .map(|p| id(&format!("ns{}/m{p}", p % 3)))
-                    .collect(),
-                source,
+                    .map(|(p, object_id)| {
+                        let object_id = object_id.map(|(own, o)| {
+                            if own {
+                                format!("o{o}")
+                            } else {
+                                format!("x{o}")
+                            }
+                        });
+                        (id(&format!("ns{}/m{p}", p % 3)), object_id)
+                    })
+                    .collect();
+                Lineage::with_object_ids(relation, parents, source).unwrap()
             })
     }
 
@@ -458,17 +471,23 @@ mod round_trip {
                     );
                 }
             }
-            // Every parent resolves.
+            // Every parent resolves: by its `_id` when a model has it, else by its id.
             let lineage = store.lineage(T2, &frames.catalog).unwrap();
             for record in &two {
                 let index = store.resolve(record.id.as_str()).unwrap() as usize;
-                let expected = record.lineage.as_ref().map_or(0, |l| {
-                    let mut parents: Vec<u32> = l.parents.iter().map(|p| store.resolve(p.as_str()).unwrap()).collect();
-                    parents.sort_unstable();
-                    parents.dedup();
-                    parents.len()
+                let mut expected: Vec<u32> = record.lineage.as_ref().map_or_else(Vec::new, |l| {
+                    l.parents_with_object_ids()
+                        .map(|(p, object_id)| {
+                            object_id
+                                .and_then(|o| store.resolve(o))
+                                .or_else(|| store.resolve(p.as_str()))
+                                .unwrap()
+                        })
+                        .collect()
                 });
-                prop_assert_eq!(lineage.parents_of(index).len(), expected);
+                expected.sort_unstable();
+                expected.dedup();
+                prop_assert_eq!(lineage.parents_of(index), expected.as_slice());
             }
         }
     }
@@ -846,14 +865,14 @@ fn readers_ignore_directories_without_a_valid_manifest_and_refuse_other_versions
     let text = std::fs::read_to_string(&manifest_path).unwrap();
     std::fs::write(
         &manifest_path,
-        text.replace("\"schema_version\": 1", "\"schema_version\": 99"),
+        text.replace("\"schema_version\": 2", "\"schema_version\": 99"),
     )
     .unwrap();
     let error = Store::open(dir.path()).err().expect("another version");
     assert!(
         error
             .to_string()
-            .contains("has schema version 99; this hubcensus reads version 1"),
+            .contains("has schema version 99; this hubcensus reads versions 1 to 2"),
         "{error}"
     );
 }
@@ -1324,4 +1343,296 @@ fn wrong_namespace_codes_cost_time_never_a_wrong_author() {
     namespaces.sort();
     namespaces.dedup();
     assert_eq!(namespaces.len(), set.catalog.namespaces.len());
+}
+
+#[test]
+fn verify_skips_superseded_dictionary_generations_and_catches_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let t3 = T2.plus_days(7);
+    // Each commit adds a key: generations 1, 2, 3; the third commit removes the first.
+    commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
+    commit(dir.path(), T2, &[record(Some("o2"), "a/y", Some(1))]);
+    commit(dir.path(), t3, &[record(Some("o3"), "a/z", Some(1))]);
+    let generation = |n: u32| dir.path().join(format!("dictionary/{n:08}.parquet"));
+    assert!(!generation(1).exists());
+    let store = Store::open(dir.path()).unwrap();
+    for as_of in [T1, T2, t3] {
+        store.verify(as_of).unwrap();
+    }
+    std::fs::write(generation(3), b"not the generation").unwrap();
+    assert!(matches!(
+        store.verify(t3).unwrap_err(),
+        StoreError::Corrupt { .. }
+    ));
+    std::fs::remove_file(generation(3)).unwrap();
+    for as_of in [T1, t3] {
+        assert!(matches!(
+            store.verify(as_of).unwrap_err(),
+            StoreError::Io { .. }
+        ));
+    }
+}
+
+/// METHODS.md §1: a parent listed in `baseModels` is the model with its `_id`, whatever id
+/// stands beside it (here a name no snapshot holds); one whose `_id` no model has resolves by
+/// id; a tag names a model by id only.
+#[test]
+fn parents_resolve_by_object_id_even_under_a_name_no_snapshot_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = |name: &str, parents: Vec<(&str, Option<&str>)>| {
+        let mut child = record(Some(&format!("o-{name}")), name, Some(3));
+        child.tags = Some(vec!["base_model:quantized:org/base-old".into()]);
+        child.lineage = Lineage::with_object_ids(
+            Relation::Quantized,
+            parents
+                .into_iter()
+                .map(|(parent, object_id)| (id(parent), object_id.map(str::to_owned)))
+                .collect(),
+            LineageSource::BaseModels,
+        );
+        child
+    };
+    // The child comes before its base in the file, and names it by an `_id` and an old name.
+    let gguf = child("someone/base-gguf", vec![("org/base-old", Some("ob"))]);
+    // A parent whose `_id` no model has: resolved by its id.
+    let orphan = child("someone/other-gguf", vec![("org/base", Some("gone"))]);
+    commit(
+        dir.path(),
+        T1,
+        &[
+            gguf.clone(),
+            orphan.clone(),
+            record(Some("ob"), "org/base", Some(100)),
+        ],
+    );
+    // The base is renamed; the child names it by yet another name.
+    let renamed = child("someone/base-gguf", vec![("org/base-older", Some("ob"))]);
+    commit(
+        dir.path(),
+        T2,
+        &[
+            record(Some("ob"), "org/base-v2", Some(150)),
+            renamed.clone(),
+            orphan.clone(),
+        ],
+    );
+    let store = Store::open(dir.path()).unwrap();
+    let base = store.resolve("ob").unwrap();
+    let gguf_index = store.resolve("someone/base-gguf").unwrap() as usize;
+    let orphan_index = store.resolve("someone/other-gguf").unwrap() as usize;
+    for as_of in [T1, T2] {
+        let lineage = store.lineage_with(as_of, store.len(), true).unwrap();
+        assert_eq!(lineage.parents_of(gguf_index), &[base], "{as_of}");
+        assert_eq!(lineage.parents_of(orphan_index), &[base], "{as_of}");
+        // The tag names `org/base-old`, which only the parent entry made for the child's
+        // listing holds: not the base.
+        let mention = store.resolve("org/base-old").unwrap();
+        assert_ne!(mention, base);
+        assert_eq!(lineage.mentions_of(gguf_index), &[mention], "{as_of}");
+    }
+    // `org/base-older` was named with a known `_id`: it needs no entry of its own.
+    assert_eq!(store.resolve("org/base-older"), None);
+    // The `_id`s come back with the records.
+    let back: Vec<ModelRecord> = store.records(T2).unwrap().map(Result::unwrap).collect();
+    assert!(back.contains(&renamed) && back.contains(&orphan));
+    assert_eq!(store.manifest(T2).unwrap().schema_version, 2);
+}
+
+/// An id several models have had resolves, in a lineage as in `Store::resolve`, to the model
+/// that took it latest, even when another model's current id is that id.
+#[test]
+fn a_shared_id_resolves_to_the_model_that_took_it_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let t3 = T2.plus_days(7);
+    // B is `x/m` at T1 and never seen again; A takes `x/m` at T2, then moves to `x/m3`.
+    commit(dir.path(), T1, &[record(Some("b"), "x/m", Some(1))]);
+    commit(dir.path(), T2, &[record(Some("a"), "x/m", Some(1))]);
+    let mut child = record(Some("c"), "someone/m-tuned", Some(1));
+    child.tags = Some(vec!["base_model:x/m".into()]);
+    child.lineage = Lineage::new(
+        Relation::Finetune,
+        vec![id("x/m")],
+        LineageSource::RelationTags,
+    );
+    commit(dir.path(), t3, &[record(Some("a"), "x/m3", Some(2)), child]);
+    let store = Store::open(dir.path()).unwrap();
+    let a = store.resolve("a").unwrap();
+    assert_eq!(store.resolve("x/m"), Some(a));
+    let tuned = store.resolve("someone/m-tuned").unwrap() as usize;
+    // Through the ids read alone, then through the built dictionary.
+    for _ in 0..2 {
+        let lineage = store.lineage_with(t3, store.len(), true).unwrap();
+        assert_eq!(lineage.parents_of(tuned), &[a]);
+        assert_eq!(lineage.mentions_of(tuned), &[a]);
+        store.try_resolve("x/m").unwrap();
+    }
+    assert_eq!(store.resolve_one("x/m").unwrap(), Some(a));
+}
+
+/// A store written by format version 1 (`tests/fixtures/store-v1`, written by hubcensus-store
+/// before parents' `_id`s were kept: two snapshots, the base renamed in the second, its
+/// children naming its first id) reads as it did, and takes version-2 commits beside it.
+#[test]
+fn a_version_1_store_still_reads_and_takes_version_2_commits() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v1");
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture, dir.path());
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.snapshots().len(), 2);
+    for info in store.snapshots() {
+        assert_eq!(store.manifest(info.as_of).unwrap().schema_version, 1);
+        store.verify(info.as_of).unwrap();
+    }
+    let base = store.resolve("ob").unwrap();
+    assert_eq!(store.resolve("org/base"), Some(base));
+    let gguf = store.resolve("someone/base-gguf").unwrap() as usize;
+    let tuned = store.resolve("someone/base-tuned").unwrap() as usize;
+    for as_of in [T1, T2] {
+        let lineage = store.lineage_with(as_of, store.len(), true).unwrap();
+        assert_eq!(lineage.parents_of(gguf), &[base]);
+        assert_eq!(lineage.parents_of(tuned), &[base]);
+        assert_eq!(lineage.mentions_of(gguf), &[base]);
+    }
+    let records: Vec<ModelRecord> = store.records(T2).unwrap().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 3);
+    assert!(
+        records
+            .iter()
+            .filter_map(|r| r.lineage.as_ref())
+            .all(|l| l.parents == vec![id("org/base")] && l.parent_object_ids.is_empty())
+    );
+    // Unchanged content re-imported into the old snapshot is still unchanged.
+    assert!(matches!(
+        commit(
+            dir.path(),
+            T1,
+            &store
+                .records(T1)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect::<Vec<_>>()
+        ),
+        CommitOutcome::Unchanged(_)
+    ));
+    // A version-2 snapshot beside them: its child names the base by `_id` and a name no
+    // snapshot holds.
+    let t3 = T2.plus_days(7);
+    let mut child = record(Some("oc"), "someone/base-gguf", Some(50));
+    child.lineage = Lineage::with_object_ids(
+        Relation::Quantized,
+        vec![(id("org/base-gone"), Some("ob".into()))],
+        LineageSource::BaseModels,
+    );
+    commit(
+        dir.path(),
+        t3,
+        &[record(Some("ob"), "org/base-v2", Some(160)), child],
+    );
+    let store = Store::open(dir.path()).unwrap();
+    let versions: Vec<u32> = store
+        .snapshots()
+        .iter()
+        .map(|info| store.manifest(info.as_of).unwrap().schema_version)
+        .collect();
+    assert_eq!(versions, [1, 1, 2]);
+    let lineage = store.lineage_with(t3, store.len(), false).unwrap();
+    assert_eq!(lineage.parents_of(gguf), &[base]);
+    let old = store.lineage_with(T1, store.len(), false).unwrap();
+    assert_eq!(old.parents_of(tuned), &[base]);
+    for info in store.snapshots() {
+        store.verify(info.as_of).unwrap();
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// METHODS.md §5: lineage comes from the newest snapshot at or before a time whose source
+/// carried it; a listing without lineage does not erase it.
+#[test]
+fn lineage_comes_from_the_newest_snapshot_that_carried_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let t3 = T2.plus_days(7);
+    let mut child = record(Some("oc"), "someone/base-gguf", Some(3));
+    child.lineage = Lineage::new(
+        Relation::Quantized,
+        vec![id("org/base")],
+        LineageSource::BaseModels,
+    );
+    // A listing without lineage (no tags, no baseModels) before any full snapshot...
+    let listing = |as_of: Timestamp| SnapshotDraft {
+        columns: ["object_id", "id", "downloads_30d"]
+            .map(String::from)
+            .to_vec(),
+        partial: true,
+        ..draft(as_of)
+    };
+    let thirty_day = |object_id: &str, model: &str| {
+        let mut record = ModelRecord::new(id(model));
+        record.object_id = Some(object_id.into());
+        record.downloads_30d = Some(5);
+        record
+    };
+    let listed = [
+        thirty_day("ob", "org/base"),
+        thirty_day("oc", "someone/base-gguf"),
+    ];
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let mut builder = writer.begin(listing(T1)).unwrap();
+    builder.push(&listed).unwrap();
+    builder.commit(false).unwrap();
+    drop(writer);
+    {
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.lineage_snapshot(T1), None);
+        assert!(
+            store
+                .lineage_as_of(T1, store.len(), true)
+                .unwrap()
+                .is_none()
+        );
+    }
+    // ... then a full snapshot, then another listing.
+    commit(
+        dir.path(),
+        T2,
+        &[record(Some("ob"), "org/base", Some(100)), child],
+    );
+    let mut writer = Writer::lock(dir.path()).unwrap();
+    let mut builder = writer.begin(listing(t3)).unwrap();
+    builder.push(&listed).unwrap();
+    builder.commit(false).unwrap();
+    drop(writer);
+
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.lineage_snapshot(T1), None);
+    assert_eq!(store.lineage_snapshot(T2), Some(T2));
+    assert_eq!(store.lineage_snapshot(t3), Some(T2));
+    assert_eq!(store.lineage_snapshot(t3.plus_days(30)), Some(T2));
+    let base = store.resolve("ob").unwrap();
+    let gguf = store.resolve("oc").unwrap() as usize;
+    // The listing's own lineage is empty; the lineage as of its time is the full snapshot's.
+    assert!(
+        store
+            .lineage_with(t3, store.len(), false)
+            .unwrap()
+            .parents
+            .is_empty()
+    );
+    let (source, lineage) = store
+        .lineage_as_of(t3, store.len(), false)
+        .unwrap()
+        .unwrap();
+    assert_eq!(source, T2);
+    assert_eq!(lineage.parents_of(gguf), &[base]);
 }

@@ -61,6 +61,10 @@ fn written_records_read_back_the_same() {
         (merge.relation, merge.source, merge.parents.len()),
         (Relation::Merge, LineageSource::BaseModels, 2)
     );
+    assert_eq!(
+        merge.parent_object_ids,
+        vec![Some("1".to_owned()), Some("2".to_owned())]
+    );
     assert_eq!(read[2].parameters, Some(42));
     assert_eq!(
         read[3].lineage.as_ref().unwrap().source,
@@ -361,7 +365,13 @@ fn arbitrary_record() -> impl Strategy<Value = ModelRecord> {
                 Just("merge"),
                 Just("other")
             ],
-            proptest::collection::vec("[a-z]{1,4}/[a-z]{1,4}", 0..3),
+            proptest::collection::vec(
+                (
+                    "[a-z]{1,4}/[a-z]{1,4}",
+                    proptest::option::of("[0-9a-f]{1,6}"),
+                ),
+                0..3,
+            ),
         )),
         proptest::option::of(("[a-z-]{0,8}", proptest::collection::vec("[a-z]{2}", 0..3))),
     )
@@ -391,7 +401,7 @@ fn arbitrary_record() -> impl Strategy<Value = ModelRecord> {
                 if let Some((relation, parents)) = base {
                     let models: Vec<_> = parents
                         .iter()
-                        .map(|p| serde_json::json!({"_id": null, "id": p}))
+                        .map(|(p, object_id)| serde_json::json!({"_id": object_id, "id": p}))
                         .collect();
                     map.insert(
                         "baseModels".into(),

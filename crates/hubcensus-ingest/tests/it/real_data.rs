@@ -39,6 +39,21 @@ fn hub_stats_subset_real_data() {
     let with_parameters = records.iter().filter(|r| r.parameters.is_some()).count();
     eprintln!("baseModels {from_base_models}, tags {from_tags}, parameters {with_parameters}");
     assert_eq!(from_base_models, 2586);
+    // `baseModels` names each parent by `_id` and id; the `_id` is kept beside the id.
+    let parents_with_object_ids: usize = records
+        .iter()
+        .filter_map(|r| r.lineage.as_ref())
+        .filter(|l| l.source == LineageSource::BaseModels)
+        .map(|l| l.parent_object_ids.iter().flatten().count())
+        .sum();
+    let parents: usize = records
+        .iter()
+        .filter_map(|r| r.lineage.as_ref())
+        .filter(|l| l.source == LineageSource::BaseModels)
+        .map(|l| l.parents.len())
+        .sum();
+    eprintln!("baseModels parents {parents}, with an _id {parents_with_object_ids}");
+    assert_eq!((parents, parents_with_object_ids), (5201, 5201));
 }
 
 #[test]

@@ -214,9 +214,29 @@ impl Store {
         self.lineage_with(as_of, catalog.ids.len(), true)
     }
 
+    /// The lineage as of `as_of`: [`Store::lineage_with`] on the newest snapshot at or before
+    /// `as_of` that carried lineage ([`Store::lineage_snapshot`]), with that snapshot's time;
+    /// `None` when no snapshot at or before `as_of` carried any.
+    pub fn lineage_as_of(
+        &self,
+        as_of: Timestamp,
+        len: usize,
+        mentions: bool,
+    ) -> Result<Option<(Timestamp, LineageTable)>, StoreError> {
+        let Some(source) = self.lineage_snapshot(as_of) else {
+            return Ok(None);
+        };
+        Ok(Some((source, self.lineage_with(source, len, mentions)?)))
+    }
+
     /// The lineage of the snapshot at `as_of` over `len` dense indices (at least the store's);
     /// the `base_model:` tag mentions only when `mentions` (reading every tag is most of the
     /// cost, and the family view and roots need parents only).
+    ///
+    /// A parent whose `_id` the snapshot recorded (format version 2, from `baseModels`) is the
+    /// model with that `_id` (METHODS.md §1: the id beside it may be a name no snapshot holds);
+    /// one without, or whose `_id` no model of the store has, and every tag mention, resolve
+    /// by id through every id any model has had, the latest to take it winning.
     pub fn lineage_with(
         &self,
         as_of: Timestamp,
@@ -227,23 +247,24 @@ impl Store {
         let path = committed.models_path();
         let len = len.max(self.len);
         let mut relation: Vec<Option<Relation>> = vec![None; len];
-        // The ids named, each once, and `(model, name)` pairs into them; resolved below by one
-        // pass over the store's ids (far fewer names than ids: hashing the names is cheaper).
-        let mut names: FxHashMap<String, u32> = FxHashMap::default();
+        // The ids and `_id`s named, each once, and `(model, name)` pairs into them; resolved
+        // below by one pass over the store's ids (far fewer names than ids: hashing the names
+        // is cheaper). `parent_object_ids[k]` is the `_id` code of `parents[k]`'s parent.
+        let mut names = Names::default();
+        let mut object_ids = Names::default();
         let mut parents: Vec<(u32, u32)> = Vec::new();
+        let mut parent_object_ids: Vec<u32> = Vec::new();
         let mut mentioned: Vec<(u32, u32)> = Vec::new();
-        let mut name_code = |text: &str| {
-            if let Some(&code) = names.get(text) {
-                return code;
-            }
-            let code = names.len() as u32;
-            names.insert(text.to_owned(), code);
-            code
-        };
         let columns: &[&str] = if mentions {
-            &["model_index", "relation", "parents", "tags"]
+            &[
+                "model_index",
+                "relation",
+                "parents",
+                "parent_object_ids",
+                "tags",
+            ]
         } else {
-            &["model_index", "relation", "parents"]
+            &["model_index", "relation", "parents", "parent_object_ids"]
         };
         for batch in Self::reader(committed, Some(columns))? {
             let batch = batch.map_err(|source| arrow_read_error(&path, source))?;
@@ -252,40 +273,116 @@ impl Store {
             for (row, &index) in indices.values().iter().enumerate() {
                 relation[index as usize] = relations.get(row).and_then(schema::parse_relation);
             }
-            each_listed(batch.column_by_name("parents"), indices, |index, parent| {
-                parents.push((index, name_code(parent)));
-            });
+            each_parent(
+                batch.column_by_name("parents"),
+                batch.column_by_name("parent_object_ids"),
+                indices,
+                |index, parent, object_id| {
+                    parents.push((index, names.code(parent)));
+                    parent_object_ids.push(object_id.map_or(UNRESOLVED, |o| object_ids.code(o)));
+                },
+            )
+            .map_err(|reason| StoreError::Corrupt {
+                path: path.clone(),
+                reason,
+            })?;
             if mentions {
                 each_listed(batch.column_by_name("tags"), indices, |index, tag| {
                     if let Some(id) = schema::mentioned_id(tag) {
-                        mentioned.push((index, name_code(id)));
+                        mentioned.push((index, names.code(id)));
                     }
                 });
             }
         }
-        // Every id a model has had resolves to it; a current id wins over an earlier id of
-        // another model.
+        let resolved = self.resolve_names(&names)?;
+        let resolved_object_ids = self.resolve_object_ids(&object_ids)?;
+        for ((_, parent), &object_id) in parents.iter_mut().zip(&parent_object_ids) {
+            let by_object_id = resolved_object_ids
+                .get(object_id as usize)
+                .copied()
+                .unwrap_or(UNRESOLVED);
+            *parent = if by_object_id == UNRESOLVED {
+                resolved[*parent as usize]
+            } else {
+                by_object_id
+            };
+        }
+        parents.retain(|&(_, parent)| parent != UNRESOLVED);
+        mentioned.retain_mut(|(_, name)| {
+            *name = resolved[*name as usize];
+            *name != UNRESOLVED
+        });
+        Ok(LineageTable::from_pairs(relation, parents, mentioned))
+    }
+
+    /// The index each of `names` resolves to by id ([`UNRESOLVED`] for none): every id a model
+    /// has had resolves to it, and an id several models have had goes to the one that took it
+    /// latest (its first-seen time), as [`Store::resolve`] decides. One pass over the store's
+    /// ids; the few names several models have had are settled by their first-seen times.
+    fn resolve_names(&self, names: &Names) -> Result<Vec<u32>, StoreError> {
         let mut resolved = vec![UNRESOLVED; names.len()];
+        if names.is_empty() {
+            return Ok(resolved);
+        }
         let known = self.known_ids()?;
         let earlier = known
             .earlier
             .iter()
             .map(|(id, index)| (id.as_str(), *index));
         let current = known.current.iter().zip(0_u32..);
+        let mut shared: FxHashMap<String, u32> = FxHashMap::default();
         for (id, index) in earlier.chain(current) {
-            if let Some(&code) = names.get(id) {
+            if let Some(code) = names.get(id) {
+                let slot = &mut resolved[code as usize];
+                if *slot != UNRESOLVED && *slot != index {
+                    shared.insert(id.to_owned(), code);
+                }
+                *slot = index;
+            }
+        }
+        if shared.is_empty() {
+            return Ok(resolved);
+        }
+        if let Some(dictionary) = self.dictionary.get() {
+            for (id, &code) in &shared {
+                if let Some(index) = hubcensus_model::ModelId::new(id.as_str())
+                    .ok()
+                    .and_then(|id| dictionary.resolve_id(&id))
+                {
+                    resolved[code as usize] = index;
+                }
+            }
+        } else if let Some(path) = self.dictionary_file()? {
+            let holders =
+                crate::dictionary::Dictionary::latest_holders_in(&path, self.len, &shared)?;
+            for (code, index) in holders {
                 resolved[code as usize] = index;
             }
         }
-        let resolve = |pairs: &mut Vec<(u32, u32)>| {
-            pairs.retain_mut(|(_, name)| {
-                *name = resolved[*name as usize];
-                *name != UNRESOLVED
-            });
-        };
-        resolve(&mut parents);
-        resolve(&mut mentioned);
-        Ok(LineageTable::from_pairs(relation, parents, mentioned))
+        Ok(resolved)
+    }
+
+    /// The index of the model with each of `object_ids` ([`UNRESOLVED`] for none), from the
+    /// built dictionary or one pass over the generation's `_id`s.
+    fn resolve_object_ids(&self, object_ids: &Names) -> Result<Vec<u32>, StoreError> {
+        if object_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        if let Some(dictionary) = self.dictionary.get() {
+            return Ok(object_ids
+                .iter()
+                .map(|(text, _)| dictionary.resolve_object_id(text).unwrap_or(UNRESOLVED))
+                .collect());
+        }
+        let mut resolved = vec![UNRESOLVED; object_ids.len()];
+        if let Some(path) = self.dictionary_file()? {
+            for (code, index) in
+                crate::dictionary::Dictionary::object_ids_in(&path, self.len, &object_ids.codes)?
+            {
+                resolved[code as usize] = index;
+            }
+        }
+        Ok(resolved)
     }
 
     /// The `created_at` of the snapshot at `as_of` into `out` (made the store's length, none
@@ -577,6 +674,94 @@ fn scatter_created_at(
             out.set(index as usize, Some(created));
         }
     }
+}
+
+/// Distinct strings numbered in order of first appearance.
+#[derive(Default)]
+struct Names {
+    codes: FxHashMap<String, u32>,
+}
+
+impl Names {
+    fn code(&mut self, text: &str) -> u32 {
+        if let Some(&code) = self.codes.get(text) {
+            return code;
+        }
+        let code = self.codes.len() as u32;
+        self.codes.insert(text.to_owned(), code);
+        code
+    }
+
+    fn get(&self, text: &str) -> Option<u32> {
+        self.codes.get(text).copied()
+    }
+
+    fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The strings in code order.
+    fn iter(&self) -> impl Iterator<Item = (&str, u32)> {
+        let mut by_code: Vec<(&str, u32)> = self
+            .codes
+            .iter()
+            .map(|(text, &code)| (text.as_str(), code))
+            .collect();
+        by_code.sort_unstable_by_key(|&(_, code)| code);
+        by_code.into_iter()
+    }
+}
+
+/// Calls `visit(index, parent, object_id)` for every parent of every row: `parents` and, when
+/// the file has them (format version 2), `object_ids` beside them, position by position (a row
+/// whose `_id` list is null has none). `Err` when a row's two lists differ in length.
+fn each_parent<'a>(
+    parents: Option<&'a ArrayRef>,
+    object_ids: Option<&'a ArrayRef>,
+    indices: &arrow_array::Int32Array,
+    mut visit: impl FnMut(u32, &'a str, Option<&'a str>),
+) -> Result<(), String> {
+    let Some(list) = parents.and_then(|a| a.as_list_opt::<i32>()) else {
+        return Ok(());
+    };
+    let offsets = list.value_offsets();
+    let strings = StrColumn::of(Some(list.values()));
+    let object_list = object_ids.and_then(|a| a.as_list_opt::<i32>());
+    let object_strings = StrColumn::of(object_list.map(arrow_array::GenericListArray::values));
+    for (row, &index) in indices.values().iter().enumerate() {
+        if list.is_null(row) {
+            continue;
+        }
+        let items = offsets[row] as usize..offsets[row + 1] as usize;
+        let object_items = object_list
+            .filter(|object_list| !object_list.is_null(row))
+            .map(|object_list| {
+                let offsets = object_list.value_offsets();
+                offsets[row] as usize..offsets[row + 1] as usize
+            });
+        if let Some(object_items) = &object_items
+            && object_items.len() != items.len()
+        {
+            return Err(format!(
+                "model_index {index}: {} parent_object_ids for {} parents",
+                object_items.len(),
+                items.len()
+            ));
+        }
+        for (position, item) in items.enumerate() {
+            if let Some(text) = strings.get(item) {
+                let object_id = object_items
+                    .as_ref()
+                    .and_then(|object_items| object_strings.get(object_items.start + position));
+                visit(index as u32, text, object_id);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Calls `visit(index, value)` for every non-null string of every row's list in `array`.

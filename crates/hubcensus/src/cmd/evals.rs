@@ -1,6 +1,6 @@
 //! `hubcensus evals`: import and show benchmark evidence.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -127,36 +127,46 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
         }
     };
     let store = EvalStore::at(&context.data_dir);
-    let stored = store.load()?;
-    let unmatched_before: BTreeSet<String> = stored
-        .iter()
-        .filter(|record| record.hub_id.is_none())
-        .map(|record| record.model.clone())
-        .collect();
+    let mut stored = store.load()?;
     // Matching candidates: the store's catalog when there is one, else the Hub ids the evidence
     // itself carries.
-    let candidates: BTreeSet<ModelId> = match catalog_ids(context)? {
-        Some(ids) => ids.into_iter().collect(),
-        None => stored
+    let store_ids = catalog_ids(context)?;
+    let in_store = store_ids.is_some();
+    let (candidates, described) = if let Some(ids) = store_ids {
+        let described = format!(
+            "the current ids of the {} models the snapshot store knows",
+            ids.len()
+        );
+        (ids.into_iter().collect::<BTreeSet<ModelId>>(), described)
+    } else {
+        let ids: BTreeSet<ModelId> = stored
             .iter()
             .chain(records.iter())
             .filter_map(|record| record.hub_id.clone())
-            .collect(),
+            .collect();
+        let described = if ids.is_empty() {
+            "none: there is no snapshot store, and the evidence carries no Hub id".to_owned()
+        } else {
+            format!(
+                "the {} Hub ids the evidence carries; there is no snapshot store",
+                ids.len()
+            )
+        };
+        (ids, described)
     };
-    let n_candidates = candidates.len();
     let matcher = Matcher::new(candidates);
     let report = match_records(&mut records, &matcher);
-    // Names stored unmatched by earlier imports get the same chance against today's candidates.
-    let mut stored = stored;
+    // Names stored unmatched by earlier imports get the same chance against today's candidates;
+    // the ids they get are stored with them, so each is reported once.
+    let unmatched_before: Vec<bool> = stored.iter().map(|r| r.hub_id.is_none()).collect();
     let _ = match_records(&mut stored, &matcher);
-    let rematched: BTreeSet<&str> = stored
+    let rematched: BTreeMap<&str, &ModelId> = stored
         .iter()
-        .filter(|record| {
-            record.hub_id.is_some() && unmatched_before.contains(record.model.as_str())
-        })
-        .map(|record| record.model.as_str())
+        .zip(&unmatched_before)
+        .filter(|&(_, &before)| before)
+        .filter_map(|(record, _)| Some((record.model.as_str(), record.hub_id.as_ref()?)))
         .collect();
-    let rematched = rematched.len();
+    let rematched = rematched_line(&rematched);
     let imported = records.len();
     let distinct: BTreeSet<_> = records
         .iter()
@@ -180,7 +190,7 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
         .collect();
     let _ = writeln!(
         out,
-        "matched to Hub ids ({n_candidates} candidate ids): {}; unmatched: {}; ambiguous: {}",
+        "matched to Hub ids (candidates: {described}): {}; unmatched: {}; ambiguous: {}",
         if by_rule.is_empty() {
             "none".to_owned()
         } else {
@@ -189,11 +199,26 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
         report.unmatched.len(),
         report.ambiguous.len()
     );
-    if rematched > 0 {
-        let _ = writeln!(
-            out,
-            "{rematched} names stored unmatched by earlier imports now match a Hub id"
-        );
+    let carried = report.carried;
+    if carried.total() > 0 {
+        let _ = if in_store {
+            writeln!(
+                out,
+                "{} names came with a Hub id from the source, kept as given: {} of those ids known to the snapshot store, {} not",
+                carried.total(),
+                carried.among_candidates,
+                carried.elsewhere
+            )
+        } else {
+            writeln!(
+                out,
+                "{} names came with a Hub id from the source, kept as given (no snapshot store to check them against)",
+                carried.total()
+            )
+        };
+    }
+    if let Some(line) = rematched {
+        out.push_str(&line);
     }
     if repeated > 0 {
         let _ = writeln!(
@@ -223,6 +248,33 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     }
     write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// How many names stored unmatched now match, naming the first few (`None` when none do).
+fn rematched_line(rematched: &BTreeMap<&str, &ModelId>) -> Option<String> {
+    const NAMED: usize = 5;
+    if rematched.is_empty() {
+        return None;
+    }
+    let mut named: Vec<String> = rematched
+        .iter()
+        .take(NAMED)
+        .map(|(&name, id)| {
+            if name == id.as_str() {
+                plain(name)
+            } else {
+                format!("{} as {id}", plain(name))
+            }
+        })
+        .collect();
+    if rematched.len() > NAMED {
+        named.push(format!("{} more", rematched.len() - NAMED));
+    }
+    Some(format!(
+        "{} names stored unmatched by earlier imports now match a Hub id: {}\n",
+        rematched.len(),
+        named.join(", ")
+    ))
 }
 
 /// The current ids of every model the snapshot store knows; `None` without a store.

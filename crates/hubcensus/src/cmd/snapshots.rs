@@ -58,6 +58,9 @@ struct Row<'a> {
     synthetic: bool,
     totals: &'a hubcensus_store::Totals,
     content_hash: &'a str,
+    /// The store format version the snapshot was written in (`hubcensus_store::SCHEMA_VERSION`
+    /// when current; 1 before parents' `_id`s were kept).
+    schema_version: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     verified: Option<bool>,
 }
@@ -76,6 +79,7 @@ fn row<'a>(info: &'a SnapshotInfo, manifest: &'a Manifest, verified: Option<bool
         synthetic: info.synthetic,
         totals: &manifest.totals,
         content_hash: &manifest.content_hash,
+        schema_version: manifest.schema_version,
         verified,
     }
 }
@@ -90,7 +94,7 @@ fn era_label(era: Era) -> &'static str {
 fn table(rows: &[Row<'_>]) -> String {
     let yes_no = |flag: bool| if flag { "yes" } else { "no" };
     let absent = || "-".to_owned();
-    let mut cells: Vec<[String; 8]> = vec![[
+    let mut cells: Vec<[String; 9]> = vec![[
         "AS OF".into(),
         "MODELS".into(),
         "SOURCE".into(),
@@ -99,6 +103,7 @@ fn table(rows: &[Row<'_>]) -> String {
         "DOWNLOADS ALL-TIME".into(),
         "PARTIAL".into(),
         "SYNTHETIC".into(),
+        "FORMAT".into(),
     ]];
     for row in rows {
         cells.push([
@@ -110,16 +115,17 @@ fn table(rows: &[Row<'_>]) -> String {
             row.totals.downloads_all_time.map_or_else(absent, grouped),
             yes_no(row.partial).to_owned(),
             yes_no(row.synthetic).to_owned(),
+            format!("v{}", row.schema_version),
         ]);
     }
-    let mut widths = [0usize; 8];
+    let mut widths = [0usize; 9];
     for line in &cells {
         for (width, cell) in widths.iter_mut().zip(line) {
             *width = (*width).max(cell.chars().count());
         }
     }
     // Numbers right-aligned, text left-aligned.
-    let numeric = [false, true, false, false, true, true, false, false];
+    let numeric = [false, true, false, false, true, true, false, false, false];
     let mut out = String::new();
     for line in &cells {
         let mut text = String::new();

@@ -497,3 +497,51 @@ fn windows_across_eras_read_the_30_day_downloads_where_needed() {
         .collect();
     assert_eq!(totals, [100, 100, 130]);
 }
+
+/// METHODS.md §1: a child whose `baseModels` names its base by `_id` beside a name no snapshot
+/// holds belongs to that base in `lineage`, `derivatives` and the family view.
+#[test]
+fn a_parent_named_by_object_id_under_an_old_name_keeps_its_children() {
+    let dir = tempfile::tempdir().unwrap();
+    for (as_of, base, child, other) in [
+        ("2026-08-09", 1000, 500, 1150),
+        ("2026-08-16", 1100, 590, 1300),
+    ] {
+        let mut records = Vec::new();
+        for (object_id, model, all_time) in [("ob", "org/base", base), ("oo", "zz/other", other)] {
+            let mut record = ModelRecord::new(id(model));
+            record.object_id = Some(object_id.into());
+            record.downloads_all_time = Some(all_time);
+            records.push(record);
+        }
+        let mut gguf = ModelRecord::new(id("someone/base-gguf"));
+        gguf.object_id = Some("oc".into());
+        gguf.downloads_all_time = Some(child);
+        gguf.lineage = Lineage::with_object_ids(
+            Relation::Quantized,
+            vec![(id("org/base-old"), Some("ob".into()))],
+            LineageSource::BaseModels,
+        );
+        records.push(gguf);
+        commit_snapshot(
+            dir.path(),
+            draft(Timestamp::parse(as_of).unwrap()),
+            &records,
+        );
+    }
+    let base = json(dir.path(), &["lineage", "org/base", "--format", "json"]);
+    assert_eq!(base["direct"]["quantized"], 1);
+    assert_eq!(base["descendants"], 1);
+    let gguf = json(
+        dir.path(),
+        &["lineage", "someone/base-gguf", "--format", "json"],
+    );
+    assert_eq!(gguf["root"], "org/base");
+    let derivatives = json(dir.path(), &["derivatives", "--format", "json"]);
+    assert_eq!(derivatives["bases"][0]["id"], "org/base");
+    // The family of org/base holds its quantized child: 100 + 90 before zz/other's 150.
+    let family = json(dir.path(), &["top", "--family", "--format", "json"]);
+    assert_eq!(family["models"][0]["id"], "org/base");
+    assert_eq!(family["models"][0]["downloads"], 190);
+    assert_eq!(family["models"][1]["id"], "zz/other");
+}

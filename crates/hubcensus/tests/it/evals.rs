@@ -133,8 +133,15 @@ fn import_matches_names_and_lists_the_unmatched() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "3 names stored unmatched by earlier imports now match a Hub id",
+            "3 names stored unmatched by earlier imports now match a Hub id: Qwen/Qwen3-8B, meta-llama/Llama-3.1-8B-Instruct, qwen/qwen3-8b as Qwen/Qwen3-8B\n",
         ));
+    // They were stored with their ids: the next import does not report them again.
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&ids)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("now match").not());
     hubcensus(data.path())
         .args(["evals", "show", "Qwen/Qwen3-8B", "--workload", "reasoning"])
         .assert()
@@ -332,7 +339,10 @@ fn real_data_import_of_the_published_eval_files() {
         .stdout(predicate::str::contains(
             "imported 22962 scores for 3753 model names",
         ))
-        .stdout(predicate::str::contains("3753 exact; unmatched: 0"));
+        .stdout(predicate::str::contains(
+            "matched to Hub ids (candidates: the 3753 Hub ids the evidence carries; there is no snapshot store): none; unmatched: 0; ambiguous: 0\n\
+             3753 names came with a Hub id from the source, kept as given (no snapshot store to check them against)\n",
+        ));
     hubcensus(data.path())
         .args(["evals", "import"])
         .arg(shared.join("ruler-long-context/ruler_results.csv"))
@@ -490,7 +500,7 @@ fn audit_and_discover_read_the_store() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "matched to Hub ids (253 candidate ids): 2 exact; unmatched: 0",
+            "matched to Hub ids (candidates: the current ids of the 253 models the snapshot store knows): 2 exact; unmatched: 0",
         ));
     hubcensus(data.path())
         .args(["evals", "import", "--from-store"])
@@ -782,4 +792,94 @@ fn audit_carries_lasting_facts_past_thin_listings_real_data() {
         !provenance.contains("newer snapshots do not carry"),
         "{provenance}"
     );
+}
+
+/// With a snapshot store, a count of matches counts ids the store knows: a Hub id a source
+/// carries is kept but counted apart, and says whether the store knows it. A stored name that
+/// matches once the store knows its model is reported, by name, once.
+#[test]
+fn import_counts_against_the_store_and_reports_each_rematch_once() {
+    use hubcensus_model::{ModelId, ModelRecord, Timestamp};
+
+    let data = tempfile::tempdir().unwrap();
+    let as_of = |day: &str| Timestamp::parse(day).unwrap();
+    let snapshot = |ids: &[&str]| -> Vec<ModelRecord> {
+        ids.iter()
+            .map(|id| {
+                let mut record = ModelRecord::new(ModelId::new(*id).unwrap());
+                record.downloads_all_time = Some(10);
+                record
+            })
+            .collect()
+    };
+    let draft = |day: &str| hubcensus_store::SnapshotDraft {
+        columns: vec!["id".into(), "downloads_all_time".into()],
+        ..crate::support::draft(as_of(day))
+    };
+    crate::support::commit(
+        data.path(),
+        draft("2026-08-16"),
+        &snapshot(&["Qwen/Qwen3-8B"]),
+    );
+    let ruler = data.path().join("ruler.csv");
+    std::fs::write(
+        &ruler,
+        "model,hf_id,reported_by_authors,effective_length,4k,8k,16k,32k,64k,128k,avg\n\
+         Qwen,Qwen/Qwen3-8B,False,32K,96,,,,,,\n\
+         Absent,nobody/absent-model,False,32K,90,,,,,,\n",
+    )
+    .unwrap();
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&ruler)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "matched to Hub ids (candidates: the current ids of the 1 models the snapshot store knows): none; unmatched: 0; ambiguous: 0\n\
+             2 names came with a Hub id from the source, kept as given: 1 of those ids known to the snapshot store, 1 not\n",
+        ));
+    // A team's file names Absent (carried by RULER, under the same name, an id the store does
+    // not know) and a model the store does not know yet.
+    let team = data.path().join("team.csv");
+    std::fs::write(
+        &team,
+        "model,benchmark,metric,value,source,date\n\
+         Absent,GPQA,accuracy,30.1,team harness,2026-08-01\n\
+         zz-new/model-7b,GPQA,accuracy,44.5,team harness,2026-08-01\n",
+    )
+    .unwrap();
+    let import_team = || {
+        let output = hubcensus(data.path())
+            .args(["evals", "import"])
+            .arg(&team)
+            .assert()
+            .success();
+        String::from_utf8(output.get_output().stdout.clone()).unwrap()
+    };
+    let stdout = import_team();
+    assert!(stdout.contains("none; unmatched: 2"), "{stdout}");
+    assert!(!stdout.contains("now match"), "{stdout}");
+    // Another import changes nothing: no rematch is reported (the old count named Absent, whose
+    // RULER record carries an id, on every import).
+    assert!(!import_team().contains("now match"));
+    // The store comes to know the new model: its stored name matches, and is named, once.
+    crate::support::commit(
+        data.path(),
+        draft("2026-08-23"),
+        &snapshot(&["Qwen/Qwen3-8B", "zz-new/model-7b"]),
+    );
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&ruler)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "1 names stored unmatched by earlier imports now match a Hub id: zz-new/model-7b\n",
+        ));
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&ruler)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("now match").not());
 }

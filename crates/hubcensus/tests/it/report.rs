@@ -19,11 +19,11 @@ fn record(id: &str, all_time: u64, created: i64) -> ModelRecord {
 
 fn child(id: &str, all_time: u64, parent: &str, relation: Relation) -> ModelRecord {
     let mut record = record(id, all_time, T0 - 100 * 86_400);
-    record.lineage = Some(Lineage {
+    record.lineage = Lineage::new(
         relation,
-        parents: vec![ModelId::new(parent).unwrap()],
-        source: LineageSource::BaseModels,
-    });
+        vec![ModelId::new(parent).unwrap()],
+        LineageSource::BaseModels,
+    );
     record
 }
 

@@ -54,9 +54,9 @@ fn snapshots_lists_as_of_models_source_era_and_totals() {
     assert_eq!(
         stdout,
         "\
-AS OF                 MODELS  SOURCE             ERA          DOWNLOADS 30D  DOWNLOADS ALL-TIME  PARTIAL  SYNTHETIC
-2024-11-03T00:00:00Z       2  hub_api_json       30-day-only      2,001,500                   -  yes      no
-2026-08-23T00:00:00Z       2  hub_stats_parquet  all-time                30           1,234,567  no       no
+AS OF                 MODELS  SOURCE             ERA          DOWNLOADS 30D  DOWNLOADS ALL-TIME  PARTIAL  SYNTHETIC  FORMAT
+2024-11-03T00:00:00Z       2  hub_api_json       30-day-only      2,001,500                   -  yes      no         v2
+2026-08-23T00:00:00Z       2  hub_stats_parquet  all-time                30           1,234,567  no       no         v2
 "
     );
 }
@@ -86,6 +86,62 @@ fn snapshots_json_is_the_documented_contract() {
     assert_eq!(snapshots[1]["era"], "all_time");
     assert_eq!(snapshots[1]["totals"]["downloads_all_time"], 1_234_567);
     assert_eq!(snapshots[1]["verified"], true);
+    assert_eq!(
+        snapshots[1]["schema_version"],
+        hubcensus_store::SCHEMA_VERSION
+    );
+}
+
+/// A store written by format version 1 (the store crate's fixture) is listed, says so, and
+/// verifies; a snapshot committed beside it is version 2.
+#[test]
+fn snapshots_says_which_format_each_snapshot_was_written_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../hubcensus-store/tests/fixtures/store-v1");
+    copy_dir(&fixture, dir.path());
+    let as_of = Timestamp::parse("2026-07-01").unwrap();
+    let mut record = ModelRecord::new(ModelId::new("org/base-v2").unwrap());
+    record.object_id = Some("ob".into());
+    record.downloads_all_time = Some(200);
+    crate::support::commit(dir.path(), crate::support::draft(as_of), &[record]);
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--verify"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+    let formats: Vec<&str> = stdout
+        .lines()
+        .map(|line| line.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(formats, ["FORMAT", "v1", "v1", "v2"], "{stdout}");
+    // The old snapshots' lineage still reads: the renamed base keeps its two children.
+    let lineage = crate::support::json_of(
+        dir.path(),
+        &[
+            "lineage",
+            "org/base",
+            "--as-of",
+            "2026-06-04T20:26:40Z",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(lineage["id"], "org/base-v2");
+    assert_eq!(lineage["descendants"], 2);
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
 }
 
 #[test]
@@ -128,6 +184,56 @@ fn snapshots_verify_fails_with_exit_1_on_a_corrupted_file() {
     let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
     assert!(
         stderr.contains("verify: 2026-08-23T00:00:00Z: corrupt store file"),
+        "{stderr}"
+    );
+}
+
+/// A store the demo wrote has removed the key-dictionary generations its later commits
+/// superseded while older manifests still name them: it verifies clean, and a damaged file is
+/// still caught.
+#[test]
+fn snapshots_verify_is_clean_after_demo_and_catches_a_damaged_file() {
+    let dir = tempfile::tempdir().unwrap();
+    hubcensus(dir.path())
+        .args(["demo", "--models", "2000", "--weeks", "3"])
+        .assert()
+        .success();
+    let first = dir.path().join("dictionary/00000001.parquet");
+    assert!(
+        !first.exists(),
+        "the demo's first generation was superseded"
+    );
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--verify"])
+        .assert()
+        .success();
+    assert!(output.get_output().stderr.is_empty());
+
+    // A byte changed in the newest dictionary generation, then the generation removed.
+    let current = dir.path().join("dictionary/00000003.parquet");
+    let mut bytes = std::fs::read(&current).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xff;
+    std::fs::write(&current, &bytes).unwrap();
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--verify"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("verify: 2026-09-06T00:00:00Z: corrupt store file")
+            && stderr.contains("00000003.parquet: sha256"),
+        "{stderr}"
+    );
+    std::fs::remove_file(&current).unwrap();
+    let output = hubcensus(dir.path())
+        .args(["snapshots", "--verify"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(output.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("verify: 2026-09-06T00:00:00Z: i/o error on")
+            && stderr.contains("00000003.parquet"),
         "{stderr}"
     );
 }
