@@ -219,19 +219,52 @@ impl Census {
             .map_err(QueryError::store("cannot read the store's key dictionary"))
     }
 
-    /// The lineage graph of the snapshot at `as_of` over the store's dense index; with the
-    /// `base_model:` tag mentions only when `mentions` (reading every tag costs most of it).
-    pub fn graph(&self, as_of: Timestamp, mentions: bool) -> Result<LineageGraph, QueryError> {
+    /// The lineage graph at `as_of` over the store's dense index, read from the newest snapshot
+    /// at or before `as_of` whose source carried lineage (METHODS.md §5: a listing without
+    /// lineage does not erase it), and that snapshot; no snapshot carried any: an empty graph
+    /// and `None`. With the `base_model:` tag mentions only when `mentions` (reading every tag
+    /// costs most of it).
+    pub fn lineage(
+        &self,
+        as_of: Timestamp,
+        mentions: bool,
+    ) -> Result<(LineageGraph, Option<Timestamp>), QueryError> {
         let len = self.store.len();
-        let table = self
+        let read = self
             .store
-            .lineage_with(as_of, len, mentions)
+            .lineage_as_of(as_of, len, mentions)
             .map_err(QueryError::store(format!(
                 "cannot read the lineage of the snapshot at {as_of}"
             )))?;
-        Ok(LineageGraph::new(&table, len))
+        Ok(match read {
+            Some((source, table)) => (LineageGraph::new(&table, len), Some(source)),
+            None => (
+                LineageGraph::new(&hubcensus_model::LineageTable::default(), len),
+                None,
+            ),
+        })
     }
 
+    /// [`Census::lineage`]'s graph alone.
+    pub fn graph(&self, as_of: Timestamp, mentions: bool) -> Result<LineageGraph, QueryError> {
+        self.lineage(as_of, mentions).map(|(graph, _)| graph)
+    }
+
+    /// Where the lineage at `as_of` comes from, in words (every view that shows lineage says).
+    #[must_use]
+    pub fn lineage_words(&self, as_of: Timestamp, source: Option<Timestamp>) -> String {
+        match source {
+            Some(source) if source == as_of => format!("lineage of the snapshot at {as_of}"),
+            Some(source) => format!(
+                "lineage of the snapshot at {source}, the newest at or before {as_of} that carries \
+                 lineage"
+            ),
+            None => format!(
+                "no snapshot at or before {as_of} carries lineage (an API listing without \
+                 expand has none): no parents are known"
+            ),
+        }
+    }
     /// The frames at `times` holding what `filter` reads (for views over one snapshot).
     /// A filter value no frame holds is an error with a hint naming values that exist.
     pub fn load_for(&self, times: &[Timestamp], filter: &Filter) -> Result<FrameSet, QueryError> {

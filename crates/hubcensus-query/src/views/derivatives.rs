@@ -55,7 +55,7 @@ pub fn derivatives(
     let position = census.position(query.as_of.as_ref())?;
     let as_of = census.times()[position];
     let ids = census.ids()?;
-    let graph = census.graph(as_of, true)?;
+    let (graph, source) = census.lineage(as_of, true)?;
     let set = census.load_for(&[as_of], &query.filter)?;
     let matcher = query.filter.matcher(&set.catalog, as_of);
     let frame = &set.frames[0];
@@ -73,7 +73,8 @@ pub fn derivatives(
         schema: SCHEMA,
         as_of,
         population: format!(
-            "lineage of the snapshot at {as_of}; bases: {}; {} edges",
+            "{}; bases: {}; {} edges",
+            census.lineage_words(as_of, source),
             query.filter.describe(),
             graph.relation_mix().edges
         ),

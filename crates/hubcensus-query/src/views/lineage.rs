@@ -53,7 +53,7 @@ pub fn lineage(census: &Census, query: &LineageQuery) -> Result<LineageView, Que
             id: query.model.clone(),
         })? as usize;
     let ids = census.ids()?;
-    let graph = census.graph(as_of, true)?;
+    let (graph, source) = census.lineage(as_of, true)?;
     let set = census.load_for(&[as_of], &query.filter)?;
     let frame = &set.frames[0];
     let matcher = query.filter.matcher(&set.catalog, as_of);
@@ -81,7 +81,8 @@ pub fn lineage(census: &Census, query: &LineageQuery) -> Result<LineageView, Que
         schema: SCHEMA,
         as_of,
         population: format!(
-            "lineage of the snapshot at {as_of}; children and descendants: {}",
+            "{}; children and descendants: {}",
+            census.lineage_words(as_of, source),
             query.filter.describe()
         ),
         id: ids[model].to_owned(),

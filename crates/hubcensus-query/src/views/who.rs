@@ -294,11 +294,30 @@ fn model_origin(
             "cannot load the snapshot at {snapshot}"
         )))?;
     let end = &set.frames[0];
-    if !end.present.get(index).copied().unwrap_or(false) {
+    let (graph, source) = census.lineage(snapshot, false)?;
+    // A model absent from the snapshot is still placed by the lineage it had in the snapshot the
+    // lineage comes from (a listing that did not list it says nothing of its parents).
+    let present = end.present.get(index).copied().unwrap_or(false);
+    if !present && (source.is_none() || graph.parents(index).is_empty()) {
         return outside(Place::NotInSnapshot(snapshot));
     }
-    let graph = census.graph(snapshot, false)?;
-    let origin = attributor.origin(&set.catalog, end, Some(&graph), index, at);
+    // The lineage is known for the model only when the snapshot it comes from has the model.
+    let known = match source {
+        None => false,
+        Some(source) if source == snapshot => true,
+        Some(source) => census
+            .store()
+            .load_frames_with(&[source], FrameColumns::NONE)
+            .map_err(QueryError::store(format!(
+                "cannot load the snapshot at {source}"
+            )))?
+            .frames[0]
+            .present
+            .get(index)
+            .copied()
+            .unwrap_or(false),
+    };
+    let origin = attributor.origin(&set.catalog, end, known.then_some(&graph), index, at);
     let root = match graph.root(index) {
         hubcensus_analytics::lineage::Root::Model(root) if root as usize != index => {
             set.catalog.ids.get(root as usize).map(str::to_owned)
@@ -311,7 +330,7 @@ fn model_origin(
     Ok((
         origin,
         Place::Found {
-            snapshot,
+            snapshot: source.unwrap_or(snapshot),
             root,
             cycle: cycle_above(&graph, index),
         },

@@ -33,6 +33,9 @@ pub struct WindowsView {
     pub k: u64,
     pub snapshots: Vec<Timestamp>,
     pub lineage_as_of: Timestamp,
+    /// The snapshot the lineage (the family view) was read from: the newest at or before
+    /// `lineage_as_of` whose source carried lineage; `None` when none did.
+    pub lineage_from: Option<Timestamp>,
     pub windows: Vec<WindowRow>,
     /// The population filter (described in every window's population).
     #[serde(skip)]
@@ -99,17 +102,20 @@ pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, Que
     let mut builder = SeriesBuilder::new();
     let mut groups: Vec<GroupHhi> = Vec::new();
     let mut attributor = Attributor::new(census.accounts());
+    let mut lineage_from = None;
     let ids = std::thread::scope(|scope| -> Result<Ids, QueryError> {
         // The lineage graph is read on its own thread from the start: while the ids are read
         // (one core for most of it) and the first snapshots decode, the main thread would wait
         // anyway. It is taken at the first window.
-        let mut reading = Some(scope.spawn(|| census.graph(latest, false)));
+        let mut reading = Some(scope.spawn(|| census.lineage(latest, false)));
         let mut graph = None;
         census.for_each_window(&plan, |catalog, window, end| {
             if let Some(reading) = reading.take() {
-                graph = Some(reading.join().map_err(|_| {
-                    QueryError::Bug("the lineage-reading thread panicked".into())
-                })??);
+                let (read, source) = reading
+                    .join()
+                    .map_err(|_| QueryError::Bug("the lineage-reading thread panicked".into()))??;
+                graph = Some(read);
+                lineage_from = source;
             }
             attributor.update(catalog, window.to());
             let window_groups = attributor.groups(window, end, None, &catalog.ids);
@@ -140,6 +146,7 @@ pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, Que
         k: query.k,
         snapshots: census.times().to_vec(),
         lineage_as_of: latest,
+        lineage_from,
         windows,
         filter: query.filter.clone(),
     })

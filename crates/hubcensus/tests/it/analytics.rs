@@ -545,3 +545,66 @@ fn a_parent_named_by_object_id_under_an_old_name_keeps_its_children() {
     assert_eq!(family["models"][0]["downloads"], 190);
     assert_eq!(family["models"][1]["id"], "zz/other");
 }
+
+/// METHODS.md §5: the daily listings carry no lineage; imported on top of the hub-stats snapshot
+/// they must not erase it. Before, `lineage Qwen/Qwen3-0.6B` showed 0 children, `derivatives`
+/// had no edges and the lineage shares equalled the uploader shares exactly.
+#[test]
+fn lineage_comes_from_the_newest_snapshot_that_has_it_real_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = crate::support::shared_data();
+    hubcensus(dir.path())
+        .args(["import", "--as-of", "2026-05-20"])
+        .arg(shared.join("hub-stats-subset/hub_stats_frozen.parquet"))
+        .assert()
+        .success();
+    let mut daily = hubcensus(dir.path());
+    daily.arg("import");
+    for entry in std::fs::read_dir(shared.join("hf-daily-top-snapshots")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            daily.arg(path);
+        }
+    }
+    daily.assert().success();
+    let lineage = json(
+        dir.path(),
+        &["lineage", "Qwen/Qwen3-0.6B", "--format", "json"],
+    );
+    assert_eq!(lineage["descendants"], 1, "{lineage:#}");
+    let population = lineage["population"].as_str().unwrap();
+    assert!(
+        population.contains("lineage of the snapshot at 2026-05-20T00:00:00Z, the newest"),
+        "{population}"
+    );
+    let derivatives = json(dir.path(), &["derivatives", "--format", "json"]);
+    assert!(derivatives["relation_mix"]["edges"].as_u64().unwrap() > 5_000);
+    let windows = json(dir.path(), &["windows", "--format", "json"]);
+    assert_eq!(windows["lineage_from"], "2026-05-20T00:00:00Z");
+    let shares = json(
+        dir.path(),
+        &[
+            "shares", "--by", "country", "--origin", "both", "--format", "json",
+        ],
+    );
+    let results = shares["results"].as_array().unwrap();
+    let last = |origin: &str| {
+        results
+            .iter()
+            .rfind(|result| result["origin"] == origin)
+            .unwrap()["rows"]
+            .clone()
+    };
+    assert_ne!(last("uploader"), last("lineage"));
+    let who = json(
+        dir.path(),
+        &[
+            "who",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(who["origin"]["lineage"]["mode"], "root");
+    assert_eq!(who["origin"]["lineage"]["snapshot"], "2026-05-20T00:00:00Z");
+}

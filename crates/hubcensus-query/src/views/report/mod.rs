@@ -70,6 +70,8 @@ struct Inputs<'a> {
     graph: &'a LineageGraph,
     attributor: &'a Attributor<'a>,
     query: &'a ReportQuery,
+    /// Where the lineage came from, in words.
+    lineage: String,
 }
 
 impl Inputs<'_> {
@@ -151,12 +153,15 @@ pub fn report(census: &Census, query: &ReportQuery) -> Result<rv::ReportView, Qu
     // (5.7 s against 1.9 s at 200,000 models x 13 weeks). It is read at the first window, while
     // the snapshots decode.
     let mut graph: Option<LineageGraph> = None;
+    let mut lineage_from: Option<Timestamp> = None;
     let mut attributor = Attributor::new(census.accounts());
     let plan = WindowPlan::between(times, query.filter.clone(), FrameColumns::AUTHOR)
         .with_cadence(Some(Cadence::WEEKLY));
     census.for_each_window(&plan, |catalog, window, end| {
         if graph.is_none() {
-            graph = Some(census.graph(newest, false)?);
+            let (read, source) = census.lineage(newest, false)?;
+            graph = Some(read);
+            lineage_from = source;
         }
         let graph = graph.as_ref().expect("just read");
         let is_last = end.info.as_of == newest;
@@ -223,6 +228,7 @@ pub fn report(census: &Census, query: &ReportQuery) -> Result<rv::ReportView, Qu
         graph: &graph,
         attributor: &attributor,
         query,
+        lineage: census.lineage_words(newest, lineage_from),
     };
     Ok(assemble(&inputs))
 }

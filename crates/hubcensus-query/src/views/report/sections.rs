@@ -574,9 +574,10 @@ pub(super) fn derivatives(inputs: &Inputs<'_>) -> rv::Derivatives {
     rv::Derivatives {
         population: rv::Population {
             models: format!(
-                "models in the snapshot of {} with declared lineage ({})",
+                "models in the snapshot of {} with declared lineage ({}); {}",
                 end.info.as_of.date_string(),
-                filter.describe()
+                filter.describe(),
+                inputs.lineage
             ),
             downloads: "not used (lineage edges)".to_owned(),
             window: format!("snapshot of {}", end.info.as_of.date_string()),
@@ -725,10 +726,10 @@ pub(super) fn data_quality(inputs: &Inputs<'_>, latest_types: &Shares) -> rv::Da
         })
         .collect();
     let mut notes = Vec::new();
-    if results.len() > 1 && inputs.query.origins.contains(&Origin::Lineage) {
+    if inputs.query.origins.contains(&Origin::Lineage) {
         notes.push(format!(
-            "Lineage origin uses the lineage declared in the newest snapshot ({}) for every window.",
-            inputs.last.end.info.as_of.date_string()
+            "Lineage origin and the family view use one lineage for every window: the {}.",
+            inputs.lineage
         ));
     }
     if inputs.infos.iter().any(|info| info.partial) {
