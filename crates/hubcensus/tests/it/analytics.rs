@@ -552,15 +552,15 @@ fn a_parent_named_by_object_id_under_an_old_name_keeps_its_children() {
 #[test]
 fn lineage_comes_from_the_newest_snapshot_that_has_it_real_data() {
     let dir = tempfile::tempdir().unwrap();
-    let shared = crate::support::shared_data();
+    let data = crate::support::shared_data();
     hubcensus(dir.path())
         .args(["import", "--as-of", "2026-05-20"])
-        .arg(shared.join("hub-stats-subset/hub_stats_frozen.parquet"))
+        .arg(data.join("hub-stats-subset/hub_stats_frozen.parquet"))
         .assert()
         .success();
     let mut daily = hubcensus(dir.path());
     daily.arg("import");
-    for entry in std::fs::read_dir(shared.join("hf-daily-top-snapshots")).unwrap() {
+    for entry in std::fs::read_dir(data.join("hf-daily-top-snapshots")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|ext| ext == "json") {
             daily.arg(path);
