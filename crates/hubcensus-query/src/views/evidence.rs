@@ -455,3 +455,52 @@ fn card_new_version(
     }
     Ok(None)
 }
+
+/// The current ids of every model the store in `data_dir` knows; `None` without a store or
+/// snapshots (evals import matches names against them).
+pub fn store_ids(data_dir: &Path) -> Result<Option<Vec<ModelId>>, QueryError> {
+    let census = match Census::open_with_snapshots(data_dir) {
+        Ok(census) => census,
+        Err(QueryError::NoStore { .. } | QueryError::NoSnapshots { .. }) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let ids = census.ids()?;
+    Ok(Some(
+        (0..ids.len()).filter_map(|index| ids.id(index)).collect(),
+    ))
+}
+
+/// The `model-index` results in the cards of the latest snapshot of the store in `data_dir`,
+/// with words naming where they came from.
+pub fn card_results(data_dir: &Path) -> Result<(String, Vec<EvalRecord>), QueryError> {
+    let census = Census::open_with_snapshots(data_dir).map_err(|error| match error {
+        QueryError::NoStore { .. } | QueryError::NoSnapshots { .. } => QueryError::Invalid {
+            parameter: "from-store",
+            message: format!("no snapshots in the store at {}", data_dir.display()),
+            hint: "import a snapshot first (`hubcensus import`), or pass a file to import"
+                .to_owned(),
+        },
+        error => error,
+    })?;
+    let latest = census
+        .latest()
+        .ok_or_else(|| QueryError::Bug("a census with snapshots has a latest".into()))?;
+    let read_error = || QueryError::store("cannot read the latest snapshot");
+    let mut records = Vec::new();
+    for record in census.store().records(latest).map_err(read_error())? {
+        let record = record.map_err(read_error())?;
+        if let Some(card) = &record.card_data {
+            let date = record.last_modified.map(Timestamp::date_string);
+            records.extend(
+                hubcensus_evals::import::model_index(&record.id, card, date.as_deref()).records,
+            );
+        }
+    }
+    Ok((
+        format!(
+            "the model cards of the snapshot of {}",
+            latest.date_string()
+        ),
+        records,
+    ))
+}

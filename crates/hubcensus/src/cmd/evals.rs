@@ -122,7 +122,8 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
             (path.display().to_string(), format.as_str(), records)
         }
         _ => {
-            let (source, records) = model_index_from_store(context)?;
+            let (source, records) =
+                hubcensus_query::views::evidence::card_results(&context.data_dir)?;
             (source, "model-index", records)
         }
     };
@@ -130,7 +131,7 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
     let mut stored = store.load()?;
     // Matching candidates: the store's catalog when there is one, else the Hub ids the evidence
     // itself carries.
-    let store_ids = catalog_ids(context)?;
+    let store_ids = hubcensus_query::views::evidence::store_ids(&context.data_dir)?;
     let in_store = store_ids.is_some();
     let (candidates, described) = if let Some(ids) = store_ids {
         let described = format!(
@@ -274,64 +275,6 @@ fn rematched_line(rematched: &BTreeMap<&str, &ModelId>) -> Option<String> {
         "{} names stored unmatched by earlier imports now match a Hub id: {}\n",
         rematched.len(),
         named.join(", ")
-    ))
-}
-
-/// The current ids of every model the snapshot store knows; `None` without a store.
-fn catalog_ids(context: &Context) -> anyhow::Result<Option<Vec<ModelId>>> {
-    // Opening a store creates its layout: never do that in a directory that has none.
-    if !context.data_dir.join("snapshots").is_dir() {
-        return Ok(None);
-    }
-    let store = hubcensus_store::Store::open(&context.data_dir)
-        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
-    if store.snapshots().is_empty() {
-        return Ok(None);
-    }
-    let ids = store.ids().context("cannot read the store's model ids")?;
-    Ok(Some(
-        (0..ids.len()).filter_map(|index| ids.id(index)).collect(),
-    ))
-}
-
-/// The `model-index` results in the cards of the latest snapshot.
-fn model_index_from_store(
-    context: &Context,
-) -> anyhow::Result<(String, Vec<hubcensus_evals::EvalRecord>)> {
-    let no_store = || {
-        anyhow::anyhow!(
-            "no snapshots in the store at {}",
-            context.data_dir.display()
-        )
-        .context(Hint(
-            "import a snapshot first (`hubcensus import`), or pass a file to import".into(),
-        ))
-    };
-    if !context.data_dir.join("snapshots").is_dir() {
-        return Err(no_store());
-    }
-    let store = hubcensus_store::Store::open(&context.data_dir)
-        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
-    let latest = store.latest().ok_or_else(no_store)?.as_of;
-    let mut records = Vec::new();
-    for record in store
-        .records(latest)
-        .context("cannot read the latest snapshot")?
-    {
-        let record = record.context("cannot read the latest snapshot")?;
-        if let Some(card) = &record.card_data {
-            let date = record
-                .last_modified
-                .map(hubcensus_model::Timestamp::date_string);
-            records.extend(import::model_index(&record.id, card, date.as_deref()).records);
-        }
-    }
-    Ok((
-        format!(
-            "the model cards of the snapshot of {}",
-            latest.date_string()
-        ),
-        records,
     ))
 }
 
