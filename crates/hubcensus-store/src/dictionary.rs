@@ -461,18 +461,7 @@ impl Dictionary {
             path: path.to_path_buf(),
             reason,
         };
-        let file = File::open(path).map_err(StoreError::io(path))?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(StoreError::parquet(path))?;
-        let mask = parquet::arrow::ProjectionMask::columns(
-            builder.parquet_schema(),
-            ["model_index", "object_id", "id", "first_seen"],
-        );
-        let reader = builder
-            .with_projection(mask)
-            .with_batch_size(65_536)
-            .build()
-            .map_err(StoreError::parquet(path))?;
+        let reader = Self::projected(path, &["model_index", "object_id", "id", "first_seen"])?;
         let is_id = ModelId::check(text).is_ok();
         let (mut by_object_id, mut by_id): (Option<u32>, Option<(u32, i64)>) = (None, None);
         let mut previous: Option<u32> = None;
@@ -496,12 +485,7 @@ impl Dictionary {
                 }
                 previous = Some(index);
                 if is_id && rows.id.get(row) == Some(text) {
-                    let seen = rows.first_seen.value(row);
-                    by_id = match by_id {
-                        Some((holder, first)) if holder == index => Some((index, first.min(seen))),
-                        Some((holder, first)) if first > seen => Some((holder, first)),
-                        _ => Some((index, seen)),
-                    };
+                    by_id = Some(latest_holder(by_id, index, rows.first_seen.value(row)));
                 }
             }
         }
@@ -538,13 +522,11 @@ impl Dictionary {
                 let Some(&code) = rows.id.get(row).and_then(|id| wanted.get(id)) else {
                     continue;
                 };
-                let seen = rows.first_seen.value(row);
-                let holder = holders.entry(code).or_insert((index, seen));
-                *holder = match *holder {
-                    (held, first) if held == index => (index, first.min(seen)),
-                    (held, first) if first > seen => (held, first),
-                    _ => (index, seen),
-                };
+                let holder = holders.get(&code).copied();
+                holders.insert(
+                    code,
+                    latest_holder(holder, index, rows.first_seen.value(row)),
+                );
             }
         }
         let mut found: Vec<(u32, u32)> = holders
@@ -704,6 +686,17 @@ impl Dictionary {
             }
         }
         Ok(dictionary)
+    }
+}
+
+/// The holder of an id once the row `(index, seen)` of a generation is read, after `holder`
+/// (index, first seen): an id in several histories goes to the model that saw it latest, as
+/// `claim_id` decides, rows being read in file order.
+fn latest_holder(holder: Option<(u32, i64)>, index: u32, seen: i64) -> (u32, i64) {
+    match holder {
+        Some((held, first)) if held == index => (index, first.min(seen)),
+        Some((held, first)) if first > seen => (held, first),
+        _ => (index, seen),
     }
 }
 

@@ -332,34 +332,34 @@ impl<'a> StrColumn<'a> {
     }
 }
 
-/// Row `row`'s list in `array`, nulls kept in place (`list_at` drops them).
-fn list_with_nulls_at(array: Option<&ArrayRef>, row: usize) -> Option<Vec<Option<String>>> {
+/// Row `row`'s list in `array`, each item through `item` (which may drop it); `None` when the
+/// list is null or not a list of strings.
+fn list_items<T>(
+    array: Option<&ArrayRef>,
+    row: usize,
+    item: impl Fn(&arrow_array::StringArray, usize) -> Option<T>,
+) -> Option<Vec<T>> {
     let list = array?.as_list_opt::<i32>()?;
     if list.is_null(row) {
         return None;
     }
     let values = list.value(row);
     let values = values.as_string_opt::<i32>()?;
-    Some(
-        (0..values.len())
-            .map(|i| (!values.is_null(i)).then(|| values.value(i).to_owned()))
-            .collect(),
-    )
+    Some((0..values.len()).filter_map(|i| item(values, i)).collect())
 }
 
+/// Row `row`'s list in `array`, nulls kept in place (`list_at` drops them).
+fn list_with_nulls_at(array: Option<&ArrayRef>, row: usize) -> Option<Vec<Option<String>>> {
+    list_items(array, row, |values, i| {
+        Some((!values.is_null(i)).then(|| values.value(i).to_owned()))
+    })
+}
+
+/// Row `row`'s list in `array`, without its null items.
 pub(crate) fn list_at(array: Option<&ArrayRef>, row: usize) -> Option<Vec<String>> {
-    let list = array?.as_list_opt::<i32>()?;
-    if list.is_null(row) {
-        return None;
-    }
-    let values = list.value(row);
-    let values = values.as_string_opt::<i32>()?;
-    Some(
-        (0..values.len())
-            .filter(|&i| !values.is_null(i))
-            .map(|i| values.value(i).to_owned())
-            .collect(),
-    )
+    list_items(array, row, |values, i| {
+        (!values.is_null(i)).then(|| values.value(i).to_owned())
+    })
 }
 
 fn corrupt(path: &std::path::Path, reason: String) -> StoreError {

@@ -1,4 +1,10 @@
 //! The Hub HTTP client: one paced, retrying `GET`.
+//!
+//! Transient failures (5xx, 408, timeouts, a connection cut or refused once the Hub has
+//! answered, unreadable bodies) are retried with backoff, up to [`ClientConfig::max_retries`];
+//! 429s wait as the rate-limit headers say. Failures that no wait cures end the request at
+//! once: the name does not resolve, the connection is refused before the Hub has ever
+//! answered, TLS fails ([`HubError::Unreachable`]), and HTTP 401/403 ([`HubError::Status`]).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -78,6 +84,9 @@ struct Inner {
     pacer: Pacer,
     stats: ClientStats,
     rng: u64,
+    /// Whether any response has come back: a refused connection before that is a wrong
+    /// address or no server, after it a server restarting.
+    answered: bool,
 }
 
 /// A paced, retrying client of the Hub API. Cheap to clone (shared pacer and counters).
@@ -94,6 +103,8 @@ enum Attempt<T> {
     Done(Response<T>),
     /// Wait this long (or until the pacer allows), then retry; counted as a transient failure.
     Transient(String),
+    /// No wait cures it (see [`permanent`]).
+    Permanent(String),
     RateLimited {
         wait: Duration,
     },
@@ -101,9 +112,19 @@ enum Attempt<T> {
 
 impl HubClient {
     pub fn new(config: ClientConfig, events: EventSink) -> Result<Self, HubError> {
+        Self::with_builder(config, events, reqwest::Client::builder())
+    }
+
+    /// [`HubClient::new`] on a reqwest builder the caller prepared (tests: a resolver that
+    /// fails without sending a query).
+    fn with_builder(
+        config: ClientConfig,
+        events: EventSink,
+        builder: reqwest::ClientBuilder,
+    ) -> Result<Self, HubError> {
         // reqwest is built with `rustls-no-provider`: install ring once per process.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let http = builder
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(30)))
             .user_agent(concat!("hubcensus/", env!("CARGO_PKG_VERSION")))
@@ -116,6 +137,7 @@ impl HubClient {
                 pacer: Pacer::new(config.reset_margin),
                 stats: ClientStats::default(),
                 rng,
+                answered: false,
             })),
             config: Arc::new(config),
             events,
@@ -158,6 +180,10 @@ impl HubClient {
             match self.attempt(&url, &validate).await? {
                 Some(Attempt::Done(response)) => return Ok(Some(response)),
                 None => return Ok(None),
+                Some(Attempt::Permanent(cause)) => {
+                    tracing::info!(url, "{cause}; not retried");
+                    return Err(HubError::Unreachable { url, cause });
+                }
                 Some(Attempt::Transient(cause)) => {
                     transient += 1;
                     if transient > self.config.max_retries {
@@ -240,8 +266,15 @@ impl HubClient {
         self.events.emit(&Event::Request);
         let response = match request.send().await {
             Ok(response) => response,
-            Err(error) => return Ok(Some(Attempt::Transient(describe(&error)))),
+            Err(error) => {
+                let answered = self.lock().answered;
+                return Ok(Some(match permanent(&error, answered) {
+                    Some(reason) => Attempt::Permanent(format!("{reason} ({})", describe(&error))),
+                    None => Attempt::Transient(describe(&error)),
+                }));
+            }
         };
+        self.lock().answered = true;
         let received = Instant::now();
         let status = response.status();
         let headers = response.headers().clone();
@@ -332,6 +365,40 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Why a transport error is one no retry cures, if it is: the name does not resolve, the
+/// connection is refused before the Hub has ever answered (`answered`: a wrong address or no
+/// server; afterwards, a server restarting, which a wait may cure), or TLS fails (a certificate
+/// or protocol error, the same on every attempt).
+fn permanent(error: &reqwest::Error, answered: bool) -> Option<&'static str> {
+    if error.is_dns() {
+        return Some("the name does not resolve");
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        let io = inner.downcast_ref::<std::io::Error>();
+        if !answered && io.is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            return Some("the connection was refused");
+        }
+        if is_tls(inner) {
+            return Some("TLS failed");
+        }
+        source = inner.source();
+    }
+    None
+}
+
+/// Whether `error` is a rustls error, or an I/O error wrapping one at any depth (an I/O
+/// error's `source` skips the error it wraps: its own layers are read with `get_ref`).
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.is::<rustls::Error>() {
+        return true;
+    }
+    error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        .is_some_and(|inner| is_tls(inner))
+}
+
 /// A transport error in words, without the URL (logged beside it) or anything from the request.
 fn describe(error: &reqwest::Error) -> String {
     let kind = if error.is_timeout() {
@@ -413,6 +480,117 @@ mod tests {
         assert_eq!(
             absolute("http://127.0.0.1:9/api/models?x=1", "/api/models?cursor=2"),
             "http://127.0.0.1:9/api/models?cursor=2"
+        );
+    }
+}
+
+/// Failures no retry cures end a request at once; a refused connection after the Hub has
+/// answered is retried. Everything on loopback or in process: no traffic leaves the machine.
+#[cfg(test)]
+mod permanent_failures {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    use super::*;
+
+    /// A budget that would take minutes if these failures were retried: 8 retries from 5 s.
+    fn config(endpoint: &str) -> ClientConfig {
+        let mut config = ClientConfig::new(endpoint, None);
+        config.backoff_base = Duration::from_secs(5);
+        config.timeout = Duration::from_secs(5);
+        config
+    }
+
+    /// A resolver that answers every name with an error, sending no query.
+    struct NoNames;
+
+    impl reqwest::dns::Resolve for NoNames {
+        fn resolve(&self, _: reqwest::dns::Name) -> reqwest::dns::Resolving {
+            Box::pin(async { Err("no such host (the test's resolver)".into()) })
+        }
+    }
+
+    /// A port on 127.0.0.1 nothing listens on.
+    fn closed_port() -> u16 {
+        TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    /// Serves `answers` connections on 127.0.0.1 with `reply` each, then stops listening.
+    fn serve(answers: usize, reply: &'static [u8]) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            for _ in 0..answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut request = [0; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(reply);
+            }
+        });
+        port
+    }
+
+    const OK: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+
+    async fn fails_at_once(client: &HubClient, expected: &str) {
+        let started = std::time::Instant::now();
+        let error = client.get("/api/models", |_| Ok(())).await.unwrap_err();
+        assert!(matches!(error, HubError::Unreachable { .. }), "{error}");
+        assert!(error.to_string().contains(expected), "{error}");
+        assert_eq!((client.stats().requests, client.stats().retries), (1, 0));
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_not_retried() {
+        let builder = reqwest::Client::builder().dns_resolver(Arc::new(NoNames));
+        let client =
+            HubClient::with_builder(config("http://hub.test"), EventSink::default(), builder)
+                .unwrap();
+        fails_at_once(&client, "the name does not resolve").await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_first_contact_is_not_retried() {
+        let endpoint = format!("http://127.0.0.1:{}", closed_port());
+        let client = HubClient::new(config(&endpoint), EventSink::default()).unwrap();
+        fails_at_once(&client, "the connection was refused").await;
+    }
+
+    #[tokio::test]
+    async fn a_tls_failure_is_not_retried() {
+        // Plain HTTP where TLS is expected.
+        let endpoint = format!("https://127.0.0.1:{}", serve(1, OK));
+        let client = HubClient::new(config(&endpoint), EventSink::default()).unwrap();
+        fails_at_once(&client, "TLS failed").await;
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_after_an_answer_is_retried() {
+        let endpoint = format!("http://127.0.0.1:{}", serve(1, OK));
+        let mut config = config(&endpoint);
+        config.backoff_base = Duration::from_millis(10);
+        config.max_retries = 2;
+        let client = HubClient::new(config, EventSink::default()).unwrap();
+        assert!(
+            client
+                .get("/api/models", |_| Ok(()))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let error = client.get("/api/models", |_| Ok(())).await.unwrap_err();
+        assert!(
+            matches!(error, HubError::GaveUp { attempts: 3, .. }),
+            "{error}"
         );
     }
 }

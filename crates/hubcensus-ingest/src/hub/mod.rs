@@ -50,6 +50,10 @@ pub enum HubError {
         error_code: Option<String>,
         message: String,
     },
+    /// A failure no retry cures: the name does not resolve, the connection is refused before
+    /// the Hub ever answered, or TLS fails.
+    #[error("{url}: {cause}; not retried")]
+    Unreachable { url: String, cause: String },
     #[error("{url}: gave up after {attempts} failed attempts (last: {cause})")]
     GaveUp {
         url: String,

@@ -16,15 +16,17 @@ use crate::context::Context;
 use crate::output::{Hint, write_stdout};
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Cost: one request per model (the top N and their direct base models) and one or two per \
 author; at the Hub's rate limits, --top 1000 takes minutes. Bounded by --top, and resumable: \
 run the same command again after a kill.
 
+{}
+
 Examples:
   hubcensus enrich                           # top 1,000 of the latest snapshot
   hubcensus enrich --top 10000 --as-of 2026-08-23
-  hubcensus enrich --top 200 --no-base-models --progress json")]
+  hubcensus enrich --top 200 --no-base-models --progress json", super::sync::RETRY_BUDGET))]
 pub struct Args {
     #[command(flatten)]
     pub hub: HubArgs,
@@ -95,8 +97,11 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     view.finish();
     let outcome = outcome.map_err(|error| {
         let resumable = error.is_resumable();
+        let unreachable = matches!(error, hubcensus_ingest::hub::HubError::Unreachable { .. });
         let error = anyhow::Error::new(error);
-        if resumable {
+        if unreachable {
+            error.context(Hint(super::sync::UNREACHABLE_HINT.into()))
+        } else if resumable {
             error.context(Hint(
                 "the results so far are kept; run the same command again to resume".into(),
             ))

@@ -73,18 +73,30 @@ pub struct HubArgs {
     pub reset_margin_ms: u64,
 }
 
+/// What `sync` and `enrich` retry, and for how long (the defaults of `ClientConfig::new`).
+pub(crate) const RETRY_BUDGET: &str = "\
+Retries: a transient failure (HTTP 5xx or 408, a timeout, a connection cut, or refused once the \
+Hub has answered) is retried up to --max-retries times per request (8), waiting 1 s, 2 s, 4 s \
+... up to 2 min between attempts (each wait is half to all of that step: 2 to 4 minutes in all \
+for 8 retries, plus up to --timeout per attempt); a 429 waits as the Hub's rate-limit headers \
+say, up to 30 times per request. Failures no wait cures stop the run at once with exit 2: the \
+name does not resolve, the connection is refused before the Hub has answered, TLS fails, \
+HTTP 401 or 403. What was fetched stays staged either way.";
+
 #[derive(clap::Args, Debug)]
-#[command(after_help = "\
+#[command(after_help = format!("\
 Cost: about 2,000 requests for the whole Hub (~2 million models, 1,000 per page) plus the \
 head re-crawl (10 pages); at the Hub's rate limits expect tens of minutes to hours, and a \
 few GB of staged pages under <data-dir>/crawl/ until the snapshot is committed.
+
+{RETRY_BUDGET}
 
 Examples:
   hubcensus sync                      # the whole Hub, as of the crawl's end
   hubcensus sync --limit 10000        # a top-10,000 snapshot, recorded as partial
   hubcensus sync --progress json 2>progress.jsonl   # progress lines for a script
 
-Killed or stopped by faults? Run the same command again: it resumes from the last staged page.")]
+Killed or stopped by faults? Run the same command again: it resumes from the last staged page."))]
 pub struct Args {
     #[command(flatten)]
     pub hub: HubArgs,
@@ -110,6 +122,11 @@ pub struct Args {
     #[arg(long)]
     pub keep_staging: bool,
 }
+
+/// The hint after [`hubcensus_ingest::hub::HubError::Unreachable`].
+pub(crate) const UNREACHABLE_HINT: &str = "check the network connection and the Hub's address \
+     (--endpoint, HF_ENDPOINT); what was fetched so far stays staged, and the same command \
+     resumes from it";
 
 /// The wall clock, for crawl start and end times.
 pub(crate) fn now() -> Timestamp {
@@ -335,6 +352,11 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 hubcensus_ingest::hub::HubError::Status { status: 401, .. } => {
                     "check the token (--token, HF_TOKEN or `hf auth login`)"
                 }
+                hubcensus_ingest::hub::HubError::Status { status: 403, .. } => {
+                    "the token has no access to this (a gated or disabled repository, or a \
+                     token without read permission); the pages so far stay staged"
+                }
+                hubcensus_ingest::hub::HubError::Unreachable { .. } => UNREACHABLE_HINT,
                 hubcensus_ingest::hub::HubError::ParamsMismatch { .. } => {
                     "run with --restart to discard the staged crawl"
                 }

@@ -246,3 +246,127 @@ fn limit_is_partial_and_enrich_writes_models_and_accounts() {
             .all(|l| l.contains("\"kind\":\"organization\""))
     );
 }
+
+/// The files staged under `data_dir`'s crawl directory, with their sizes.
+fn staged_files(data_dir: &Path) -> Vec<(std::path::PathBuf, u64)> {
+    fn walk(dir: &Path, out: &mut Vec<(std::path::PathBuf, u64)>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push((path.clone(), entry.metadata().unwrap().len()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&data_dir.join("crawl"), &mut files);
+    files.sort();
+    files
+}
+
+/// Failures no wait cures (here a refused connection before any answer, and TLS against a
+/// plain-HTTP server) end `sync` at once with exit 2 and a hint, with the default backoff that
+/// would otherwise retry for minutes; the pages staged before are kept. All on loopback.
+#[test]
+fn an_unreachable_hub_ends_sync_at_once_keeping_the_staged_pages() {
+    let runtime = runtime();
+    let stand_in = runtime
+        .block_on(StandIn::start(StandInConfig {
+            models: fixture_models(250, 21),
+            // Pages 1 and 2 are staged, then every answer is a 503 until the retries run out.
+            faults: (3..20).map(|n| (n, Fault::Status(503))).collect(),
+            ..StandInConfig::default()
+        }))
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let args = sync_args(&stand_in);
+    fails_with(
+        hubcensus(data.path()).args(&args),
+        &["gave up", "run the same command again to resume"],
+    );
+    let staged = staged_files(data.path());
+    assert!(staged.len() >= 3, "{staged:?}");
+    // TLS where the Hub speaks plain HTTP: no retry would help.
+    let tls: Vec<String> = args
+        .iter()
+        .map(|arg| arg.replace("http://", "https://"))
+        .filter(|arg| arg != "--backoff-base-ms" && arg != "10")
+        .collect();
+    let started = std::time::Instant::now();
+    fails_with(
+        hubcensus(data.path()).args(&tls),
+        &[
+            "TLS failed",
+            "not retried",
+            "hint: check the network connection",
+        ],
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The Hub goes away: the same command (same staging) is refused on its first contact.
+    let endpoint = stand_in.endpoint();
+    drop(stand_in);
+    let address = endpoint.trim_start_matches("http://").to_owned();
+    while std::net::TcpStream::connect(&address).is_ok() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let default_backoff: Vec<&String> = args
+        .iter()
+        .filter(|arg| *arg != "--backoff-base-ms" && *arg != "10")
+        .collect();
+    let started = std::time::Instant::now();
+    fails_with(
+        hubcensus(data.path()).args(default_backoff),
+        &[
+            "the connection was refused",
+            "not retried",
+            "hint: check the network connection and the Hub's address (--endpoint, HF_ENDPOINT); what was fetched so far stays staged",
+        ],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    // The pages staged before are all there, unchanged (the TLS attempt, another endpoint,
+    // staged its own crawl's state beside them).
+    let now = staged_files(data.path());
+    assert!(staged.iter().all(|file| now.contains(file)), "{now:?}");
+}
+
+/// `enrich` with nothing listening at the Hub's address ends at once with exit 2 and a hint.
+#[test]
+fn an_unreachable_hub_ends_enrich_at_once() {
+    let data = tempfile::tempdir().unwrap();
+    let mut record = ModelRecord::new(hubcensus_model::ModelId::new("a/x").unwrap());
+    record.downloads_30d = Some(10);
+    crate::support::commit(
+        data.path(),
+        hubcensus_store::SnapshotDraft {
+            columns: vec!["id".into(), "downloads_30d".into()],
+            ..crate::support::draft(Timestamp::parse("2026-11-01").unwrap())
+        },
+        &[record],
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let started = std::time::Instant::now();
+    fails_with(
+        hubcensus(data.path()).args([
+            "enrich",
+            "--endpoint",
+            &format!("http://127.0.0.1:{port}"),
+            "--top",
+            "1",
+        ]),
+        &[
+            "the connection was refused",
+            "not retried",
+            "hint: check the network connection",
+        ],
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
