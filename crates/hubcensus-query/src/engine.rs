@@ -338,7 +338,11 @@ pub(crate) fn unknown_value(filter: &Filter, catalog: &Catalog) -> Option<QueryE
         if known.contains(wanted) {
             return None;
         }
-        let mut values: Vec<&str> = known.iter().map(String::as_str).collect();
+        let mut values: Vec<&str> = known
+            .iter()
+            .map(String::as_str)
+            .filter(|value| !value.is_empty())
+            .collect();
         values.sort_unstable();
         let hint = match values.iter().find(|v| v.eq_ignore_ascii_case(wanted)) {
             Some(close) => format!("did you mean --{name} {close}? (values are case-sensitive)"),

@@ -14,6 +14,7 @@ fn record(id: &str, all_time: u64, created: i64) -> ModelRecord {
     record.downloads_all_time = Some(all_time);
     record.created_at = Some(Timestamp::from_secs(created));
     record.library_name = Some("transformers".into());
+    record.pipeline_tag = Some("text-generation".into());
     record
 }
 
