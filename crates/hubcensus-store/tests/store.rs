@@ -545,7 +545,7 @@ import sys
 try:
     import duckdb
 except ImportError:
-    sys.exit("the Python module duckdb is missing: pip install duckdb (CI installs it in .ci/run)")
+    sys.exit("the Python module duckdb is missing: bash scripts/test installs it, then runs the tests")
 con = duckdb.connect()
 glob = sys.argv[1] + "/snapshots/*/models.parquet"
 rows, total, partitions = con.execute(

@@ -1,5 +1,6 @@
-//! The report opened in headless Chromium (Debian's `chromium`; CI installs it): the screenshot
-//! must show the charts (their palette colours cover real areas) and the console must stay clean.
+//! The report opened in headless Chromium (Debian's `chromium`; `scripts/test` installs it): the
+//! screenshot must show the charts (their palette colours cover real areas) and the console must
+//! stay clean.
 //! Set `HUBCENSUS_SCREENSHOT_DIR` to keep the screenshot for a look.
 
 use std::io::Read;
@@ -22,7 +23,7 @@ fn chromium() -> PathBuf {
     }
     panic!(
         "chromium_renders_report needs a headless Chromium and none was found on PATH \
-         (tried {candidates:?}); install it with `apt-get install -y chromium` (.ci/run does)"
+         (tried {candidates:?}); install it with `apt-get install -y chromium` (`bash scripts/test` does)"
     );
 }
 

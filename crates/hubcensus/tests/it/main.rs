@@ -7,6 +7,7 @@ mod demo;
 mod evals;
 mod help;
 mod import;
+mod readme;
 mod registry;
 mod report;
 mod store;
