@@ -552,21 +552,8 @@ fn a_parent_named_by_object_id_under_an_old_name_keeps_its_children() {
 #[test]
 fn lineage_comes_from_the_newest_snapshot_that_has_it_real_data() {
     let dir = tempfile::tempdir().unwrap();
-    let data = crate::support::shared_data();
-    hubcensus(dir.path())
-        .args(["import", "--as-of", "2026-05-20"])
-        .arg(data.join("hub-stats-subset/hub_stats_frozen.parquet"))
-        .assert()
-        .success();
-    let mut daily = hubcensus(dir.path());
-    daily.arg("import");
-    for entry in std::fs::read_dir(data.join("hf-daily-top-snapshots")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "json") {
-            daily.arg(path);
-        }
-    }
-    daily.assert().success();
+    crate::support::import_hub_stats(dir.path());
+    crate::support::import_daily_listings(dir.path());
     let lineage = json(
         dir.path(),
         &["lineage", "Qwen/Qwen3-0.6B", "--format", "json"],

@@ -736,21 +736,8 @@ fn hostile_eval_names_never_reach_the_terminal_raw() {
 #[test]
 fn audit_carries_lasting_facts_past_thin_listings_real_data() {
     let data = tempfile::tempdir().unwrap();
-    let shared = crate::support::shared_data();
-    hubcensus(data.path())
-        .args(["import", "--as-of", "2026-05-20"])
-        .arg(shared.join("hub-stats-subset/hub_stats_frozen.parquet"))
-        .assert()
-        .success();
-    let mut daily = hubcensus(data.path());
-    daily.arg("import");
-    for entry in std::fs::read_dir(shared.join("hf-daily-top-snapshots")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "json") {
-            daily.arg(path);
-        }
-    }
-    daily.assert().success();
+    crate::support::import_hub_stats(data.path());
+    crate::support::import_daily_listings(data.path());
     let audit = |extra: &[&str]| -> Value {
         let mut command = hubcensus(data.path());
         command.args([

@@ -316,17 +316,7 @@ fn report_help_json_example_writes_stdout() {
 #[test]
 fn report_over_daily_listings_says_partial_and_30_day_real_data() {
     let dir = tempfile::tempdir().unwrap();
-    let mut import = hubcensus(dir.path());
-    import.arg("import");
-    for entry in
-        std::fs::read_dir(crate::support::shared_data().join("hf-daily-top-snapshots")).unwrap()
-    {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "json") {
-            import.arg(path);
-        }
-    }
-    import.assert().success();
+    crate::support::import_daily_listings(dir.path());
     let report = crate::support::json_of(dir.path(), &["report", "--format", "json", "-o", "-"]);
     let title = report["title"].as_str().unwrap();
     assert!(title.contains("partial listing"), "{title}");

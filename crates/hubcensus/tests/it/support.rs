@@ -99,3 +99,28 @@ pub fn fails_with(command: &mut assert_cmd::Command, expected: &[&str]) -> std::
     }
     output
 }
+
+/// Imports the real hub-stats subset (dated 2026-05-20) into the store at `dir`.
+#[allow(dead_code)]
+pub fn import_hub_stats(dir: &std::path::Path) {
+    hubcensus(dir)
+        .args(["import", "--as-of", "2026-05-20"])
+        .arg(shared_data().join("hub-stats-subset/hub_stats_frozen.parquet"))
+        .assert()
+        .success();
+}
+
+/// Imports the 16 real daily top listings (30-day downloads, no lineage, no parameters or
+/// licence) into the store at `dir`.
+#[allow(dead_code)]
+pub fn import_daily_listings(dir: &std::path::Path) {
+    let mut import = hubcensus(dir);
+    import.arg("import");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(shared_data().join("hf-daily-top-snapshots"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    paths.sort();
+    import.args(paths).assert().success();
+}
