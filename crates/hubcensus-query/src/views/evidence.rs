@@ -504,3 +504,90 @@ pub fn card_results(data_dir: &Path) -> Result<(String, Vec<EvalRecord>), QueryE
         records,
     ))
 }
+
+pub const SCORES_SCHEMA: &str = "hubcensus.evals.scores/1";
+
+/// How a model's id matched the ids the evals store records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdMatch {
+    Exact,
+    /// Hub ids are case-insensitive: the store records the model under another casing.
+    Case,
+}
+
+/// The scores the evals store holds for one model (`evals show`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ScoresView {
+    pub schema: &'static str,
+    /// The id as the store records it.
+    pub model: ModelId,
+    pub matched: IdMatch,
+    pub workload: Option<String>,
+    pub scores: Vec<EvalRecord>,
+}
+
+/// The scores of `model` in the evals store in `data_dir`, only the benchmarks of `workload`
+/// (from `workloads`) when one is named; an id recorded under another casing matches (Hub ids
+/// are case-insensitive), and says so.
+pub fn scores(
+    data_dir: &Path,
+    model: &ModelId,
+    workload: Option<&str>,
+    workloads: &WorkloadMap,
+) -> Result<ScoresView, QueryError> {
+    let benchmarks = workload
+        .map(|workload| {
+            workloads
+                .benchmarks(workload)
+                .map(<[String]>::to_vec)
+                .map_err(|source| QueryError::Invalid {
+                    parameter: "workload",
+                    message: source.to_string(),
+                    hint: "list them with `hubcensus evals workloads`".to_owned(),
+                })
+        })
+        .transpose()?;
+    let records = records(data_dir)?;
+    let exact = records.iter().any(|r| r.hub_id.as_ref() == Some(model));
+    let recorded = if exact {
+        Some(model.clone())
+    } else {
+        // One other casing of the id, when the store has exactly one.
+        let mut others: Vec<&ModelId> = records
+            .iter()
+            .filter_map(|r| r.hub_id.as_ref())
+            .filter(|id| id.as_str().eq_ignore_ascii_case(model.as_str()))
+            .collect();
+        others.sort();
+        others.dedup();
+        (others.len() == 1).then(|| others[0].clone())
+    };
+    let id = recorded.clone().unwrap_or_else(|| model.clone());
+    let mut scores: Vec<EvalRecord> = records
+        .into_iter()
+        .filter(|record| record.hub_id.as_ref() == Some(&id))
+        .filter(|record| {
+            benchmarks.as_ref().is_none_or(|benchmarks| {
+                benchmarks
+                    .iter()
+                    .any(|b| hubcensus_evals::benchmark::same(b, &record.benchmark))
+            })
+        })
+        .collect();
+    scores.sort_by(|a, b| {
+        (&a.benchmark, &a.metric, &a.source, &a.setting).cmp(&(
+            &b.benchmark,
+            &b.metric,
+            &b.source,
+            &b.setting,
+        ))
+    });
+    Ok(ScoresView {
+        schema: SCORES_SCHEMA,
+        matched: if exact { IdMatch::Exact } else { IdMatch::Case },
+        model: id,
+        workload: workload.map(str::to_owned),
+        scores,
+    })
+}

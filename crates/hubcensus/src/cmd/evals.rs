@@ -13,7 +13,7 @@ use hubcensus_evals::store::EvalStore;
 use hubcensus_model::ModelId;
 
 use crate::context::Context;
-use crate::output::{Hint, write_stdout};
+use crate::output::{Format as OutputFormat, Hint, json, write_stdout};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -71,9 +71,9 @@ struct ShowArgs {
     /// A TOML file of workloads laid over the built-in ones ([workloads] name = ["Benchmark", ...])
     #[arg(long, value_name = "FILE")]
     workloads: Option<PathBuf>,
-    /// Output format
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
-    format: String,
+    /// Output format (json: "schema": "hubcensus.evals.scores/1")
+    #[arg(long, default_value = "text", value_parser = OutputFormat::parser(&[OutputFormat::Table, OutputFormat::Json]))]
+    format: OutputFormat,
 }
 
 #[derive(clap::Args, Debug)]
@@ -282,42 +282,17 @@ fn show(args: &ShowArgs, context: &Context) -> anyhow::Result<ExitCode> {
     let id = ModelId::new(args.model.as_str())
         .context(Hint("pass a Hub model id such as Qwen/Qwen3-8B".into()))?;
     let map = hubcensus_query::views::evidence::workloads(args.workloads.as_deref())?;
-    let benchmarks = match &args.workload {
-        Some(workload) => Some(map.benchmarks(workload)?.to_vec()),
-        None => None,
-    };
-    let store = EvalStore::at(&context.data_dir);
-    let mut records: Vec<_> = store
-        .load()?
-        .into_iter()
-        .filter(|record| record.hub_id.as_ref() == Some(&id))
-        .filter(|record| {
-            benchmarks.as_ref().is_none_or(|benchmarks| {
-                benchmarks
-                    .iter()
-                    .any(|b| hubcensus_evals::benchmark::same(b, &record.benchmark))
-            })
-        })
-        .collect();
-    records.sort_by(|a, b| {
-        (&a.benchmark, &a.metric, &a.source, &a.setting).cmp(&(
-            &b.benchmark,
-            &b.metric,
-            &b.source,
-            &b.setting,
-        ))
-    });
-    if args.format == "json" {
-        let mut text = serde_json::to_string_pretty(&serde_json::json!({
-            "version": 1,
-            "model": id,
-            "workload": args.workload,
-            "scores": records,
-        }))?;
-        text.push('\n');
-        write_stdout(&text)?;
+    let view = hubcensus_query::views::evidence::scores(
+        &context.data_dir,
+        &id,
+        args.workload.as_deref(),
+        &map,
+    )?;
+    if args.format == OutputFormat::Json {
+        write_stdout(&json(&view)?)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let records = &view.scores;
     if records.is_empty() {
         return Err(anyhow::anyhow!(
             "no scores on record for {id}{}",
@@ -330,8 +305,18 @@ fn show(args: &ShowArgs, context: &Context) -> anyhow::Result<ExitCode> {
                 .into(),
         )));
     }
-    let mut out = format!("{} scores on record for {id}\n", records.len());
-    for record in &records {
+    let id = &view.model;
+    let casing = if view.matched == hubcensus_query::views::evidence::IdMatch::Case {
+        format!(" (recorded as {id}; Hub ids ignore case)")
+    } else {
+        String::new()
+    };
+    let mut out = format!(
+        "{} scores on record for {}{casing}\n",
+        records.len(),
+        args.model.trim()
+    );
+    for record in records {
         let _ = writeln!(
             out,
             "{} · {}: {}{} — {} ({}; as written: {})",

@@ -870,3 +870,39 @@ fn import_counts_against_the_store_and_reports_each_rematch_once() {
         .success()
         .stdout(predicate::str::contains("now match").not());
 }
+
+/// Hub ids ignore case: `evals show` finds a model recorded under another casing, and says so
+/// (it told the user to import the scores it had).
+#[test]
+fn show_finds_a_differently_cased_id_real_data() {
+    let data = tempfile::tempdir().unwrap();
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(shared_data().join("open-llm-leaderboard-v2/open_llm_leaderboard.csv"))
+        .assert()
+        .success();
+    hubcensus(data.path())
+        .args(["evals", "show", "qwen/qwen2.5-7b-instruct"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "recorded as Qwen/Qwen2.5-7B-Instruct; Hub ids ignore case",
+        ));
+    let shown: Value = serde_json::from_slice(
+        &hubcensus(data.path())
+            .args([
+                "evals",
+                "show",
+                "QWEN/Qwen2.5-7B-Instruct",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["schema"], "hubcensus.evals.scores/1");
+    assert_eq!(shown["matched"], "case");
+    assert_eq!(shown["model"], "Qwen/Qwen2.5-7B-Instruct");
+}
