@@ -101,6 +101,38 @@ pub struct AuditQuery {
     pub benchmarks: Vec<String>,
     pub size: SizePolicy,
     pub license: LicensePolicy,
+    /// Compare an instruct or chat default with base models too (they are left out otherwise).
+    pub include_base: bool,
+}
+
+/// What a model is tuned for, as its name says (docs/evals.md, "Like with like"): an instruct or
+/// chat model (`Instruct`, `Chat`, `-it`) or a base model. Tags and cards are not read: the
+/// name is what every source carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Instruct,
+    Base,
+}
+
+impl Kind {
+    #[must_use]
+    pub fn of(id: &ModelId) -> Self {
+        let name = id.name().to_ascii_lowercase();
+        let tokens: Vec<&str> = name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|t| !t.is_empty())
+            .collect();
+        if name.contains("instruct")
+            || name.contains("chat")
+            || tokens
+                .iter()
+                .any(|t| matches!(*t, "it" | "sft" | "dpo" | "rlhf"))
+        {
+            Self::Instruct
+        } else {
+            Self::Base
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -199,6 +231,8 @@ pub struct Excluded {
     pub unknown_size: usize,
     pub other_size: usize,
     pub license: usize,
+    /// Base models, for an instruct or chat default (unless asked for).
+    pub base: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -309,7 +343,15 @@ pub fn audit(
                 && m.task.is_some()
                 && m.task == default_model.task
                 && matches!((m.created_at, default_model.created_at), (Some(a), Some(b)) if a > b)
-                && query.size.admits(default_model.parameters, m.parameters) == Some(true)
+                // A successor is of the default's kind and size band (within the size factor
+                // both ways, whatever --max-params admits for candidates).
+                && Kind::of(&m.id) == Kind::of(&default_model.id)
+                && SizePolicy {
+                    factor: query.size.factor,
+                    max_params: None,
+                }
+                .admits(default_model.parameters, m.parameters)
+                    == Some(true)
         })
         .max_by(|a, b| {
             let downloads = |m: &ModelEvidence| {
@@ -364,6 +406,13 @@ pub fn audit(
                 continue;
             }
             Some(true) => {}
+        }
+        if Kind::of(&default_model.id) == Kind::Instruct
+            && Kind::of(&model.id) == Kind::Base
+            && !query.include_base
+        {
+            excluded.base += 1;
+            continue;
         }
         if query.license == LicensePolicy::Permissive
             && !model
@@ -697,6 +746,8 @@ mod tests {
 
     fn query(model: &str) -> AuditQuery {
         AuditQuery {
+            // The fixtures compare an instruct default with base models on purpose.
+            include_base: true,
             model: id(model),
             workload: "reasoning".into(),
             benchmarks: ["GPQA", "MATH", "BBH", "MuSR", "AIME"]
@@ -815,6 +866,27 @@ mod tests {
                 .unwrap()
                 .starts_with("adoption is holding")
         );
+    }
+
+    #[test]
+    fn kinds_from_names() {
+        let kind = |id: &str| Kind::of(&ModelId::new(id).unwrap());
+        for id in [
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "google/gemma-2-9b-it",
+            "THUDM/chatglm3-6b",
+            "someone/model-7b-dpo",
+        ] {
+            assert_eq!(kind(id), Kind::Instruct, "{id}");
+        }
+        for id in [
+            "Qwen/Qwen2.5-7B",
+            "mistralai/Mistral-7B-v0.1",
+            "gpt2",
+            "x/italian-7b",
+        ] {
+            assert_eq!(kind(id), Kind::Base, "{id}");
+        }
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub fn audit_text(audit: &Audit) -> String {
     };
     let _ = writeln!(
         out,
-        "\ncandidates ({} of the same task, {size}, license {}; left out: {} other task, {} unknown size, {} other size, {} license):",
+        "\ncandidates ({} of the same task, {size}, license {}; left out: {} other task, {} unknown size, {} other size, {} license, {} base models of an instruct default):",
         audit.candidates.len(),
         match audit.license {
             crate::audit::LicensePolicy::Any => "any",
@@ -180,6 +180,7 @@ pub fn audit_text(audit: &Audit) -> String {
         audit.excluded.unknown_size,
         audit.excluded.other_size,
         audit.excluded.license,
+        audit.excluded.base,
     );
     for (index, candidate) in audit.candidates.iter().take(CANDIDATES_SHOWN).enumerate() {
         let _ = writeln!(
@@ -449,6 +450,7 @@ mod tests {
             score(qwen, "MATH", 30.0),
         ];
         let query = AuditQuery {
+            include_base: true,
             model: id(llama),
             workload: "reasoning".into(),
             benchmarks: vec!["GPQA".into(), "MATH".into()],

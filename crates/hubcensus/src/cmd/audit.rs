@@ -51,6 +51,9 @@ pub struct Args {
     /// Output format (json is versioned: "schema": "hubcensus.audit/1")
     #[arg(long, default_value = "text", value_parser = Format::parser(&[Format::Table, Format::Json, Format::Md]))]
     format: Format,
+    /// Compare an instruct or chat default with base models too (left out otherwise)
+    #[arg(long)]
+    include_base: bool,
     /// Read the adoption evidence from this JSON file (a serialized `World`, see docs/evals.md)
     /// instead of the snapshot store
     #[arg(long, value_name = "FILE", conflicts_with = "as_of")]
@@ -81,6 +84,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         .context(Hint("list them with `hubcensus evals workloads`".into()))?
         .to_vec();
     let query = AuditQuery {
+        include_base: args.include_base,
         model,
         workload: args.workload.clone(),
         benchmarks,

@@ -906,3 +906,61 @@ fn show_finds_a_differently_cased_id_real_data() {
     assert_eq!(shown["matched"], "case");
     assert_eq!(shown["model"], "Qwen/Qwen2.5-7B-Instruct");
 }
+
+/// Like with like (docs/evals.md): an instruct default is compared with instruct or chat models
+/// only (the base `Qwen/Qwen2.5-7B` came first), and a "newer model of the same organization"
+/// must be of its size band (a 1B model was offered as the successor of an 8B one).
+#[test]
+fn audit_compares_like_with_like_real_data() {
+    let data = tempfile::tempdir().unwrap();
+    crate::support::import_hub_stats(data.path());
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(shared_data().join("open-llm-leaderboard-v2/open_llm_leaderboard.csv"))
+        .assert()
+        .success();
+    let audit = |extra: &[&str]| -> Value {
+        let mut command = hubcensus(data.path());
+        command.args([
+            "audit",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--workload",
+            "reasoning",
+            "--max-params",
+            "14B",
+            "--format",
+            "json",
+        ]);
+        let output = command.args(extra).output().unwrap();
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let instruct = |id: &str| {
+        let name = id.rsplit('/').next().unwrap().to_ascii_lowercase();
+        name.contains("instruct")
+            || name.contains("chat")
+            || name
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|token| matches!(token, "it" | "sft" | "dpo" | "rlhf"))
+    };
+    let result = audit(&[]);
+    let candidates = result["audit"]["candidates"].as_array().unwrap();
+    assert!(!candidates.is_empty());
+    for candidate in candidates {
+        let id = candidate["report"]["id"].as_str().unwrap();
+        assert!(instruct(id), "a base model among the candidates: {id}");
+    }
+    assert!(result["audit"]["excluded"]["base"].as_u64().unwrap() > 0);
+    for reason in result["audit"]["reasons"].as_array().unwrap() {
+        let reason = reason.as_str().unwrap();
+        assert!(!reason.contains("Llama-3.2-1B"), "{reason}");
+    }
+    // Asked for, base models come back.
+    let with_base = audit(&["--include-base"]);
+    assert!(
+        with_base["audit"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| !instruct(c["report"]["id"].as_str().unwrap()))
+    );
+}
