@@ -21,6 +21,7 @@ mod fixture;
 pub mod import;
 pub mod matching;
 mod record;
+pub mod renames;
 pub mod render;
 pub mod store;
 pub mod workload;

@@ -95,10 +95,12 @@ pub fn workloads(path: Option<&Path>) -> Result<WorkloadMap, QueryError> {
     })
 }
 
-/// The evals store's records (`<data-dir>/evals/`).
+/// The evals store's records (`<data-dir>/evals/`), a record published under a model's old id
+/// moved to its current id (`registry/renames.toml`), saying so in its source.
 pub fn records(data_dir: &Path) -> Result<Vec<EvalRecord>, QueryError> {
     EvalStore::at(data_dir)
         .load()
+        .map(|records| hubcensus_evals::renames::Renames::embedded().apply(records))
         .map_err(|source| QueryError::Evals {
             context: "cannot read the evals store".to_owned(),
             source,

@@ -964,3 +964,40 @@ fn audit_compares_like_with_like_real_data() {
             .any(|c| !instruct(c["report"]["id"].as_str().unwrap()))
     );
 }
+
+/// RULER names the default by its old id (`meta-llama/Meta-Llama-3.1-8B-Instruct`, which the Hub
+/// redirects); through registry/renames.toml its scores reach the model, matched as a rename.
+#[test]
+fn audit_reaches_a_renamed_models_scores_real_data() {
+    let data = tempfile::tempdir().unwrap();
+    crate::support::import_hub_stats(data.path());
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(shared_data().join("ruler-long-context/ruler_results.csv"))
+        .assert()
+        .success();
+    let output = hubcensus(data.path())
+        .args([
+            "audit",
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "--workload",
+            "long-context",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let audit: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let scores = audit["audit"]["default"]["scores"].as_array().unwrap();
+    let at_32k = scores
+        .iter()
+        .find(|score| score["benchmark"] == "RULER" && score["metric"] == "32k")
+        .unwrap_or_else(|| panic!("no RULER score at 32k: {scores:#?}"));
+    assert_eq!(at_32k["value"], 87.4);
+    assert!(
+        at_32k["source"]
+            .as_str()
+            .unwrap()
+            .contains("matched by rename: published as meta-llama/Meta-Llama-3.1-8B-Instruct")
+    );
+}
