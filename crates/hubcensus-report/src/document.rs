@@ -52,22 +52,33 @@ pub struct Table {
     pub caption: String,
     pub population: Option<String>,
     pub headers: Vec<String>,
-    /// Right-aligned columns (numbers).
-    pub numeric: Vec<bool>,
+    /// What each column holds, which decides how it is aligned and where its text may wrap.
+    pub columns: Vec<Column>,
     pub rows: Vec<Vec<String>>,
+}
+
+/// What a table column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// Numbers: right-aligned, never wrapped.
+    Number,
+    /// Words: wrapped between words, never inside one ("nonprofit", "unclassified organization").
+    Text,
+    /// Model ids: wrapped after a `/`, `-`, `_` or `.`, never inside a part of the id.
+    Id,
 }
 
 impl Table {
     fn new(
         caption: impl Into<String>,
         population: Option<&Population>,
-        headers: &[(&str, bool)],
+        headers: &[(&str, Column)],
     ) -> Self {
         Self {
             caption: caption.into(),
             population: population.map(format::population),
             headers: headers.iter().map(|(h, _)| (*h).to_owned()).collect(),
-            numeric: headers.iter().map(|(_, n)| *n).collect(),
+            columns: headers.iter().map(|(_, c)| *c).collect(),
             rows: Vec::new(),
         }
     }
@@ -96,10 +107,10 @@ fn share_table(table: &ShareTable) -> Table {
         ),
         Some(&table.population),
         &[
-            (table.dimension.as_str(), false),
-            ("Models", true),
-            ("Downloads", true),
-            ("Share", true),
+            (table.dimension.as_str(), Column::Text),
+            ("Models", Column::Number),
+            ("Downloads", Column::Number),
+            ("Share", Column::Number),
         ],
     );
     out.rows = table
@@ -129,8 +140,13 @@ fn share_table(table: &ShareTable) -> Table {
 
 /// The data table under a chart: one row per period, one column per group.
 fn series_table(series: &Series) -> Table {
-    let mut headers: Vec<(&str, bool)> = vec![("Period", false)];
-    headers.extend(series.groups.iter().map(|g| (g.name.as_str(), true)));
+    let mut headers: Vec<(&str, Column)> = vec![("Period", Column::Text)];
+    headers.extend(
+        series
+            .groups
+            .iter()
+            .map(|g| (g.name.as_str(), Column::Number)),
+    );
     let mut table = Table::new(series.title.clone(), Some(&series.population), &headers);
     table.rows = series
         .periods
@@ -166,7 +182,7 @@ fn action_block(list: &ActionList) -> Vec<Block> {
     let mut table = Table::new(
         list.title.clone(),
         Some(&list.population),
-        &[("Model", false), ("Why", false)],
+        &[("Model", Column::Id), ("Why", Column::Text)],
     );
     table.rows = list
         .items
@@ -303,13 +319,13 @@ pub fn layout(view: &ReportView) -> Document {
         ),
         Some(&working.population),
         &[
-            ("Rank", true),
-            ("Change", true),
-            ("Model", false),
-            ("Weekly downloads", true),
-            ("Country (uploader)", false),
-            ("Country (lineage)", false),
-            ("Type", false),
+            ("Rank", Column::Number),
+            ("Change", Column::Number),
+            ("Model", Column::Id),
+            ("Weekly downloads", Column::Number),
+            ("Country (uploader)", Column::Text),
+            ("Country (lineage)", Column::Text),
+            ("Type", Column::Text),
         ],
     );
     top.rows = working
@@ -332,10 +348,10 @@ pub fn layout(view: &ReportView) -> Document {
             caption,
             Some(&working.population),
             &[
-                (rank, true),
-                ("Model", false),
-                ("Weekly downloads", true),
-                ("Type", false),
+                (rank, Column::Number),
+                ("Model", Column::Id),
+                ("Weekly downloads", Column::Number),
+                ("Type", Column::Text),
             ],
         );
         table.rows = moves
@@ -355,11 +371,11 @@ pub fn layout(view: &ReportView) -> Document {
         "Families: quantized and adapter derivatives folded into their base",
         Some(&working.population),
         &[
-            ("Rank", true),
-            ("Base", false),
-            ("Members", true),
-            ("Weekly downloads", true),
-            ("Share", true),
+            ("Rank", Column::Number),
+            ("Base", Column::Id),
+            ("Members", Column::Number),
+            ("Weekly downloads", Column::Number),
+            ("Share", Column::Number),
         ],
     );
     families.rows = working
@@ -404,10 +420,10 @@ pub fn layout(view: &ReportView) -> Document {
         "Base models with the most derivatives",
         Some(&derivatives.population),
         &[
-            ("Base", false),
-            ("Direct", true),
-            ("All descendants", true),
-            ("By relation", false),
+            ("Base", Column::Id),
+            ("Direct", Column::Number),
+            ("All descendants", Column::Number),
+            ("By relation", Column::Text),
         ],
     );
     bases.rows = derivatives
@@ -434,7 +450,11 @@ pub fn layout(view: &ReportView) -> Document {
     let mut mix = Table::new(
         "Relation mix: share of lineage edges",
         Some(&derivatives.population),
-        &[("Relation", false), ("Edges", true), ("Share", true)],
+        &[
+            ("Relation", Column::Text),
+            ("Edges", Column::Number),
+            ("Share", Column::Number),
+        ],
     );
     mix.rows = derivatives
         .relation_mix
@@ -511,13 +531,13 @@ pub fn layout(view: &ReportView) -> Document {
         "Windows",
         None,
         &[
-            ("Window", false),
-            ("Days", true),
-            ("Missed week", false),
-            ("Unmatched", true),
-            ("Disappeared", true),
-            ("Negative", true),
-            ("Downloads clamped", true),
+            ("Window", Column::Text),
+            ("Days", Column::Number),
+            ("Missed week", Column::Text),
+            ("Unmatched", Column::Number),
+            ("Disappeared", Column::Number),
+            ("Negative", Column::Number),
+            ("Downloads clamped", Column::Number),
         ],
     );
     windows.rows = quality
@@ -582,8 +602,8 @@ fn lorenz_table(points: &[[f64; 2]], population: &Population) -> Table {
         "Lorenz curve at deciles of models",
         Some(population),
         &[
-            ("Share of models (poorest first)", true),
-            ("Share of downloads", true),
+            ("Share of models (poorest first)", Column::Number),
+            ("Share of downloads", Column::Number),
         ],
     );
     if points.is_empty() {

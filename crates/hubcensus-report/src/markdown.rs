@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use crate::document::{Block, Document, Table};
+use crate::document::{Block, Column, Document, Table};
 use crate::escape;
 use crate::methodology::{Block as TextBlock, Inline};
 
@@ -56,7 +56,7 @@ fn render_block(out: &mut String, block: &Block) {
                 caption: String::new(),
                 population: None,
                 headers: vec!["Figure".into(), "Value".into(), "Population".into()],
-                numeric: vec![false, true, false],
+                columns: vec![Column::Text, Column::Number, Column::Text],
                 rows: Vec::new(),
             };
             for card in cards {
@@ -86,7 +86,7 @@ fn render_block(out: &mut String, block: &Block) {
                 caption: caption.clone(),
                 population: Some(population.clone()),
                 headers: vec!["#".into(), "Model".into()],
-                numeric: vec![true, false],
+                columns: vec![Column::Number, Column::Id],
                 rows: Vec::new(),
             };
             table.rows = items
@@ -130,9 +130,13 @@ fn render_table(out: &mut String, table: &Table) {
         out,
         "|{}|",
         table
-            .numeric
+            .columns
             .iter()
-            .map(|numeric| if *numeric { "---:" } else { "---" })
+            .map(|column| if *column == Column::Number {
+                "---:"
+            } else {
+                "---"
+            })
             .collect::<Vec<_>>()
             .join("|")
     );
@@ -219,7 +223,7 @@ mod tests {
                 caption: "c|d".into(),
                 population: Some("p".into()),
                 headers: vec!["Model".into(), "N".into()],
-                numeric: vec![false, true],
+                columns: vec![Column::Id, Column::Number],
                 rows: vec![vec!["a|b\n<i>".into(), "1".into()]],
             },
         );
