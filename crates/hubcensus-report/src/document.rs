@@ -32,11 +32,13 @@ pub enum Block {
         table: Table,
     },
     Paragraphs(Vec<String>),
-    /// Model ids as a compact multi-column list.
-    List {
-        caption: String,
-        population: String,
-        items: Vec<String>,
+    /// A paragraph that points to another section: `before`, a link to section `anchor` reading
+    /// `link` (plain text in Markdown), `after`.
+    Pointer {
+        before: String,
+        anchor: &'static str,
+        link: String,
+        after: String,
     },
     Text(Vec<TextBlock>),
 }
@@ -176,6 +178,10 @@ fn line_chart(series: &Series, id: &str) -> Block {
         table: series_table(series),
     }
 }
+
+/// How many of the models to track "What to do" lists: the whole working set is the table of
+/// its own section, shown once.
+const TRACK_EXCERPT: usize = 10;
 
 fn action_block(list: &ActionList) -> Vec<Block> {
     let mut blocks = vec![Block::Paragraphs(vec![list.rationale.clone()])];
@@ -508,17 +514,34 @@ pub fn layout(view: &ReportView) -> Document {
     let actions = &view.actions;
     let mut action_blocks = action_block(&actions.review_defaults);
     action_blocks.extend(action_block(&actions.evaluate_newcomers));
-    action_blocks.push(Block::Paragraphs(vec![actions.track.rationale.clone()]));
-    action_blocks.push(Block::List {
-        caption: actions.track.title.clone(),
-        population: format::population(&actions.track.population),
-        items: actions
-            .track
+    let track = &actions.track;
+    action_blocks.push(Block::Paragraphs(vec![track.rationale.clone()]));
+    action_blocks.push(Block::Pointer {
+        before: format!("{}: every one is in the table of ", track.title),
+        anchor: "working-set",
+        link: "the working set".to_owned(),
+        after: if track.items.len() > TRACK_EXCERPT {
+            format!(
+                " above, with its rank, downloads, countries and type. The first {TRACK_EXCERPT}:"
+            )
+        } else {
+            " above, with its rank, downloads, countries and type.".to_owned()
+        },
+    });
+    if track.items.len() > TRACK_EXCERPT {
+        let mut excerpt = Table::new(
+            format!("{}: the first {TRACK_EXCERPT}", track.title),
+            Some(&track.population),
+            &[("Model", Column::Id), ("Why", Column::Text)],
+        );
+        excerpt.rows = track
             .items
             .iter()
-            .map(|i| i.model.clone())
-            .collect(),
-    });
+            .take(TRACK_EXCERPT)
+            .map(|item| vec![item.model.clone(), item.detail.clone()])
+            .collect();
+        action_blocks.push(Block::Table(excerpt));
+    }
     sections.push(Section {
         id: "actions",
         title: "What to do".to_owned(),

@@ -77,24 +77,19 @@ fn render_block(out: &mut String, block: &Block) {
                 let _ = writeln!(out, "{}\n", escape::markdown(paragraph));
             }
         }
-        Block::List {
-            caption,
-            population,
-            items,
+        Block::Pointer {
+            before,
+            link,
+            after,
+            ..
         } => {
-            let mut table = Table {
-                caption: caption.clone(),
-                population: Some(population.clone()),
-                headers: vec!["#".into(), "Model".into()],
-                columns: vec![Column::Number, Column::Id],
-                rows: Vec::new(),
-            };
-            table.rows = items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| vec![(index + 1).to_string(), item.clone()])
-                .collect();
-            render_table(out, &table);
+            let _ = writeln!(
+                out,
+                "{}*{}*{}\n",
+                escape::markdown(before),
+                escape::markdown(link),
+                escape::markdown(after)
+            );
         }
         Block::Text(blocks) => {
             for block in blocks {
