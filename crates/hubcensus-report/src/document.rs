@@ -46,6 +46,8 @@ pub enum Block {
 pub struct Card {
     pub label: String,
     pub value: String,
+    /// What the value is out of, set smaller beside it ("of 10,000" for an HHI).
+    pub scale: Option<&'static str>,
     pub population: String,
     pub note: Option<String>,
 }
@@ -90,11 +92,15 @@ fn cards(figures: &[crate::view::Figure]) -> Block {
     Block::Cards(
         figures
             .iter()
-            .map(|figure| Card {
-                label: figure.label.clone(),
-                value: format::value(figure.value, figure.unit),
-                population: format::population(&figure.population),
-                note: figure.note.clone(),
+            .map(|figure| {
+                let (value, scale) = format::value_and_scale(figure.value, figure.unit);
+                Card {
+                    label: figure.label.clone(),
+                    value,
+                    scale,
+                    population: format::population(&figure.population),
+                    note: figure.note.clone(),
+                }
             })
             .collect(),
     )

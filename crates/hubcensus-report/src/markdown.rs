@@ -65,9 +65,11 @@ fn render_block(out: &mut String, block: &Block) {
                     population.push_str(". Note: ");
                     population.push_str(note);
                 }
-                table
-                    .rows
-                    .push(vec![card.label.clone(), card.value.clone(), population]);
+                let value = match card.scale {
+                    Some(scale) => format!("{} {scale}", card.value),
+                    None => card.value.clone(),
+                };
+                table.rows.push(vec![card.label.clone(), value, population]);
             }
             render_table(out, &table);
         }

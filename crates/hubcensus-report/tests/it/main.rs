@@ -131,6 +131,25 @@ fn synthetic_data_is_in_every_title() {
 }
 
 #[test]
+fn hhi_values_state_their_scale() {
+    let view = fixture::view();
+    let html = html(&view);
+    let markdown = markdown(&view);
+    for value in ["612", "2,711"] {
+        assert!(
+            html.contains(&format!(
+                "<div class=\"value\">{value} <span class=\"scale\">of 10,000</span></div>"
+            )),
+            "{value}"
+        );
+        assert!(
+            markdown.contains(&format!("| {value} of 10,000 |")),
+            "{value}"
+        );
+    }
+}
+
+#[test]
 fn undefined_figures_say_so() {
     let mut view = fixture::view();
     view.headline[0].value = None;
