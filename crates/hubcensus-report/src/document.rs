@@ -24,7 +24,12 @@ pub struct Section {
 }
 
 pub enum Block {
-    Cards(Vec<Card>),
+    /// Figure cards under one statement of their common population.
+    Cards {
+        /// The population most of the cards share, in words.
+        population: String,
+        cards: Vec<Card>,
+    },
     Table(Table),
     /// A chart and the table of the data it draws.
     Chart {
@@ -32,19 +37,27 @@ pub enum Block {
         table: Table,
     },
     Paragraphs(Vec<String>),
-    /// Model ids as a compact multi-column list.
-    List {
-        caption: String,
-        population: String,
-        items: Vec<String>,
+    /// A paragraph that points to another section: `before`, a link to section `anchor` reading
+    /// `link` (plain text in Markdown), `after`.
+    Pointer {
+        before: String,
+        anchor: &'static str,
+        link: String,
+        after: String,
     },
+    /// Terms and what they mean, e.g. a table's column headings.
+    Definitions(Vec<(String, String)>),
     Text(Vec<TextBlock>),
 }
 
 pub struct Card {
     pub label: String,
     pub value: String,
-    pub population: String,
+    /// What the value is out of, set smaller beside it ("of 10,000" for an HHI).
+    pub scale: Option<&'static str>,
+    /// The parts of the card's population that differ from the block's (which they replace),
+    /// or `None` when the block's population is the card's.
+    pub population: Option<String>,
     pub note: Option<String>,
 }
 
@@ -52,39 +65,91 @@ pub struct Table {
     pub caption: String,
     pub population: Option<String>,
     pub headers: Vec<String>,
-    /// Right-aligned columns (numbers).
-    pub numeric: Vec<bool>,
+    /// What each column holds, which decides how it is aligned and where its text may wrap.
+    pub columns: Vec<Column>,
     pub rows: Vec<Vec<String>>,
+}
+
+/// What a table column holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// Numbers: right-aligned, never wrapped.
+    Number,
+    /// Words: wrapped between words, never inside one ("nonprofit", "unclassified organization").
+    Text,
+    /// Model ids: wrapped after a `/`, `-`, `_` or `.`, never inside a part of the id.
+    Id,
 }
 
 impl Table {
     fn new(
         caption: impl Into<String>,
         population: Option<&Population>,
-        headers: &[(&str, bool)],
+        headers: &[(&str, Column)],
     ) -> Self {
         Self {
             caption: caption.into(),
             population: population.map(format::population),
             headers: headers.iter().map(|(h, _)| (*h).to_owned()).collect(),
-            numeric: headers.iter().map(|(_, n)| *n).collect(),
+            columns: headers.iter().map(|(_, c)| *c).collect(),
             rows: Vec::new(),
         }
     }
 }
 
+/// Figure cards. Their population is stated once, above them, part by part the one most cards
+/// share; a card states only the parts where its own differs (the same long sentence on every
+/// card was read by no one).
 fn cards(figures: &[crate::view::Figure]) -> Block {
-    Block::Cards(
-        figures
-            .iter()
-            .map(|figure| Card {
+    let parts: Vec<[String; 4]> = figures
+        .iter()
+        .map(|figure| format::population_parts(&figure.population))
+        .collect();
+    let common: Vec<&str> = (0..4)
+        .map(|part| most_common(parts.iter().map(|p| p[part].as_str())))
+        .collect();
+    let cards = figures
+        .iter()
+        .zip(&parts)
+        .map(|(figure, parts)| {
+            let (value, scale) = format::value_and_scale(figure.value, figure.unit);
+            let own: Vec<&str> = parts
+                .iter()
+                .zip(&common)
+                .filter(|(part, common)| part.as_str() != **common)
+                .map(|(part, _)| part.as_str())
+                .collect();
+            Card {
                 label: figure.label.clone(),
-                value: format::value(figure.value, figure.unit),
-                population: format::population(&figure.population),
+                value,
+                scale,
+                population: (!own.is_empty()).then(|| own.join("; ")),
                 note: figure.note.clone(),
-            })
-            .collect(),
-    )
+            }
+        })
+        .collect();
+    Block::Cards {
+        population: common.join("; "),
+        cards,
+    }
+}
+
+/// The value that occurs most often; of equally frequent ones, the first.
+fn most_common<'a>(values: impl Iterator<Item = &'a str>) -> &'a str {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for value in values {
+        match counts.iter_mut().find(|(seen, _)| *seen == value) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((value, 1)),
+        }
+    }
+    let mut best: Option<(&str, usize)> = None;
+    for (value, count) in counts {
+        if best.is_none_or(|(_, most)| count > most) {
+            best = Some((value, count));
+        }
+    }
+    best.map_or("", |(value, _)| value)
 }
 
 fn share_table(table: &ShareTable) -> Table {
@@ -96,10 +161,10 @@ fn share_table(table: &ShareTable) -> Table {
         ),
         Some(&table.population),
         &[
-            (table.dimension.as_str(), false),
-            ("Models", true),
-            ("Downloads", true),
-            ("Share", true),
+            (table.dimension.as_str(), Column::Text),
+            ("Models", Column::Number),
+            ("Downloads", Column::Number),
+            ("Share", Column::Number),
         ],
     );
     out.rows = table
@@ -129,8 +194,13 @@ fn share_table(table: &ShareTable) -> Table {
 
 /// The data table under a chart: one row per period, one column per group.
 fn series_table(series: &Series) -> Table {
-    let mut headers: Vec<(&str, bool)> = vec![("Period", false)];
-    headers.extend(series.groups.iter().map(|g| (g.name.as_str(), true)));
+    let mut headers: Vec<(&str, Column)> = vec![("Period", Column::Text)];
+    headers.extend(
+        series
+            .groups
+            .iter()
+            .map(|g| (g.name.as_str(), Column::Number)),
+    );
     let mut table = Table::new(series.title.clone(), Some(&series.population), &headers);
     table.rows = series
         .periods
@@ -161,12 +231,16 @@ fn line_chart(series: &Series, id: &str) -> Block {
     }
 }
 
+/// How many of the models to track "What to do" lists: the whole working set is the table of
+/// its own section, shown once.
+const TRACK_EXCERPT: usize = 10;
+
 fn action_block(list: &ActionList) -> Vec<Block> {
     let mut blocks = vec![Block::Paragraphs(vec![list.rationale.clone()])];
     let mut table = Table::new(
         list.title.clone(),
         Some(&list.population),
-        &[("Model", false), ("Why", false)],
+        &[("Model", Column::Id), ("Why", Column::Text)],
     );
     table.rows = list
         .items
@@ -303,13 +377,13 @@ pub fn layout(view: &ReportView) -> Document {
         ),
         Some(&working.population),
         &[
-            ("Rank", true),
-            ("Change", true),
-            ("Model", false),
-            ("Weekly downloads", true),
-            ("Country (uploader)", false),
-            ("Country (lineage)", false),
-            ("Type", false),
+            ("Rank", Column::Number),
+            ("Change", Column::Number),
+            ("Model", Column::Id),
+            ("Weekly downloads", Column::Number),
+            ("Country (uploader)", Column::Text),
+            ("Country (lineage)", Column::Text),
+            ("Type", Column::Text),
         ],
     );
     top.rows = working
@@ -332,10 +406,10 @@ pub fn layout(view: &ReportView) -> Document {
             caption,
             Some(&working.population),
             &[
-                (rank, true),
-                ("Model", false),
-                ("Weekly downloads", true),
-                ("Type", false),
+                (rank, Column::Number),
+                ("Model", Column::Id),
+                ("Weekly downloads", Column::Number),
+                ("Type", Column::Text),
             ],
         );
         table.rows = moves
@@ -355,11 +429,11 @@ pub fn layout(view: &ReportView) -> Document {
         "Families: quantized and adapter derivatives folded into their base",
         Some(&working.population),
         &[
-            ("Rank", true),
-            ("Base", false),
-            ("Members", true),
-            ("Weekly downloads", true),
-            ("Share", true),
+            ("Rank", Column::Number),
+            ("Base", Column::Id),
+            ("Members", Column::Number),
+            ("Weekly downloads", Column::Number),
+            ("Share", Column::Number),
         ],
     );
     families.rows = working
@@ -404,10 +478,10 @@ pub fn layout(view: &ReportView) -> Document {
         "Base models with the most derivatives",
         Some(&derivatives.population),
         &[
-            ("Base", false),
-            ("Direct", true),
-            ("All descendants", true),
-            ("By relation", false),
+            ("Base", Column::Id),
+            ("Direct", Column::Number),
+            ("All descendants", Column::Number),
+            ("By relation", Column::Text),
         ],
     );
     bases.rows = derivatives
@@ -434,7 +508,11 @@ pub fn layout(view: &ReportView) -> Document {
     let mut mix = Table::new(
         "Relation mix: share of lineage edges",
         Some(&derivatives.population),
-        &[("Relation", false), ("Edges", true), ("Share", true)],
+        &[
+            ("Relation", Column::Text),
+            ("Edges", Column::Number),
+            ("Share", Column::Number),
+        ],
     );
     mix.rows = derivatives
         .relation_mix
@@ -488,17 +566,34 @@ pub fn layout(view: &ReportView) -> Document {
     let actions = &view.actions;
     let mut action_blocks = action_block(&actions.review_defaults);
     action_blocks.extend(action_block(&actions.evaluate_newcomers));
-    action_blocks.push(Block::Paragraphs(vec![actions.track.rationale.clone()]));
-    action_blocks.push(Block::List {
-        caption: actions.track.title.clone(),
-        population: format::population(&actions.track.population),
-        items: actions
-            .track
+    let track = &actions.track;
+    action_blocks.push(Block::Paragraphs(vec![track.rationale.clone()]));
+    action_blocks.push(Block::Pointer {
+        before: format!("{}: every one is in the table of ", track.title),
+        anchor: "working-set",
+        link: "the working set".to_owned(),
+        after: if track.items.len() > TRACK_EXCERPT {
+            format!(
+                " above, with its rank, downloads, countries and type. The first {TRACK_EXCERPT}:"
+            )
+        } else {
+            " above, with its rank, downloads, countries and type.".to_owned()
+        },
+    });
+    if track.items.len() > TRACK_EXCERPT {
+        let mut excerpt = Table::new(
+            format!("{}: the first {TRACK_EXCERPT}", track.title),
+            Some(&track.population),
+            &[("Model", Column::Id), ("Why", Column::Text)],
+        );
+        excerpt.rows = track
             .items
             .iter()
-            .map(|i| i.model.clone())
-            .collect(),
-    });
+            .take(TRACK_EXCERPT)
+            .map(|item| vec![item.model.clone(), item.detail.clone()])
+            .collect();
+        action_blocks.push(Block::Table(excerpt));
+    }
     sections.push(Section {
         id: "actions",
         title: "What to do".to_owned(),
@@ -511,13 +606,13 @@ pub fn layout(view: &ReportView) -> Document {
         "Windows",
         None,
         &[
-            ("Window", false),
-            ("Days", true),
-            ("Missed week", false),
-            ("Unmatched", true),
-            ("Disappeared", true),
-            ("Negative", true),
-            ("Downloads clamped", true),
+            ("Window", Column::Text),
+            ("Days", Column::Number),
+            ("Missed week", Column::Text),
+            ("Unmatched", Column::Number),
+            ("Disappeared", Column::Number),
+            ("Negative", Column::Number),
+            ("Downloads clamped", Column::Number),
         ],
     );
     windows.rows = quality
@@ -544,8 +639,16 @@ pub fn layout(view: &ReportView) -> Document {
     sections.push(Section {
         id: "data-quality",
         title: "Data quality".to_owned(),
-        intro: Some("Unmatched: models seen only in the later snapshot but created before the window. Disappeared: seen only in the earlier one. Negative: downloadsAllTime fell, counted as zero.".to_owned()),
-        blocks: vec![Block::Paragraphs(quality_text), Block::Table(windows)],
+        intro: Some(
+            "What the figures could not use or had to correct, window by window; the columns \
+             are defined under the table."
+                .to_owned(),
+        ),
+        blocks: vec![
+            Block::Paragraphs(quality_text),
+            Block::Table(windows),
+            Block::Definitions(quality_columns()),
+        ],
     });
 
     sections.push(Section {
@@ -561,6 +664,41 @@ pub fn layout(view: &ReportView) -> Document {
         meta,
         sections,
     }
+}
+
+/// The data-quality table's columns in words, shown under it: a reader meets "downloads
+/// clamped" there and nowhere else.
+fn quality_columns() -> Vec<(String, String)> {
+    [
+        (
+            "Missed week",
+            "yes when a weekly snapshot is missing, so the window is longer than planned; it is \
+             reported as one long window, never split.",
+        ),
+        (
+            "Unmatched",
+            "models seen only in the later snapshot and created before the window began (or at \
+             an unknown time): not counted.",
+        ),
+        (
+            "Disappeared",
+            "models seen only in the earlier snapshot: not counted.",
+        ),
+        (
+            "Negative",
+            "models whose downloadsAllTime fell during the window (a negative difference). \
+             Each counts as 0 downloads in every figure of this report.",
+        ),
+        (
+            "Downloads clamped",
+            "the size of those falls, added up: the negative models' differences summed, without \
+             their sign. Counting each negative model as 0 keeps these downloads from being \
+             subtracted from any total, share or ranking.",
+        ),
+    ]
+    .into_iter()
+    .map(|(term, meaning)| (term.to_owned(), meaning.to_owned()))
+    .collect()
 }
 
 /// A chart id from free text: ASCII letters and digits only.
@@ -582,8 +720,8 @@ fn lorenz_table(points: &[[f64; 2]], population: &Population) -> Table {
         "Lorenz curve at deciles of models",
         Some(population),
         &[
-            ("Share of models (poorest first)", true),
-            ("Share of downloads", true),
+            ("Share of models (poorest first)", Column::Number),
+            ("Share of downloads", Column::Number),
         ],
     );
     if points.is_empty() {
@@ -644,6 +782,55 @@ mod tests {
             assert_eq!(table.rows[9][1], last);
         }
         assert!(lorenz_table(&[], &population()).rows.is_empty());
+    }
+
+    #[test]
+    fn cards_state_the_common_population_once_and_their_own_differences() {
+        let figure = |attribution: &str, coverage: Option<f64>| crate::view::Figure {
+            id: "f".into(),
+            label: "F".into(),
+            value: Some(1.0),
+            unit: crate::view::Unit::Count,
+            population: Population {
+                attribution: attribution.into(),
+                coverage,
+                ..population()
+            },
+            note: None,
+        };
+        let Block::Cards {
+            population,
+            cards: laid_out,
+        } = cards(&[
+            figure("a", None),
+            figure("origin: lineage", Some(0.5)),
+            figure("a", None),
+        ])
+        else {
+            panic!("not cards");
+        };
+        assert_eq!(population, "m; d; w; a");
+        let own: Vec<Option<&str>> = laid_out.iter().map(|c| c.population.as_deref()).collect();
+        assert_eq!(
+            own,
+            [
+                None,
+                Some("origin: lineage; attribution coverage 50.0%"),
+                None
+            ]
+        );
+        // One card: its whole population is the block's.
+        let Block::Cards {
+            population,
+            cards: laid_out,
+        } = cards(&[figure("a", None)])
+        else {
+            panic!("not cards");
+        };
+        assert_eq!(population, "m; d; w; a");
+        assert!(laid_out[0].population.is_none());
+        assert_eq!(most_common(["x", "y", "y", "x"].into_iter()), "x");
+        assert_eq!(most_common(std::iter::empty()), "");
     }
 
     #[test]

@@ -88,9 +88,29 @@ pub fn coefficient(value: Option<f64>) -> String {
     }
 }
 
-/// A figure's value according to its unit.
+/// The scale an HHI is read on (METHODS.md §3: shares in percent, squared and summed).
+pub const HHI_SCALE: &str = "of 10,000";
+
+/// A figure's value according to its unit, with its scale when the number alone does not say
+/// what it is out of ("448 of 10,000").
 #[must_use]
 pub fn value(value: Option<f64>, unit: Unit) -> String {
+    match value_and_scale(value, unit) {
+        (number, Some(scale)) => format!("{number} {scale}"),
+        (number, None) => number,
+    }
+}
+
+/// A figure's value as [`value`] shows it, in two parts: the number and its scale, for layouts
+/// that set the scale smaller (a figure card).
+#[must_use]
+pub fn value_and_scale(value: Option<f64>, unit: Unit) -> (String, Option<&'static str>) {
+    let number = bare_value(value, unit);
+    let scale = (unit == Unit::Hhi && number != UNDEFINED).then_some(HHI_SCALE);
+    (number, scale)
+}
+
+fn bare_value(value: Option<f64>, unit: Unit) -> String {
     match unit {
         Unit::Share => share(value),
         Unit::Coefficient => coefficient(value),
@@ -124,15 +144,24 @@ pub fn rank_change(change: RankChange) -> String {
 /// A population in words, one sentence.
 #[must_use]
 pub fn population(population: &Population) -> String {
-    let mut text = format!(
-        "{}; {}; {}; {}",
-        population.models, population.downloads, population.window, population.attribution
-    );
+    population_parts(population).join("; ")
+}
+
+/// A population in words, part by part: which models, which downloads, which window, which
+/// attribution (with its coverage). [`population`] joins them.
+#[must_use]
+pub fn population_parts(population: &Population) -> [String; 4] {
+    let mut attribution = population.attribution.clone();
     if let Some(coverage) = population.coverage {
-        text.push_str("; attribution coverage ");
-        text.push_str(&share(Some(coverage)));
+        attribution.push_str("; attribution coverage ");
+        attribution.push_str(&share(Some(coverage)));
     }
-    text
+    [
+        population.models.clone(),
+        population.downloads.clone(),
+        population.window.clone(),
+        attribution,
+    ]
 }
 
 /// A date-time string cut to its date ("2026-03-29T00:00:00Z" -> "2026-03-29").
@@ -197,7 +226,15 @@ mod tests {
     fn values_follow_their_unit() {
         assert_eq!(value(Some(0.25), Unit::Share), "25.0%");
         assert_eq!(value(Some(0.8734), Unit::Coefficient), "0.873");
-        assert_eq!(value(Some(1234.4), Unit::Hhi), "1,234");
+        assert_eq!(value(Some(1234.4), Unit::Hhi), "1,234 of 10,000");
+        assert_eq!(
+            value_and_scale(Some(448.0), Unit::Hhi),
+            ("448".into(), Some("of 10,000"))
+        );
+        assert_eq!(
+            value_and_scale(Some(0.5), Unit::Share),
+            ("50.0%".into(), None)
+        );
         assert_eq!(value(Some(57.0), Unit::Count), "57");
         assert_eq!(value(Some(2_500_000.0), Unit::Downloads), "2.5M");
         assert_eq!(value(None, Unit::Hhi), "undefined");

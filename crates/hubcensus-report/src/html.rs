@@ -4,7 +4,7 @@
 
 use askama::Template;
 
-use crate::document::{Block, Document, Table};
+use crate::document::{Block, Column, Document, Table};
 use crate::methodology::{Block as TextBlock, Inline};
 
 #[derive(Template)]
@@ -15,14 +15,42 @@ struct ReportTemplate<'a> {
 }
 
 impl Table {
-    /// The CSS class of column `index`: numbers are right-aligned, text may wrap anywhere.
+    /// The CSS class of column `index`: numbers are right-aligned and never wrap; words and ids
+    /// wrap only where a reader expects (a word is never broken: "nonprofi t").
     fn class(&self, index: usize) -> &'static str {
-        if self.numeric.get(index).copied().unwrap_or(false) {
-            "num"
-        } else {
-            "text"
+        match self.columns.get(index) {
+            Some(Column::Number) => "num",
+            Some(Column::Id) => "id",
+            Some(Column::Text) | None => "text",
         }
     }
+
+    /// The pieces of cell `text` in column `index`, to be joined by `<wbr>` (a line may break
+    /// there): an id breaks after each `/`, `-`, `_` and `.`; other text is one piece.
+    fn pieces<'a>(&self, index: usize, text: &'a str) -> Vec<&'a str> {
+        if self.columns.get(index) == Some(&Column::Id) {
+            id_pieces(text)
+        } else {
+            vec![text]
+        }
+    }
+}
+
+/// `text` cut after each `/`, `-`, `_` and `.`: `org/a-b` gives `org/`, `a-` and `b`.
+fn id_pieces(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (index, character) in text.char_indices() {
+        if matches!(character, '/' | '-' | '_' | '.') {
+            let end = index + character.len_utf8();
+            pieces.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() || pieces.is_empty() {
+        pieces.push(&text[start..]);
+    }
+    pieces
 }
 
 pub fn render(document: &Document, generator: &str) -> Result<String, askama::Error> {
@@ -54,4 +82,24 @@ fn without_control_characters(html: String) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_break_after_their_separators_only() {
+        let cases: [(&str, &[&str]); 5] = [
+            ("org/a-b", &["org/", "a-", "b"]),
+            ("Qwen/Qwen2.5-7B", &["Qwen/", "Qwen2.", "5-", "7B"]),
+            ("gpt2", &["gpt2"]),
+            ("", &[""]),
+            ("a_b-", &["a_", "b-"]),
+        ];
+        for (id, pieces) in cases {
+            assert_eq!(id_pieces(id), pieces, "{id}");
+            assert_eq!(id_pieces(id).concat(), id);
+        }
+    }
 }

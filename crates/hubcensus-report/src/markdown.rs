@@ -4,9 +4,13 @@
 
 use std::fmt::Write as _;
 
-use crate::document::{Block, Document, Table};
+use crate::document::{Block, Column, Document, Table};
 use crate::escape;
 use crate::methodology::{Block as TextBlock, Inline};
+
+/// What a figure's own population does to the common one stated above its block.
+const OWN_POPULATION: &str =
+    "A figure's own population, where it has one, replaces the matching part";
 
 #[must_use]
 pub fn render(document: &Document) -> String {
@@ -51,23 +55,49 @@ pub fn render(document: &Document) -> String {
 
 fn render_block(out: &mut String, block: &Block) {
     match block {
-        Block::Cards(cards) => {
+        Block::Cards { population, cards } => {
+            let _ = writeln!(
+                out,
+                "*Population of these figures: {}. {}.*\n",
+                escape::markdown(population),
+                OWN_POPULATION
+            );
+            let notes: Vec<String> = cards
+                .iter()
+                .map(|card| {
+                    let mut notes = card.population.clone().unwrap_or_default();
+                    if let Some(note) = &card.note {
+                        if !notes.is_empty() {
+                            notes.push_str(". ");
+                        }
+                        notes.push_str("Note: ");
+                        notes.push_str(note);
+                    }
+                    notes
+                })
+                .collect();
+            let with_notes = notes.iter().any(|n| !n.is_empty());
             let mut table = Table {
                 caption: String::new(),
                 population: None,
-                headers: vec!["Figure".into(), "Value".into(), "Population".into()],
-                numeric: vec![false, true, false],
+                headers: vec!["Figure".into(), "Value".into()],
+                columns: vec![Column::Text, Column::Number],
                 rows: Vec::new(),
             };
-            for card in cards {
-                let mut population = card.population.clone();
-                if let Some(note) = &card.note {
-                    population.push_str(". Note: ");
-                    population.push_str(note);
+            if with_notes {
+                table.headers.push("Own population, note".into());
+                table.columns.push(Column::Text);
+            }
+            for (card, notes) in cards.iter().zip(notes) {
+                let value = match card.scale {
+                    Some(scale) => format!("{} {scale}", card.value),
+                    None => card.value.clone(),
+                };
+                let mut row = vec![card.label.clone(), value];
+                if with_notes {
+                    row.push(notes);
                 }
-                table
-                    .rows
-                    .push(vec![card.label.clone(), card.value.clone(), population]);
+                table.rows.push(row);
             }
             render_table(out, &table);
         }
@@ -77,24 +107,30 @@ fn render_block(out: &mut String, block: &Block) {
                 let _ = writeln!(out, "{}\n", escape::markdown(paragraph));
             }
         }
-        Block::List {
-            caption,
-            population,
-            items,
+        Block::Pointer {
+            before,
+            link,
+            after,
+            ..
         } => {
-            let mut table = Table {
-                caption: caption.clone(),
-                population: Some(population.clone()),
-                headers: vec!["#".into(), "Model".into()],
-                numeric: vec![true, false],
-                rows: Vec::new(),
-            };
-            table.rows = items
-                .iter()
-                .enumerate()
-                .map(|(index, item)| vec![(index + 1).to_string(), item.clone()])
-                .collect();
-            render_table(out, &table);
+            let _ = writeln!(
+                out,
+                "{}*{}*{}\n",
+                escape::markdown(before),
+                escape::markdown(link),
+                escape::markdown(after)
+            );
+        }
+        Block::Definitions(terms) => {
+            for (term, meaning) in terms {
+                let _ = writeln!(
+                    out,
+                    "- **{}:** {}",
+                    escape::markdown(term),
+                    escape::markdown(meaning)
+                );
+            }
+            out.push('\n');
         }
         Block::Text(blocks) => {
             for block in blocks {
@@ -130,9 +166,13 @@ fn render_table(out: &mut String, table: &Table) {
         out,
         "|{}|",
         table
-            .numeric
+            .columns
             .iter()
-            .map(|numeric| if *numeric { "---:" } else { "---" })
+            .map(|column| if *column == Column::Number {
+                "---:"
+            } else {
+                "---"
+            })
             .collect::<Vec<_>>()
             .join("|")
     );
@@ -219,7 +259,7 @@ mod tests {
                 caption: "c|d".into(),
                 population: Some("p".into()),
                 headers: vec!["Model".into(), "N".into()],
-                numeric: vec![false, true],
+                columns: vec![Column::Id, Column::Number],
                 rows: vec![vec!["a|b\n<i>".into(), "1".into()]],
             },
         );

@@ -2,7 +2,7 @@
 
 use crate::{fixture, html};
 
-const VOID: [&str; 6] = ["meta", "br", "hr", "img", "input", "link"];
+const VOID: [&str; 7] = ["meta", "br", "hr", "img", "input", "link", "wbr"];
 
 /// Checks that every tag is closed in order; returns the first problem.
 pub fn check_balanced(html: &str) -> Result<usize, String> {
