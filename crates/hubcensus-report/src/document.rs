@@ -380,7 +380,7 @@ pub fn layout(view: &ReportView) -> Document {
             ("Rank", Column::Number),
             ("Change", Column::Number),
             ("Model", Column::Id),
-            ("Weekly downloads", Column::Number),
+            ("Window downloads", Column::Number),
             ("Country (uploader)", Column::Text),
             ("Country (lineage)", Column::Text),
             ("Type", Column::Text),
@@ -408,7 +408,7 @@ pub fn layout(view: &ReportView) -> Document {
             &[
                 (rank, Column::Number),
                 ("Model", Column::Id),
-                ("Weekly downloads", Column::Number),
+                ("Window downloads", Column::Number),
                 ("Type", Column::Text),
             ],
         );
@@ -432,7 +432,7 @@ pub fn layout(view: &ReportView) -> Document {
             ("Rank", Column::Number),
             ("Base", Column::Id),
             ("Members", Column::Number),
-            ("Weekly downloads", Column::Number),
+            ("Window downloads", Column::Number),
             ("Share", Column::Number),
         ],
     );
@@ -458,10 +458,10 @@ pub fn layout(view: &ReportView) -> Document {
         id: "working-set",
         title: "The working set".to_owned(),
         intro: Some(format!(
-            "The top {} models hold {} of the window's downloads; churn against the previous week is {} ({} entries, {} exits).",
+            "The top {} models hold {} of the window's downloads; churn against the previous window is {} ({} entries, {} exits).",
             working.k,
             format::share(working.share_of_downloads),
-            working.churn.map_or_else(|| "not defined for the first week".to_owned(), |c| format::share(Some(c))),
+            working.churn.map_or_else(|| "not defined for the first window".to_owned(), |c| format::share(Some(c))),
             working.entries.len().max(new_count),
             working.exits.len()
         )),

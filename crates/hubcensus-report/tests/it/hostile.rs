@@ -99,7 +99,7 @@ fn hostile_text_is_escaped_in_markdown() {
         hostile_rows >= 5,
         "only {hostile_rows} table rows carry the hostile text"
     );
-    let header = "| Rank | Change | Model | Weekly downloads | Country (uploader) | Country (lineage) | Type |";
+    let header = "| Rank | Change | Model | Window downloads | Country (uploader) | Country (lineage) | Type |";
     let table_start = markdown.find(header).unwrap();
     let first_row = markdown[table_start..].lines().nth(2).unwrap();
     let unescaped_pipes = first_row.matches('|').count() - first_row.matches("\\|").count();

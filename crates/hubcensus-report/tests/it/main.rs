@@ -267,7 +267,9 @@ fn an_empty_view_renders_without_panicking() {
     assert!(!html.contains("NaN"));
     let markdown = markdown(&view);
     assert!(markdown.contains("*(none)*"));
-    assert!(markdown.contains("churn against the previous week is not defined for the first week"));
+    assert!(
+        markdown.contains("churn against the previous window is not defined for the first window")
+    );
     assert!(markdown.contains("| Total | 0 | 0 | undefined |"));
     assert!(!markdown.contains("NaN"));
     let value: serde_json::Value = serde_json::from_str(&json(&view)).unwrap();
