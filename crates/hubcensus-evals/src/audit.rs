@@ -115,23 +115,47 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind by name alone: `base` in the name is a base model; `instruct`, `chat` or a
+    /// token `it`, `sft`, `dpo`, `rlhf` an instruct model; anything else a base model.
     #[must_use]
     pub fn of(id: &ModelId) -> Self {
+        Self::by_name(id).unwrap_or(Self::Base)
+    }
+
+    fn by_name(id: &ModelId) -> Option<Self> {
         let name = id.name().to_ascii_lowercase();
         let tokens: Vec<&str> = name
             .split(|c: char| !c.is_ascii_alphanumeric())
             .filter(|t| !t.is_empty())
             .collect();
-        if name.contains("instruct")
+        if tokens.contains(&"base") {
+            Some(Self::Base)
+        } else if name.contains("instruct")
             || name.contains("chat")
             || tokens
                 .iter()
                 .any(|t| matches!(*t, "it" | "sft" | "dpo" | "rlhf"))
         {
-            Self::Instruct
+            Some(Self::Instruct)
         } else {
-            Self::Base
+            None
         }
+    }
+
+    /// The kind of a model of the evidence: by name where the name says; else a finetune or
+    /// merge of another model is post-trained (`Qwen/Qwen3-8B` is a finetune of
+    /// `Qwen/Qwen3-8B-Base`), and a model with no declared parent is a base model.
+    #[must_use]
+    pub fn of_model(model: &ModelEvidence) -> Self {
+        Self::by_name(&model.id).unwrap_or_else(|| match &model.lineage {
+            Some(lineage)
+                if matches!(lineage.relation, Relation::Finetune | Relation::Merge)
+                    && !lineage.parents.is_empty() =>
+            {
+                Self::Instruct
+            }
+            _ => Self::Base,
+        })
     }
 }
 
@@ -345,7 +369,7 @@ pub fn audit(
                 && matches!((m.created_at, default_model.created_at), (Some(a), Some(b)) if a > b)
                 // A successor is of the default's kind and size band (within the size factor
                 // both ways, whatever --max-params admits for candidates).
-                && Kind::of(&m.id) == Kind::of(&default_model.id)
+                && Kind::of_model(m) == Kind::of_model(default_model)
                 && SizePolicy {
                     factor: query.size.factor,
                     max_params: None,
@@ -407,8 +431,8 @@ pub fn audit(
             }
             Some(true) => {}
         }
-        if Kind::of(&default_model.id) == Kind::Instruct
-            && Kind::of(&model.id) == Kind::Base
+        if Kind::of_model(default_model) == Kind::Instruct
+            && Kind::of_model(model) == Kind::Base
             && !query.include_base
         {
             excluded.base += 1;

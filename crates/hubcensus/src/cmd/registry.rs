@@ -144,7 +144,11 @@ fn load_dir(dir: &Path) -> anyhow::Result<Registry> {
         let path = entry
             .with_context(|| format!("cannot read registry directory {}", dir.display()))?
             .path();
-        if path.extension().is_some_and(|ext| ext == "toml") {
+        // renames.toml lives with the registry but is the evals crate's list of renamed model
+        // ids (docs/evals.md), not attribution data.
+        if path.extension().is_some_and(|ext| ext == "toml")
+            && path.file_name().is_none_or(|name| name != "renames.toml")
+        {
             paths.push(path);
         }
     }

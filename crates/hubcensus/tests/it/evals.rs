@@ -55,6 +55,19 @@ fn write_world(dir: &Path) -> std::path::PathBuf {
     let rising: Vec<u64> = (0..14)
         .map(|w| if w >= 10 { 60_000 } else { 2_000 })
         .collect();
+    // Qwen3-8B is the post-trained model, a finetune of Qwen3-8B-Base: an instruct default's like.
+    let mut qwen = model(
+        "Qwen/Qwen3-8B",
+        8,
+        "industry",
+        &[300_000; 14],
+        &[Some(3); 14],
+    );
+    qwen["lineage"] = json!({
+        "relation": "finetune",
+        "parents": ["Qwen/Qwen3-8B-Base"],
+        "source": "base_models",
+    });
     let world = json!({
         "weeks": WEEKS.map(|w| format!("{w}T00:00:00Z")),
         "working_set_size": 200,
@@ -62,7 +75,7 @@ fn write_world(dir: &Path) -> std::path::PathBuf {
         "provenance": "integration-test world",
         "models": [
             model("meta-llama/Llama-3.1-8B-Instruct", 8, "industry", &falling, &left),
-            model("Qwen/Qwen3-8B", 8, "industry", &[300_000; 14], &[Some(3); 14]),
+            qwen,
             model("alice/tiny-reasoner-3B", 3, "individual", &rising, &entering),
             model("bigcorp/Big-Model", 70, "industry", &rising, &entering),
             model("mistralai/Ministral-8B-Instruct-2410", 8, "industry", &[50_000; 14], &[Some(20); 14]),
@@ -451,6 +464,18 @@ fn write_store(dir: &Path) {
             LineageSource::BaseModels,
         );
         records.push(tuned_record);
+        // Qwen3-8B is the post-trained model, a finetune of Qwen3-8B-Base (as its card says):
+        // an instruct default's like.
+        if let Some(qwen) = records
+            .iter_mut()
+            .find(|r| r.id.as_str() == "Qwen/Qwen3-8B")
+        {
+            qwen.lineage = Lineage::new(
+                Relation::Finetune,
+                vec![ModelId::new("Qwen/Qwen3-8B-Base").unwrap()],
+                LineageSource::BaseModels,
+            );
+        }
         let draft = SnapshotDraft {
             as_of,
             crawl_started: None,
@@ -500,7 +525,7 @@ fn audit_and_discover_read_the_store() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "matched to Hub ids (candidates: the current ids of the 253 models the snapshot store knows): 2 exact; unmatched: 0",
+            "matched to Hub ids (candidates: the current ids of the 254 models the snapshot store knows): 2 exact; unmatched: 0",
         ));
     hubcensus(data.path())
         .args(["evals", "import", "--from-store"])
@@ -934,34 +959,39 @@ fn audit_compares_like_with_like_real_data() {
         let output = command.args(extra).output().unwrap();
         serde_json::from_slice(&output.stdout).unwrap()
     };
-    let instruct = |id: &str| {
-        let name = id.rsplit('/').next().unwrap().to_ascii_lowercase();
-        name.contains("instruct")
-            || name.contains("chat")
-            || name
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|token| matches!(token, "it" | "sft" | "dpo" | "rlhf"))
+    let ids = |result: &Value| -> Vec<String> {
+        result["audit"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["report"]["id"].as_str().unwrap().to_owned())
+            .collect()
     };
     let result = audit(&[]);
-    let candidates = result["audit"]["candidates"].as_array().unwrap();
+    let candidates = ids(&result);
     assert!(!candidates.is_empty());
-    for candidate in candidates {
-        let id = candidate["report"]["id"].as_str().unwrap();
-        assert!(instruct(id), "a base model among the candidates: {id}");
-    }
+    // The base model that came first, and every model named a base, are left out.
+    assert!(
+        !candidates.iter().any(|id| id == "Qwen/Qwen2.5-7B"),
+        "{candidates:?}"
+    );
+    let named_base = |id: &String| {
+        id.to_ascii_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|token| token == "base")
+    };
+    let based: Vec<&String> = candidates.iter().filter(|id| named_base(id)).collect();
+    assert!(based.is_empty(), "{based:?}");
     assert!(result["audit"]["excluded"]["base"].as_u64().unwrap() > 0);
     for reason in result["audit"]["reasons"].as_array().unwrap() {
         let reason = reason.as_str().unwrap();
         assert!(!reason.contains("Llama-3.2-1B"), "{reason}");
     }
     // Asked for, base models come back.
-    let with_base = audit(&["--include-base"]);
     assert!(
-        with_base["audit"]["candidates"]
-            .as_array()
-            .unwrap()
+        ids(&audit(&["--include-base"]))
             .iter()
-            .any(|c| !instruct(c["report"]["id"].as_str().unwrap()))
+            .any(|id| id == "Qwen/Qwen2.5-7B")
     );
 }
 
