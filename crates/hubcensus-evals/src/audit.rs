@@ -147,14 +147,14 @@ impl Kind {
     /// `Qwen/Qwen3-8B-Base`), and a model with no declared parent is a base model.
     #[must_use]
     pub fn of_model(model: &ModelEvidence) -> Self {
-        Self::by_name(&model.id).unwrap_or_else(|| match &model.lineage {
-            Some(lineage)
-                if matches!(lineage.relation, Relation::Finetune | Relation::Merge)
-                    && !lineage.parents.is_empty() =>
-            {
-                Self::Instruct
-            }
-            _ => Self::Base,
+        let post_trained = model.lineage.as_ref().is_some_and(|lineage| {
+            matches!(lineage.relation, Relation::Finetune | Relation::Merge)
+                && !lineage.parents.is_empty()
+        });
+        Self::by_name(&model.id).unwrap_or(if post_trained {
+            Self::Instruct
+        } else {
+            Self::Base
         })
     }
 }
