@@ -24,7 +24,12 @@ pub struct Section {
 }
 
 pub enum Block {
-    Cards(Vec<Card>),
+    /// Figure cards under one statement of their common population.
+    Cards {
+        /// The population most of the cards share, in words.
+        population: String,
+        cards: Vec<Card>,
+    },
     Table(Table),
     /// A chart and the table of the data it draws.
     Chart {
@@ -48,7 +53,9 @@ pub struct Card {
     pub value: String,
     /// What the value is out of, set smaller beside it ("of 10,000" for an HHI).
     pub scale: Option<&'static str>,
-    pub population: String,
+    /// The parts of the card's population that differ from the block's (which they replace),
+    /// or `None` when the block's population is the card's.
+    pub population: Option<String>,
     pub note: Option<String>,
 }
 
@@ -88,22 +95,59 @@ impl Table {
     }
 }
 
+/// Figure cards. Their population is stated once, above them, part by part the one most cards
+/// share; a card states only the parts where its own differs (the same long sentence on every
+/// card was read by no one).
 fn cards(figures: &[crate::view::Figure]) -> Block {
-    Block::Cards(
-        figures
-            .iter()
-            .map(|figure| {
-                let (value, scale) = format::value_and_scale(figure.value, figure.unit);
-                Card {
-                    label: figure.label.clone(),
-                    value,
-                    scale,
-                    population: format::population(&figure.population),
-                    note: figure.note.clone(),
-                }
-            })
-            .collect(),
-    )
+    let parts: Vec<[String; 4]> = figures
+        .iter()
+        .map(|figure| format::population_parts(&figure.population))
+        .collect();
+    let common: Vec<&str> = (0..4)
+        .map(|part| most_common(parts.iter().map(|p| p[part].as_str())))
+        .collect();
+    let cards = figures
+        .iter()
+        .zip(&parts)
+        .map(|(figure, parts)| {
+            let (value, scale) = format::value_and_scale(figure.value, figure.unit);
+            let own: Vec<&str> = parts
+                .iter()
+                .zip(&common)
+                .filter(|(part, common)| part.as_str() != **common)
+                .map(|(part, _)| part.as_str())
+                .collect();
+            Card {
+                label: figure.label.clone(),
+                value,
+                scale,
+                population: (!own.is_empty()).then(|| own.join("; ")),
+                note: figure.note.clone(),
+            }
+        })
+        .collect();
+    Block::Cards {
+        population: common.join("; "),
+        cards,
+    }
+}
+
+/// The value that occurs most often; of equally frequent ones, the first.
+fn most_common<'a>(values: impl Iterator<Item = &'a str>) -> &'a str {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for value in values {
+        match counts.iter_mut().find(|(seen, _)| *seen == value) {
+            Some((_, count)) => *count += 1,
+            None => counts.push((value, 1)),
+        }
+    }
+    let mut best: Option<(&str, usize)> = None;
+    for (value, count) in counts {
+        if best.is_none_or(|(_, most)| count > most) {
+            best = Some((value, count));
+        }
+    }
+    best.map_or("", |(value, _)| value)
 }
 
 fn share_table(table: &ShareTable) -> Table {
@@ -693,6 +737,55 @@ mod tests {
             assert_eq!(table.rows[9][1], last);
         }
         assert!(lorenz_table(&[], &population()).rows.is_empty());
+    }
+
+    #[test]
+    fn cards_state_the_common_population_once_and_their_own_differences() {
+        let figure = |attribution: &str, coverage: Option<f64>| crate::view::Figure {
+            id: "f".into(),
+            label: "F".into(),
+            value: Some(1.0),
+            unit: crate::view::Unit::Count,
+            population: Population {
+                attribution: attribution.into(),
+                coverage,
+                ..population()
+            },
+            note: None,
+        };
+        let Block::Cards {
+            population,
+            cards: laid_out,
+        } = cards(&[
+            figure("a", None),
+            figure("origin: lineage", Some(0.5)),
+            figure("a", None),
+        ])
+        else {
+            panic!("not cards");
+        };
+        assert_eq!(population, "m; d; w; a");
+        let own: Vec<Option<&str>> = laid_out.iter().map(|c| c.population.as_deref()).collect();
+        assert_eq!(
+            own,
+            [
+                None,
+                Some("origin: lineage; attribution coverage 50.0%"),
+                None
+            ]
+        );
+        // One card: its whole population is the block's.
+        let Block::Cards {
+            population,
+            cards: laid_out,
+        } = cards(&[figure("a", None)])
+        else {
+            panic!("not cards");
+        };
+        assert_eq!(population, "m; d; w; a");
+        assert!(laid_out[0].population.is_none());
+        assert_eq!(most_common(["x", "y", "y", "x"].into_iter()), "x");
+        assert_eq!(most_common(std::iter::empty()), "");
     }
 
     #[test]

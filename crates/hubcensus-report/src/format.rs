@@ -144,15 +144,24 @@ pub fn rank_change(change: RankChange) -> String {
 /// A population in words, one sentence.
 #[must_use]
 pub fn population(population: &Population) -> String {
-    let mut text = format!(
-        "{}; {}; {}; {}",
-        population.models, population.downloads, population.window, population.attribution
-    );
+    population_parts(population).join("; ")
+}
+
+/// A population in words, part by part: which models, which downloads, which window, which
+/// attribution (with its coverage). [`population`] joins them.
+#[must_use]
+pub fn population_parts(population: &Population) -> [String; 4] {
+    let mut attribution = population.attribution.clone();
     if let Some(coverage) = population.coverage {
-        text.push_str("; attribution coverage ");
-        text.push_str(&share(Some(coverage)));
+        attribution.push_str("; attribution coverage ");
+        attribution.push_str(&share(Some(coverage)));
     }
-    text
+    [
+        population.models.clone(),
+        population.downloads.clone(),
+        population.window.clone(),
+        attribution,
+    ]
 }
 
 /// A date-time string cut to its date ("2026-03-29T00:00:00Z" -> "2026-03-29").

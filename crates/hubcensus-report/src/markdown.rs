@@ -8,6 +8,10 @@ use crate::document::{Block, Column, Document, Table};
 use crate::escape;
 use crate::methodology::{Block as TextBlock, Inline};
 
+/// What a figure's own population does to the common one stated above its block.
+const OWN_POPULATION: &str =
+    "A figure's own population, where it has one, replaces the matching part";
+
 #[must_use]
 pub fn render(document: &Document) -> String {
     let mut out = String::new();
@@ -51,25 +55,49 @@ pub fn render(document: &Document) -> String {
 
 fn render_block(out: &mut String, block: &Block) {
     match block {
-        Block::Cards(cards) => {
+        Block::Cards { population, cards } => {
+            let _ = writeln!(
+                out,
+                "*Population of these figures: {}. {}.*\n",
+                escape::markdown(population),
+                OWN_POPULATION
+            );
+            let notes: Vec<String> = cards
+                .iter()
+                .map(|card| {
+                    let mut notes = card.population.clone().unwrap_or_default();
+                    if let Some(note) = &card.note {
+                        if !notes.is_empty() {
+                            notes.push_str(". ");
+                        }
+                        notes.push_str("Note: ");
+                        notes.push_str(note);
+                    }
+                    notes
+                })
+                .collect();
+            let with_notes = notes.iter().any(|n| !n.is_empty());
             let mut table = Table {
                 caption: String::new(),
                 population: None,
-                headers: vec!["Figure".into(), "Value".into(), "Population".into()],
-                columns: vec![Column::Text, Column::Number, Column::Text],
+                headers: vec!["Figure".into(), "Value".into()],
+                columns: vec![Column::Text, Column::Number],
                 rows: Vec::new(),
             };
-            for card in cards {
-                let mut population = card.population.clone();
-                if let Some(note) = &card.note {
-                    population.push_str(". Note: ");
-                    population.push_str(note);
-                }
+            if with_notes {
+                table.headers.push("Own population, note".into());
+                table.columns.push(Column::Text);
+            }
+            for (card, notes) in cards.iter().zip(notes) {
                 let value = match card.scale {
                     Some(scale) => format!("{} {scale}", card.value),
                     None => card.value.clone(),
                 };
-                table.rows.push(vec![card.label.clone(), value, population]);
+                let mut row = vec![card.label.clone(), value];
+                if with_notes {
+                    row.push(notes);
+                }
+                table.rows.push(row);
             }
             render_table(out, &table);
         }

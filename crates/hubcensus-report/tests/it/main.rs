@@ -79,19 +79,38 @@ fn every_section_and_population_is_rendered() {
             "markdown lacks {section}"
         );
     }
-    // Every headline figure shows its population, filters included, in both formats.
-    for figure in &view.headline {
-        let mut population = figure.population.clone();
+    // Every headline figure shows its population, filters included, in both formats: the
+    // population most figures share is stated once above the cards, and each card states the
+    // parts where its own differs.
+    let filtered = |population: &hubcensus_report::Population| {
+        let mut population = population.clone();
         population
             .models
             .push_str(" (filtered: library = transformers)");
-        let words = hubcensus_report::format::population(&population);
-        assert!(html.contains(&words.replace('\'', "&#39;")), "{words}");
-        assert!(
-            markdown.contains(&hubcensus_report::escape::markdown(&words)),
-            "{words}"
-        );
+        population
+    };
+    let common = hubcensus_report::format::population(&filtered(&view.headline[0].population));
+    assert!(html.contains(&format!(
+        "<p class=\"population\">Population of these figures: {}. A card",
+        common.replace('\'', "&#39;")
+    )));
+    assert!(markdown.contains(&format!(
+        "*Population of these figures: {}. A figure",
+        hubcensus_report::escape::markdown(&common)
+    )));
+    for figure in &view.headline {
+        for part in hubcensus_report::format::population_parts(&filtered(&figure.population)) {
+            assert!(html.contains(&part.replace('\'', "&#39;")), "{part}");
+            assert!(
+                markdown.contains(&hubcensus_report::escape::markdown(&part)),
+                "{part}"
+            );
+        }
     }
+    // A card differing only in its attribution states only that.
+    assert!(html.contains("<figcaption>origin: lineage; attribution coverage 91.3%</figcaption>"));
+    // No card repeats the common population.
+    assert!(!html.contains(&format!("<figcaption>{}", common.replace('\'', "&#39;"))));
     // Every stated population carries the filters.
     let populations: Vec<&str> = markdown
         .lines()
