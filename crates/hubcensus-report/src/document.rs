@@ -45,6 +45,8 @@ pub enum Block {
         link: String,
         after: String,
     },
+    /// Terms and what they mean, e.g. a table's column headings.
+    Definitions(Vec<(String, String)>),
     Text(Vec<TextBlock>),
 }
 
@@ -637,8 +639,16 @@ pub fn layout(view: &ReportView) -> Document {
     sections.push(Section {
         id: "data-quality",
         title: "Data quality".to_owned(),
-        intro: Some("Unmatched: models seen only in the later snapshot but created before the window. Disappeared: seen only in the earlier one. Negative: downloadsAllTime fell, counted as zero.".to_owned()),
-        blocks: vec![Block::Paragraphs(quality_text), Block::Table(windows)],
+        intro: Some(
+            "What the figures could not use or had to correct, window by window; the columns \
+             are defined under the table."
+                .to_owned(),
+        ),
+        blocks: vec![
+            Block::Paragraphs(quality_text),
+            Block::Table(windows),
+            Block::Definitions(quality_columns()),
+        ],
     });
 
     sections.push(Section {
@@ -654,6 +664,41 @@ pub fn layout(view: &ReportView) -> Document {
         meta,
         sections,
     }
+}
+
+/// The data-quality table's columns in words, shown under it: a reader meets "downloads
+/// clamped" there and nowhere else.
+fn quality_columns() -> Vec<(String, String)> {
+    [
+        (
+            "Missed week",
+            "yes when a weekly snapshot is missing, so the window is longer than planned; it is \
+             reported as one long window, never split.",
+        ),
+        (
+            "Unmatched",
+            "models seen only in the later snapshot and created before the window began (or at \
+             an unknown time): not counted.",
+        ),
+        (
+            "Disappeared",
+            "models seen only in the earlier snapshot: not counted.",
+        ),
+        (
+            "Negative",
+            "models whose downloadsAllTime fell during the window (a negative difference). \
+             Each counts as 0 downloads in every figure of this report.",
+        ),
+        (
+            "Downloads clamped",
+            "the size of those falls, added up: the negative models' differences summed, without \
+             their sign. Counting each negative model as 0 keeps these downloads from being \
+             subtracted from any total, share or ranking.",
+        ),
+    ]
+    .into_iter()
+    .map(|(term, meaning)| (term.to_owned(), meaning.to_owned()))
+    .collect()
 }
 
 /// A chart id from free text: ASCII letters and digits only.

@@ -121,6 +121,17 @@ fn render_block(out: &mut String, block: &Block) {
                 escape::markdown(after)
             );
         }
+        Block::Definitions(terms) => {
+            for (term, meaning) in terms {
+                let _ = writeln!(
+                    out,
+                    "- **{}:** {}",
+                    escape::markdown(term),
+                    escape::markdown(meaning)
+                );
+            }
+            out.push('\n');
+        }
         Block::Text(blocks) => {
             for block in blocks {
                 render_text(out, block);

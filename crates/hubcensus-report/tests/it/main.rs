@@ -169,6 +169,21 @@ fn hhi_values_state_their_scale() {
 }
 
 #[test]
+fn data_quality_columns_are_defined_in_words() {
+    let view = fixture::view();
+    let html = html(&view);
+    let markdown = markdown(&view);
+    for term in ["Negative", "Downloads clamped", "Unmatched", "Disappeared"] {
+        assert!(html.contains(&format!("<dt>{term}</dt><dd>")), "{term}");
+        assert!(markdown.contains(&format!("- **{term}:** ")), "{term}");
+    }
+    assert!(markdown.contains(
+        "- **Downloads clamped:** the size of those falls, added up: the negative models' \
+         differences summed, without their sign."
+    ));
+}
+
+#[test]
 fn undefined_figures_say_so() {
     let mut view = fixture::view();
     view.headline[0].value = None;
