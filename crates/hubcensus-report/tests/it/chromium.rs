@@ -185,8 +185,9 @@ fn chromium_renders_report() {
             "{name} screenshot is nearly blank ({non_white} non-white pixels)"
         );
         if name == "desktop" {
-            // The stacked areas' darkest and lightest bands and the bar charts must be painted.
-            for colour in ["#440154", "#fde725", "#365c8d"] {
+            // The region bands (US, China), the industry band of the types chart and the bars
+            // must be painted, over real areas.
+            for colour in ["#0072b2", "#d55e00", "#440154", "#365c8d"] {
                 let target = hex(colour);
                 let count = image.pixels.iter().filter(|p| **p == target).count();
                 assert!(
@@ -194,12 +195,12 @@ fn chromium_renders_report() {
                     "chart colour {colour} covers only {count} pixels: charts did not render"
                 );
             }
-            // The chart rows are not blank: each screenshot band of 600 pixels that holds a
-            // chart band colour holds many of them (no half-drawn chart).
+            // The chart rows are not blank: the two region charts' US band spans many rows (no
+            // half-drawn chart).
             let rows_with_charts = (0..image.height)
                 .filter(|row| {
                     image.pixels[row * image.width..(row + 1) * image.width]
-                        .contains(&hex("#440154"))
+                        .contains(&hex("#0072b2"))
                 })
                 .count();
             assert!(
