@@ -1,6 +1,9 @@
 //! The report as one self-contained HTML file: inline CSS and inline SVG, no script, no external
-//! fetch. The askama template auto-escapes every interpolated string; the SVG charts are built by
-//! [`crate::svg`], which escapes their text itself, and are the only values marked safe.
+//! fetch. The askama template escapes every interpolated string, with askama's escaping or the
+//! `dates` filter ([`crate::escape::html_keeping_dates`]); the SVG charts are built by
+//! [`crate::svg`], which escapes their text itself. Those two are the only values marked safe.
+//! The page reads at any width: charts come in a wide and a narrow drawing and CSS shows one;
+//! a table too wide for a phone scrolls inside its own wrapper, under its caption.
 
 use askama::Template;
 
