@@ -31,9 +31,10 @@ pub enum Block {
         cards: Vec<Card>,
     },
     Table(Table),
-    /// A chart and the table of the data it draws.
+    /// A chart and the table of the data it draws. The chart is drawn once per canvas (wide
+    /// and narrow, or square); the page shows the one that fits.
     Chart {
-        svg: String,
+        svgs: Vec<String>,
         table: Table,
     },
     Paragraphs(Vec<String>),
@@ -219,14 +220,20 @@ fn series_table(series: &Series) -> Table {
 
 fn area_chart(series: &Series, id: &str) -> Block {
     Block::Chart {
-        svg: svg::stacked_area(series, id),
+        svgs: vec![
+            svg::stacked_area(series, id, &svg::WIDE),
+            svg::stacked_area(series, id, &svg::NARROW),
+        ],
         table: series_table(series),
     }
 }
 
 fn line_chart(series: &Series, id: &str) -> Block {
     Block::Chart {
-        svg: svg::line_chart(series, id),
+        svgs: vec![
+            svg::line_chart(series, id, &svg::WIDE),
+            svg::line_chart(series, id, &svg::NARROW),
+        ],
         table: series_table(series),
     }
 }
@@ -359,11 +366,11 @@ pub fn layout(view: &ReportView) -> Document {
             cards(&concentration.figures),
             line_chart(&concentration.top_k_share_over_time, "topk"),
             Block::Chart {
-                svg: svg::lorenz(
+                svgs: vec![svg::lorenz(
                     &concentration.lorenz,
                     "Lorenz curve of window downloads",
                     "lorenz",
-                ),
+                )],
                 table: lorenz_table(&concentration.lorenz, &concentration.lorenz_population),
             },
         ],
@@ -532,21 +539,33 @@ pub fn layout(view: &ReportView) -> Document {
         .collect();
     let mut derivative_blocks = vec![
         Block::Chart {
-            svg: svg::bar_chart(
-                "Base models by all descendants",
-                &bars,
-                Unit::Count,
-                "bases",
-            ),
+            svgs: [&svg::WIDE, &svg::NARROW]
+                .into_iter()
+                .map(|canvas| {
+                    svg::bar_chart(
+                        "Base models by all descendants",
+                        &bars,
+                        Unit::Count,
+                        "bases",
+                        canvas,
+                    )
+                })
+                .collect(),
             table: bases,
         },
         Block::Chart {
-            svg: svg::bar_chart(
-                "Relation mix of lineage edges",
-                &mix_bars,
-                Unit::Share,
-                "mix",
-            ),
+            svgs: [&svg::WIDE, &svg::NARROW]
+                .into_iter()
+                .map(|canvas| {
+                    svg::bar_chart(
+                        "Relation mix of lineage edges",
+                        &mix_bars,
+                        Unit::Share,
+                        "mix",
+                        canvas,
+                    )
+                })
+                .collect(),
             table: mix,
         },
     ];

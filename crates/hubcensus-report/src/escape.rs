@@ -20,6 +20,49 @@ pub fn xml(text: &str) -> String {
     out
 }
 
+/// Escapes text for HTML as [`xml`] does, and keeps each date or numeric range
+/// ("2026-03-29", "2025-2026") on one line: it is wrapped in `<span class="nowrap">`, since a
+/// browser may otherwise break a line after any of its hyphens ("2026-|03-29").
+#[must_use]
+pub fn html_keeping_dates(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((start, end)) = next_date(rest) {
+        out.push_str(&xml(&rest[..start]));
+        out.push_str("<span class=\"nowrap\">");
+        out.push_str(&rest[start..end]);
+        out.push_str("</span>");
+        rest = &rest[end..];
+    }
+    out.push_str(&xml(rest));
+    out
+}
+
+/// The byte range of the first run of ASCII digits and hyphens in `text` that starts and ends
+/// with a digit and holds a hyphen between two digits.
+fn next_date(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        if !bytes[start].is_ascii_digit() {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b'-') {
+            end += 1;
+        }
+        while bytes[end - 1] == b'-' {
+            end -= 1;
+        }
+        if bytes[start..end].contains(&b'-') {
+            return Some((start, end));
+        }
+        start = end;
+    }
+    None
+}
+
 /// Escapes text for a Markdown table cell or inline text: HTML is neutralised (renderers such as
 /// GitHub's pass inline HTML through), Markdown punctuation is backslash-escaped, and newlines
 /// become spaces so a cell cannot break its row.
@@ -88,6 +131,31 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(markdown(input), expected);
+        }
+    }
+
+    #[test]
+    fn dates_stay_on_one_line_and_the_rest_is_escaped() {
+        let cases = [
+            ("plain", "plain"),
+            (
+                "week 2026-03-22 to 2026-03-29.",
+                "week <span class=\"nowrap\">2026-03-22</span> to \
+                 <span class=\"nowrap\">2026-03-29</span>.",
+            ),
+            ("2025-Q2", "2025-Q2"),
+            ("rank -3, 7- and -", "rank -3, 7- and -"),
+            (
+                "<b>1-2</b>",
+                "&lt;b&gt;<span class=\"nowrap\">1-2</span>&lt;/b&gt;",
+            ),
+            (
+                "é2026-01-01é\u{7}",
+                "é<span class=\"nowrap\">2026-01-01</span>é\u{fffd}",
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(html_keeping_dates(input), expected, "{input}");
         }
     }
 

@@ -1,6 +1,9 @@
 //! The report as one self-contained HTML file: inline CSS and inline SVG, no script, no external
-//! fetch. The askama template auto-escapes every interpolated string; the SVG charts are built by
-//! [`crate::svg`], which escapes their text itself, and are the only values marked safe.
+//! fetch. The askama template escapes every interpolated string, with askama's escaping or the
+//! `dates` filter ([`crate::escape::html_keeping_dates`]); the SVG charts are built by
+//! [`crate::svg`], which escapes their text itself. Those two are the only values marked safe.
+//! The page reads at any width: charts come in a wide and a narrow drawing and CSS shows one;
+//! a table too wide for a phone scrolls inside its own wrapper, under its caption.
 
 use askama::Template;
 
@@ -51,6 +54,20 @@ fn id_pieces(text: &str) -> Vec<&str> {
         pieces.push(&text[start..]);
     }
     pieces
+}
+
+/// The template's own filter: `dates` escapes text and keeps its dates on one line
+/// ([`crate::escape::html_keeping_dates`]).
+// The wrapper askama's `filter_fn` generates (an always-inlined method, a `Result` every filter
+// returns) trips these pedantic lints.
+#[allow(clippy::inline_always, clippy::unused_self, clippy::unnecessary_wraps)]
+mod filters {
+    use askama::filters::Safe;
+
+    #[askama::filter_fn]
+    pub fn dates(text: impl ToString, _: &dyn askama::Values) -> askama::Result<Safe<String>> {
+        Ok(Safe(crate::escape::html_keeping_dates(&text.to_string())))
+    }
 }
 
 pub fn render(document: &Document, generator: &str) -> Result<String, askama::Error> {

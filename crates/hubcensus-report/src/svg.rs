@@ -2,9 +2,20 @@
 //!
 //! Every chart has axes with units and tick labels, a legend when it shows several groups, and an
 //! accessible `<title>`/`<desc>`. Every text node and attribute value goes through
-//! [`escape::xml`]. The palette (viridis samples) has monotone lightness, and lines also differ
-//! by dash pattern, so charts stay readable when printed in greyscale. Coordinates are written
-//! with one decimal so output is byte-for-byte stable.
+//! [`escape::xml`]. Coordinates are written with one decimal so output is byte-for-byte stable.
+//!
+//! A chart is drawn for a [`Canvas`]: the report draws each one twice, [`WIDE`] for a desktop
+//! column and [`NARROW`] for a phone, and its CSS shows the one that fits (text keeps about the
+//! same size on screen either way); the square Lorenz curve is drawn once. Text is placed from
+//! [`text_width`], an estimate on the metrics of `DejaVu Sans` (the widest of the usual sans-serif
+//! faces, and the one a Linux browser falls back to), so labels fit and never overlap; the
+//! report's Chromium test measures the real text.
+//!
+//! Colours: a region, a contributor type and the unattributed, legacy and mixed buckets have one
+//! fixed colour each ([`group_colour`]), in every chart, and are stacked in one fixed order;
+//! regions take the Okabe-Ito palette (distinct for the common colour-vision deficiencies),
+//! contributor types viridis samples, the buckets greys and a pink. Other groups take viridis
+//! samples by position. Lines also differ by dash pattern, so they stay apart in greyscale.
 
 use std::fmt::Write as _;
 
@@ -19,41 +30,168 @@ const PALETTE: [&str; 8] = [
 /// Dash patterns for lines, so they differ without colour.
 const DASHES: [&str; 6] = ["", "6 3", "2 3", "8 3 2 3", "12 4", "1 2"];
 
-const WIDTH: f64 = 640.0;
-const PLOT_HEIGHT: f64 = 240.0;
+/// The groups with a fixed colour, in stacking order (bottom first): the regions, the
+/// contributor types, then the buckets of downloads no region or type claims. The names are the
+/// labels hubcensus-analytics' shares use (`Region::as_str`, `ContributorType::as_str`,
+/// `shares::UNATTRIBUTED`, `LEGACY` and `MIXED`).
+const GROUP_COLOURS: [(&str, &str); 14] = [
+    ("US", "#0072b2"),
+    ("China", "#d55e00"),
+    ("Europe", "#009e73"),
+    ("Other", "#e69f00"),
+    ("industry", "#440154"),
+    ("government", "#46327e"),
+    ("academic", "#365c8d"),
+    ("nonprofit", "#277f8e"),
+    ("community", "#1fa187"),
+    ("individual", "#4ac16d"),
+    ("unclassified organization", "#a0da39"),
+    ("unattributed", "#b0b0b0"),
+    ("legacy, unnamespaced", "#6e6e6e"),
+    ("mixed", "#cc79a7"),
+];
+
+/// The fixed colour of a group (a region, a contributor type or a bucket), the same in every
+/// chart; `None` for any other name.
+#[must_use]
+pub fn group_colour(name: &str) -> Option<&'static str> {
+    GROUP_COLOURS
+        .iter()
+        .find(|(group, _)| *group == name)
+        .map(|(_, colour)| *colour)
+}
+
+/// The colours of `names` in one chart: a named group's fixed colour, else a viridis sample
+/// spread over the other groups by position (`dark_only` leaves out the lightest samples, too
+/// faint as thin lines on white).
+fn colours(names: &[&str], dark_only: bool) -> Vec<&'static str> {
+    let usable = if dark_only { 6 } else { PALETTE.len() };
+    let others = names.iter().filter(|n| group_colour(n).is_none()).count();
+    let mut other = 0;
+    names
+        .iter()
+        .map(|name| {
+            group_colour(name).unwrap_or_else(|| {
+                let colour = if others <= 1 {
+                    PALETTE[2]
+                } else {
+                    PALETTE[(other * (usable - 1) / (others - 1)).min(usable - 1)]
+                };
+                other += 1;
+                colour
+            })
+        })
+        .collect()
+}
+
+/// The order to stack and list `names` in: named groups in their fixed order, then the others
+/// as given.
+fn stacking_order(names: &[&str]) -> Vec<usize> {
+    let rank = |name: &str| {
+        GROUP_COLOURS
+            .iter()
+            .position(|(group, _)| *group == name)
+            .unwrap_or(GROUP_COLOURS.len())
+    };
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|index| rank(names[*index]));
+    order
+}
+
+/// Where a chart is drawn: the width of its coordinate system and the sizes that follow.
+#[derive(Clone, Copy, Debug)]
+pub struct Canvas {
+    /// The CSS class that shows the chart at the viewport widths it is drawn for.
+    class: &'static str,
+    /// Suffix of the chart's element ids, which must be unique in the page.
+    suffix: &'static str,
+    width: f64,
+    plot_height: f64,
+    /// Text size, in the chart's units.
+    font: f64,
+}
+
+/// A chart across a desktop column (about 950 pixels: one unit is about one pixel).
+pub const WIDE: Canvas = Canvas {
+    class: "chart-wide",
+    suffix: "wide",
+    width: 940.0,
+    plot_height: 280.0,
+    font: 12.0,
+};
+
+/// A chart across a phone (about 370 pixels).
+pub const NARROW: Canvas = Canvas {
+    class: "chart-narrow",
+    suffix: "narrow",
+    width: 400.0,
+    plot_height: 220.0,
+    font: 12.0,
+};
+
+/// A square chart, shown at any width (the Lorenz curve).
+pub const SQUARE: Canvas = Canvas {
+    class: "chart-square",
+    suffix: "square",
+    width: 400.0,
+    plot_height: 300.0,
+    font: 12.0,
+};
+
 const LEFT: f64 = 60.0;
-const RIGHT: f64 = 20.0;
+const RIGHT: f64 = 16.0;
 const TOP: f64 = 14.0;
-const AXIS_BAND: f64 = 44.0;
-const LEGEND_ROW: f64 = 20.0;
-const LEGEND_COLUMNS: usize = 3;
+/// Between a tick label and the next text: room for the eye, and for fonts wider than the
+/// estimate.
+const GAP: f64 = 12.0;
 
-/// Colour of group `index` among `count` groups: spread over the palette.
-fn colour(index: usize, count: usize) -> &'static str {
-    if count <= 1 {
-        return PALETTE[2];
-    }
-    let position = index * (PALETTE.len() - 1) / (count - 1).max(1);
-    PALETTE[position.min(PALETTE.len() - 1)]
+/// The width of `text` set in `DejaVu Sans` at `font` units: per-character advances rounded up
+/// (from the font's metrics, in em), plus 5% for other faces' kerning and hinting.
+#[must_use]
+pub fn text_width(text: &str, font: f64) -> f64 {
+    let em: f64 = text
+        .chars()
+        .map(|c| match c {
+            'i' | 'j' | 'l' | 'I' | 'J' | '.' | ',' | ':' | ';' | '\'' | '|' | '!' => 0.3,
+            ' ' => 0.32,
+            'f' | 'r' | 't' | '(' | ')' | '[' | ']' | '/' | '-' => 0.42,
+            'm' | 'w' | 'M' | 'W' | '%' => 1.0,
+            '0'..='9' | 'a'..='z' | '_' => 0.64,
+            'A'..='Z' => 0.8,
+            c if c.is_ascii() => 0.84,
+            _ => 1.0,
+        })
+        .sum();
+    em * font * 1.05
 }
 
-/// Colour of line `index` among `count`: the palette without its lightest entries, which are
-/// too faint as thin lines on white.
-fn line_colour(index: usize, count: usize) -> &'static str {
-    const DARKEST: usize = 6;
-    if count <= 1 {
-        return PALETTE[2];
+/// `text` cut (with an ellipsis) to fit `width` units at `font`.
+fn fit(text: &str, width: f64, font: f64) -> String {
+    if text_width(text, font) <= width {
+        return text.to_owned();
     }
-    PALETTE[(index * (DARKEST - 1) / (count - 1)).min(DARKEST - 1)]
+    let mut out = String::new();
+    for character in text.chars() {
+        out.push(character);
+        if text_width(&out, font) + text_width("…", font) > width {
+            out.pop();
+            break;
+        }
+    }
+    out.push('…');
+    out
 }
 
-fn open(out: &mut String, id: &str, height: f64, title: &str, description: &str) {
-    let id = escape::xml(id);
+fn open(out: &mut String, canvas: &Canvas, id: &str, height: f64, title: &str, description: &str) {
+    let id = format!("{}-{}", escape::xml(id), canvas.suffix);
     let _ = write!(
         out,
-        "<svg class=\"chart\" viewBox=\"0 0 {WIDTH:.0} {height:.0}\" role=\"img\" \
-         aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMidYMid meet\">\
+        "<svg class=\"chart {}\" viewBox=\"0 0 {:.0} {height:.0}\" font-size=\"{:.0}\" \
+         role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMidYMid meet\">\
          <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
+        canvas.class,
+        canvas.width,
+        canvas.font,
         escape::xml(title),
         escape::xml(description)
     );
@@ -101,145 +239,172 @@ fn unit_label(unit: Unit) -> &'static str {
 }
 
 /// The frame shared by area and line charts: y grid and labels, x labels, axis titles.
-struct Frame {
+struct Frame<'a> {
+    canvas: &'a Canvas,
     y_max: f64,
     periods: usize,
-    plot_width: f64,
 }
 
-impl Frame {
+impl Frame<'_> {
+    fn plot_width(&self) -> f64 {
+        self.canvas.width - LEFT - RIGHT
+    }
+
+    /// The bottom of the plot.
+    fn base(&self) -> f64 {
+        TOP + self.canvas.plot_height
+    }
+
+    /// Where the legend starts: under the x labels.
+    fn below(&self) -> f64 {
+        self.base() + 2.0 * self.canvas.font + 16.0
+    }
+
     fn x(&self, index: usize) -> f64 {
         if self.periods <= 1 {
-            LEFT + self.plot_width / 2.0
+            LEFT + self.plot_width() / 2.0
         } else {
-            LEFT + self.plot_width * index as f64 / (self.periods - 1) as f64
+            LEFT + self.plot_width() * index as f64 / (self.periods - 1) as f64
         }
     }
 
     fn y(&self, value: f64) -> f64 {
-        TOP + PLOT_HEIGHT - PLOT_HEIGHT * (value / self.y_max).clamp(0.0, 1.0)
+        self.base() - self.canvas.plot_height * (value / self.y_max).clamp(0.0, 1.0)
+    }
+
+    /// The x labels to draw, with their anchors: the last period always (it is the one the
+    /// report is about), ending at its tick; then from the first, centred on their ticks, each
+    /// at least a gap from the previous one and from the last.
+    fn x_labels(&self, periods: &[String]) -> Vec<(usize, String, &'static str)> {
+        let font = self.canvas.font;
+        let labels: Vec<String> = periods.iter().map(|p| escape::truncate(p, 12)).collect();
+        let Some(last) = labels.len().checked_sub(1) else {
+            return Vec::new();
+        };
+        if last == 0 {
+            return vec![(0, labels[0].clone(), "middle")];
+        }
+        let last_left = self.x(last) - text_width(&labels[last], font);
+        let mut shown = Vec::new();
+        let mut free_from = f64::NEG_INFINITY;
+        for (index, label) in labels.iter().enumerate().take(last) {
+            let half = text_width(label, font) / 2.0;
+            let (left, right) = (self.x(index) - half, self.x(index) + half);
+            if left >= free_from && right + GAP <= last_left {
+                shown.push((index, label.clone(), "middle"));
+                free_from = right + GAP;
+            }
+        }
+        shown.push((last, labels[last].clone(), "end"));
+        shown
     }
 
     fn draw_axes(&self, out: &mut String, ticks: &[f64], unit: Unit, periods: &[String]) {
+        let font = self.canvas.font;
         for tick in ticks {
             let y = self.y(*tick);
             let _ = write!(
                 out,
                 "<line class=\"grid\" x1=\"{LEFT:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\"/>\
                  <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-                LEFT + self.plot_width,
+                LEFT + self.plot_width(),
                 LEFT - 6.0,
-                y + 4.0,
+                y + font / 3.0,
                 escape::xml(&tick_label(*tick, unit))
             );
         }
-        let base = TOP + PLOT_HEIGHT;
+        let base = self.base();
         let _ = write!(
             out,
             "<line class=\"axis\" x1=\"{LEFT:.1}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\"/>\
              <line class=\"axis\" x1=\"{LEFT:.1}\" y1=\"{TOP:.1}\" x2=\"{LEFT:.1}\" y2=\"{base:.1}\"/>",
-            LEFT + self.plot_width
+            LEFT + self.plot_width()
         );
-        // At most about six labels fit under a 580-pixel axis.
-        let step = periods.len().div_ceil(6).max(1);
-        for (index, label) in periods.iter().enumerate() {
-            let last = index + 1 == periods.len();
-            if index % step != 0 && !last {
-                continue;
-            }
-            if last && index % step != 0 && index % step < step / 2 + 1 {
-                // Too close to the previous label: skip the last one rather than overlap.
-                continue;
-            }
+        for (index, label, anchor) in self.x_labels(periods) {
             let x = self.x(index);
-            // The last label ends at its tick so it stays inside the chart.
-            let anchor = if last && periods.len() > 1 {
-                "end"
-            } else {
-                "middle"
-            };
             let _ = write!(
                 out,
                 "<line class=\"axis\" x1=\"{x:.1}\" y1=\"{base:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"/>\
                  <text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
                 base + 4.0,
-                base + 17.0,
-                escape::xml(&escape::truncate(label, 12))
+                base + font + 9.0,
+                escape::xml(&label)
             );
         }
+        let middle = TOP + self.canvas.plot_height / 2.0;
         let _ = write!(
             out,
-            "<text class=\"axis-title\" x=\"14\" y=\"{:.1}\" text-anchor=\"middle\" \
-             transform=\"rotate(-90 14 {:.1})\">{}</text>",
-            TOP + PLOT_HEIGHT / 2.0,
-            TOP + PLOT_HEIGHT / 2.0,
+            "<text class=\"axis-title\" x=\"14\" y=\"{middle:.1}\" text-anchor=\"middle\" \
+             transform=\"rotate(-90 14 {middle:.1})\">{}</text>",
             unit_label(unit)
         );
     }
 }
 
-/// Legend rows under the plot; returns nothing, draws at `top`.
+/// A legend's items placed left to right, wrapping to a new row when the next one would pass
+/// the right edge: each item's x and row, and the number of rows.
+fn legend_layout(canvas: &Canvas, names: &[String]) -> (Vec<(f64, usize, String)>, usize) {
+    const SWATCH: f64 = 22.0;
+    let right = canvas.width - RIGHT;
+    let mut items = Vec::new();
+    let (mut x, mut row) = (LEFT, 0);
+    for name in names {
+        let label = fit(name, right - LEFT - SWATCH, canvas.font);
+        let width = SWATCH + text_width(&label, canvas.font);
+        if x > LEFT && x + width > right {
+            x = LEFT;
+            row += 1;
+        }
+        items.push((x, row, label));
+        x += width + 2.0 * GAP;
+    }
+    let rows = if names.is_empty() { 0 } else { row + 1 };
+    (items, rows)
+}
+
+fn legend_row(canvas: &Canvas) -> f64 {
+    canvas.font + 10.0
+}
+
+/// Draws the legend laid out by [`legend_layout`] from `top`; `swatch(index, x, y)` draws the
+/// mark of item `index` in a box 16 wide and 12 high at (x, y).
 fn legend(
     out: &mut String,
-    names: &[String],
+    canvas: &Canvas,
+    items: &[(f64, usize, String)],
     top: f64,
     swatch: impl Fn(usize, f64, f64) -> String,
 ) {
-    let column_width = (WIDTH - LEFT - RIGHT) / LEGEND_COLUMNS as f64;
-    for (index, name) in names.iter().enumerate() {
-        let column = index % LEGEND_COLUMNS;
-        let row = index / LEGEND_COLUMNS;
-        let x = LEFT + column as f64 * column_width;
-        let y = top + row as f64 * LEGEND_ROW;
+    for (index, (x, row, label)) in items.iter().enumerate() {
+        let baseline = top + *row as f64 * legend_row(canvas) + canvas.font;
         let _ = write!(
             out,
-            "<g class=\"legend\">{}<text x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
-            swatch(index, x, y - 10.0),
+            "<g class=\"legend\">{}<text x=\"{:.1}\" y=\"{baseline:.1}\">{}</text></g>",
+            swatch(index, *x, baseline - 10.0),
             x + 22.0,
-            y,
-            escape::xml(&escape::truncate(name, 24))
+            escape::xml(label)
         );
     }
 }
 
-fn legend_height(groups: usize) -> f64 {
-    groups.div_ceil(LEGEND_COLUMNS) as f64 * LEGEND_ROW
-}
-
-fn empty_note(out: &mut String, height: f64) {
+fn empty_note(out: &mut String, canvas: &Canvas, height: f64) {
     let _ = write!(
         out,
         "<text class=\"empty\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">no data</text>",
-        WIDTH / 2.0,
+        canvas.width / 2.0,
         height / 2.0
     );
 }
 
 /// Bands stacked from the bottom, one per group; undefined values count as zero.
 #[must_use]
-pub fn stacked_area(series: &Series, id: &str) -> String {
+pub fn stacked_area(series: &Series, id: &str, canvas: &Canvas) -> String {
     let groups = series.groups.len();
-    let height = TOP + PLOT_HEIGHT + AXIS_BAND + legend_height(groups);
-    let mut out = String::new();
-    open(
-        &mut out,
-        id,
-        height,
-        &series.title,
-        &format!(
-            "Stacked area chart, {} periods from {} to {}, {} groups: {}.",
-            series.periods.len(),
-            series.periods.first().map_or("", String::as_str),
-            series.periods.last().map_or("", String::as_str),
-            groups,
-            series
-                .groups
-                .iter()
-                .map(|g| g.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    );
+    let names: Vec<&str> = series.groups.iter().map(|g| g.name.as_str()).collect();
+    let order = stacking_order(&names);
+    let fills = colours(&names, false);
+    let ordered_names: Vec<String> = order.iter().map(|i| names[*i].to_owned()).collect();
+    let (items, rows) = legend_layout(canvas, &ordered_names);
     let periods = series.periods.len();
     let totals: Vec<f64> = (0..periods)
         .map(|p| {
@@ -257,17 +422,35 @@ pub fn stacked_area(series: &Series, id: &str) -> String {
         nice_axis(max_total)
     };
     let frame = Frame {
+        canvas,
         y_max,
         periods,
-        plot_width: WIDTH - LEFT - RIGHT,
     };
+    let height = frame.below() + rows as f64 * legend_row(canvas);
+    let mut out = String::new();
+    open(
+        &mut out,
+        canvas,
+        id,
+        height,
+        &series.title,
+        &format!(
+            "Stacked area chart, {} periods from {} to {}, {} groups from the bottom: {}.",
+            series.periods.len(),
+            series.periods.first().map_or("", String::as_str),
+            series.periods.last().map_or("", String::as_str),
+            groups,
+            ordered_names.join(", ")
+        ),
+    );
     // Grid and labels first: the bands cover the grid instead of being striped by it.
     frame.draw_axes(&mut out, &ticks, series.unit, &series.periods);
     if periods == 0 || groups == 0 {
-        empty_note(&mut out, TOP + PLOT_HEIGHT);
+        empty_note(&mut out, canvas, frame.base());
     } else {
         let mut lower = vec![0.0; periods];
-        for (index, group) in series.groups.iter().enumerate() {
+        for index in &order {
+            let group = &series.groups[*index];
             let upper: Vec<f64> = (0..periods)
                 .map(|p| {
                     lower[p]
@@ -283,10 +466,11 @@ pub fn stacked_area(series: &Series, id: &str) -> String {
             let mut points = String::new();
             if periods == 1 {
                 // One period: draw a band across the plot.
-                for x in [LEFT, LEFT + frame.plot_width] {
+                let (left, right) = (LEFT, LEFT + frame.plot_width());
+                for x in [left, right] {
                     let _ = write!(points, "{x:.1},{:.1} ", frame.y(upper[0]));
                 }
-                for x in [LEFT + frame.plot_width, LEFT] {
+                for x in [right, left] {
                     let _ = write!(points, "{x:.1},{:.1} ", frame.y(lower[0]));
                 }
             } else {
@@ -301,55 +485,42 @@ pub fn stacked_area(series: &Series, id: &str) -> String {
                 out,
                 "<polygon class=\"band\" points=\"{}\" fill=\"{}\"><title>{}</title></polygon>",
                 points.trim_end(),
-                colour(index, groups),
+                fills[*index],
                 escape::xml(&group.name)
             );
             lower = upper;
         }
     }
-    let names: Vec<String> = series.groups.iter().map(|g| g.name.clone()).collect();
-    legend(
-        &mut out,
-        &names,
-        TOP + PLOT_HEIGHT + AXIS_BAND,
-        |index, x, y| {
-            format!(
-                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"16\" height=\"12\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.5\"/>",
-                colour(index, groups)
-            )
-        },
-    );
+    legend(&mut out, canvas, &items, frame.below(), |item, x, y| {
+        format!(
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"16\" height=\"12\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.5\"/>",
+            fills[order[item]]
+        )
+    });
     out.push_str("</svg>");
     out
 }
 
+fn dash_attribute(index: usize) -> String {
+    match DASHES[index % DASHES.len()] {
+        "" => String::new(),
+        dash => format!(" stroke-dasharray=\"{dash}\""),
+    }
+}
+
 /// One line per group, with point markers; undefined values break the line.
 #[must_use]
-pub fn line_chart(series: &Series, id: &str) -> String {
+pub fn line_chart(series: &Series, id: &str, canvas: &Canvas) -> String {
     let groups = series.groups.len();
     let show_legend = groups > 1;
-    let height = TOP
-        + PLOT_HEIGHT
-        + AXIS_BAND
-        + if show_legend {
-            legend_height(groups)
-        } else {
-            0.0
-        };
-    let mut out = String::new();
-    open(
-        &mut out,
-        id,
-        height,
-        &series.title,
-        &format!(
-            "Line chart, {} periods from {} to {}, {} series.",
-            series.periods.len(),
-            series.periods.first().map_or("", String::as_str),
-            series.periods.last().map_or("", String::as_str),
-            groups
-        ),
-    );
+    let names: Vec<&str> = series.groups.iter().map(|g| g.name.as_str()).collect();
+    let strokes = colours(&names, true);
+    let legend_names: Vec<String> = if show_legend {
+        names.iter().map(|n| (*n).to_owned()).collect()
+    } else {
+        Vec::new()
+    };
+    let (items, rows) = legend_layout(canvas, &legend_names);
     let periods = series.periods.len();
     let max_value = series
         .groups
@@ -368,22 +539,37 @@ pub fn line_chart(series: &Series, id: &str) -> String {
         nice_axis(max_value)
     };
     let frame = Frame {
+        canvas,
         y_max,
         periods,
-        plot_width: WIDTH - LEFT - RIGHT,
     };
+    let height = if rows == 0 {
+        frame.below() - canvas.font
+    } else {
+        frame.below() + rows as f64 * legend_row(canvas)
+    };
+    let mut out = String::new();
+    open(
+        &mut out,
+        canvas,
+        id,
+        height,
+        &series.title,
+        &format!(
+            "Line chart, {} periods from {} to {}, {} series.",
+            series.periods.len(),
+            series.periods.first().map_or("", String::as_str),
+            series.periods.last().map_or("", String::as_str),
+            groups
+        ),
+    );
     frame.draw_axes(&mut out, &ticks, series.unit, &series.periods);
     if periods == 0 || groups == 0 || max_value <= 0.0 && series.unit != Unit::Share {
-        empty_note(&mut out, TOP + PLOT_HEIGHT);
+        empty_note(&mut out, canvas, frame.base());
     }
     for (index, group) in series.groups.iter().enumerate() {
-        let stroke = line_colour(index, groups);
-        let dash = DASHES[index % DASHES.len()];
-        let dash_attribute = if dash.is_empty() {
-            String::new()
-        } else {
-            format!(" stroke-dasharray=\"{dash}\"")
-        };
+        let stroke = strokes[index];
+        let dash_attribute = dash_attribute(index);
         let mut segment = String::new();
         let mut markers = String::new();
         let flush = |segment: &mut String, out: &mut String| {
@@ -420,30 +606,17 @@ pub fn line_chart(series: &Series, id: &str) -> String {
         flush(&mut segment, &mut out);
         out.push_str(&markers);
     }
-    if show_legend {
-        let names: Vec<String> = series.groups.iter().map(|g| g.name.clone()).collect();
-        legend(
-            &mut out,
-            &names,
-            TOP + PLOT_HEIGHT + AXIS_BAND,
-            |index, x, y| {
-                let dash = DASHES[index % DASHES.len()];
-                let dash_attribute = if dash.is_empty() {
-                    String::new()
-                } else {
-                    format!(" stroke-dasharray=\"{dash}\"")
-                };
-                format!(
-                    "<line class=\"legend-line\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" \
-                 stroke=\"{}\"{dash_attribute}/>",
-                    y + 6.0,
-                    x + 16.0,
-                    y + 6.0,
-                    line_colour(index, groups)
-                )
-            },
-        );
-    }
+    legend(&mut out, canvas, &items, frame.below(), |index, x, y| {
+        format!(
+            "<line class=\"legend-line\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" \
+                 stroke=\"{}\"{}/>",
+            y + 6.0,
+            x + 16.0,
+            y + 6.0,
+            strokes[index],
+            dash_attribute(index)
+        )
+    });
     out.push_str("</svg>");
     out
 }
@@ -452,16 +625,74 @@ fn tick_value(value: f64, unit: Unit) -> String {
     format::value(Some(value), unit)
 }
 
-/// Horizontal bars, one per item, with the value at the end of each bar.
+/// Horizontal bars, one per item, with the value at the end of each bar. On a wide canvas the
+/// labels stand in a column left of the bars, as wide as the longest (up to 45% of the chart);
+/// on a narrow one each label stands above its bar, across the chart, on two lines when one is
+/// too short (split after a `/`, `-`, `_` or `.`). A label longer than its room is cut with an
+/// ellipsis; the tooltip and the chart's data table show it whole.
 #[must_use]
-pub fn bar_chart(title: &str, bars: &[(String, f64)], unit: Unit, id: &str) -> String {
-    const ROW: f64 = 22.0;
-    const LABEL: f64 = 230.0;
-    const VALUE: f64 = 70.0;
-    let height = TOP + ROW * bars.len().max(1) as f64 + AXIS_BAND;
+pub fn bar_chart(
+    title: &str,
+    bars: &[(String, f64)],
+    unit: Unit,
+    id: &str,
+    canvas: &Canvas,
+) -> String {
+    const BAR: f64 = 14.0;
+    const MARGIN: f64 = 8.0;
+    let font = canvas.font;
+    let line = font + 3.0;
+    let values: Vec<String> = bars.iter().map(|(_, v)| tick_value(*v, unit)).collect();
+    let value_width = values
+        .iter()
+        .map(|v| text_width(v, font))
+        .fold(text_width("0", font), f64::max)
+        + GAP;
+    let labels_above = canvas.width < 600.0;
+    let longest = bars
+        .iter()
+        .map(|(label, _)| text_width(label, font))
+        .fold(0.0, f64::max);
+    // Where the bars start (leaving room for the first tick label, centred on the axis), and
+    // the room of a label.
+    let (left, label_room) = if labels_above {
+        let left = 2.0 * font;
+        (left, canvas.width - left - MARGIN)
+    } else {
+        let column = (longest + GAP).clamp(8.0 * font, 0.45 * canvas.width);
+        (MARGIN + column, column - GAP)
+    };
+    let labels: Vec<Vec<String>> = bars
+        .iter()
+        .map(|(label, _)| {
+            if labels_above {
+                label_lines(label, label_room, font)
+            } else {
+                vec![fit(label, label_room, font)]
+            }
+        })
+        .collect();
+    // The top of each row, and of the axis under the last.
+    let mut tops = vec![TOP];
+    for lines in &labels {
+        let above = if labels_above {
+            lines.len() as f64 * line + 2.0
+        } else {
+            0.0
+        };
+        tops.push(tops[tops.len() - 1] + above + BAR + 8.0);
+    }
+    let base = if bars.is_empty() {
+        TOP + BAR + 8.0
+    } else {
+        tops[bars.len()]
+    };
+    let plot_width = canvas.width - left - value_width - MARGIN;
+    let height = base + 2.0 * font + 20.0;
     let mut out = String::new();
     open(
         &mut out,
+        canvas,
         id,
         height,
         title,
@@ -478,79 +709,111 @@ pub fn bar_chart(title: &str, bars: &[(String, f64)], unit: Unit, id: &str) -> S
         nice_ticks(max_value)
     };
     let x_max = ticks.last().copied().unwrap_or(1.0);
-    let plot_width = WIDTH - LABEL - VALUE;
     let scale = |value: f64| plot_width * (value / x_max).clamp(0.0, 1.0);
-    let base = TOP + ROW * bars.len().max(1) as f64;
     for tick in &ticks {
-        let x = LABEL + scale(*tick);
+        let x = left + scale(*tick);
         let _ = write!(
             out,
             "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{TOP:.1}\" x2=\"{x:.1}\" y2=\"{base:.1}\"/>\
              <text class=\"tick\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-            base + 16.0,
+            base + font + 4.0,
             escape::xml(&tick_label(*tick, unit))
         );
     }
-    for (index, (label, value)) in bars.iter().enumerate() {
-        let y = TOP + ROW * index as f64;
+    for (index, ((label, value), shown)) in bars.iter().zip(&values).enumerate() {
+        let lines = &labels[index];
+        let top = tops[index];
+        let bar_top = if labels_above {
+            top + lines.len() as f64 * line + 2.0
+        } else {
+            top
+        };
         let width = if value.is_finite() {
             scale(*value)
         } else {
             0.0
         };
-        let fill = PALETTE[2];
+        for (number, text) in lines.iter().enumerate() {
+            let (x, y, anchor) = if labels_above {
+                (left, top + font + number as f64 * line, "start")
+            } else {
+                (left - 6.0, bar_top + BAR - 3.0, "end")
+            };
+            let _ = write!(
+                out,
+                "<text class=\"bar-label\" x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">{}</text>",
+                escape::xml(text)
+            );
+        }
         let _ = write!(
             out,
-            "<text class=\"bar-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-             <rect class=\"bar\" x=\"{LABEL:.1}\" y=\"{:.1}\" width=\"{width:.1}\" height=\"{:.1}\" fill=\"{fill}\">\
+            "<rect class=\"bar\" x=\"{left:.1}\" y=\"{bar_top:.1}\" width=\"{width:.1}\" height=\"{BAR:.1}\" fill=\"{}\">\
              <title>{}: {}</title></rect>\
              <text class=\"bar-value\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            LABEL - 6.0,
-            y + 15.0,
-            escape::xml(&escape::truncate(label, 34)),
-            y + 3.0,
-            ROW - 6.0,
+            PALETTE[2],
             escape::xml(label),
-            escape::xml(&tick_value(*value, unit)),
-            LABEL + width + 4.0,
-            y + 15.0,
-            escape::xml(&tick_value(*value, unit))
+            escape::xml(shown),
+            left + width + 4.0,
+            bar_top + BAR - 3.0,
+            escape::xml(shown)
         );
     }
     if bars.is_empty() {
-        empty_note(&mut out, base);
+        empty_note(&mut out, canvas, base);
     }
     let _ = write!(
         out,
-        "<line class=\"axis\" x1=\"{LABEL:.1}\" y1=\"{TOP:.1}\" x2=\"{LABEL:.1}\" y2=\"{base:.1}\"/>\
-         <line class=\"axis\" x1=\"{LABEL:.1}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\"/>\
+        "<line class=\"axis\" x1=\"{left:.1}\" y1=\"{TOP:.1}\" x2=\"{left:.1}\" y2=\"{base:.1}\"/>\
+         <line class=\"axis\" x1=\"{left:.1}\" y1=\"{base:.1}\" x2=\"{:.1}\" y2=\"{base:.1}\"/>\
          <text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
-        LABEL + plot_width,
-        LABEL + plot_width / 2.0,
-        base + 34.0,
+        left + plot_width,
+        left + plot_width / 2.0,
+        base + 2.0 * font + 12.0,
         unit_label(unit)
     );
     out.push_str("</svg>");
     out
 }
 
-/// The Lorenz curve against the line of equality; both axes 0-100%.
+/// `label` on one line of `room` units, else on two split after the last `/`, `-`, `_` or `.`
+/// that lets the first line fit (the second cut with an ellipsis if it is still too long).
+fn label_lines(label: &str, room: f64, font: f64) -> Vec<String> {
+    if text_width(label, font) <= room {
+        return vec![label.to_owned()];
+    }
+    let split = label
+        .char_indices()
+        .filter(|(_, c)| matches!(c, '/' | '-' | '_' | '.'))
+        .map(|(index, c)| index + c.len_utf8())
+        .rfind(|end| text_width(&label[..*end], font) <= room);
+    match split {
+        Some(end) if end < label.len() => {
+            vec![label[..end].to_owned(), fit(&label[end..], room, font)]
+        }
+        _ => vec![fit(label, room, font)],
+    }
+}
+
+/// The Lorenz curve against the line of equality; both axes 0-100%. Drawn on [`SQUARE`].
 #[must_use]
 pub fn lorenz(points: &[[f64; 2]], title: &str, id: &str) -> String {
-    const SIZE: f64 = 300.0;
-    let left = (WIDTH - SIZE) / 2.0;
-    let height = TOP + SIZE + AXIS_BAND + LEGEND_ROW;
+    let canvas = &SQUARE;
+    let size = canvas.plot_height;
+    let font = canvas.font;
+    let left = 72.0;
+    let height = TOP + size + 2.0 * font + 26.0;
     let mut out = String::new();
     open(
         &mut out,
+        canvas,
         id,
         height,
         title,
         "Lorenz curve: cumulative share of downloads (vertical) against cumulative share of \
          models sorted by downloads ascending (horizontal); the diagonal is perfect equality.",
     );
-    let x = |v: f64| left + SIZE * v.clamp(0.0, 1.0);
-    let y = |v: f64| TOP + SIZE - SIZE * v.clamp(0.0, 1.0);
+    let x = |v: f64| left + size * v.clamp(0.0, 1.0);
+    let y = |v: f64| TOP + size - size * v.clamp(0.0, 1.0);
     for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let label = format!("{:.0}%", tick * 100.0);
         let _ = write!(
@@ -568,9 +831,9 @@ pub fn lorenz(points: &[[f64; 2]], title: &str, id: &str) -> String {
             x(tick),
             y(1.0),
             x(0.0) - 6.0,
-            y(tick) + 4.0,
+            y(tick) + font / 3.0,
             x(tick),
-            y(0.0) + 17.0,
+            y(0.0) + font + 9.0,
         );
     }
     let _ = write!(
@@ -592,7 +855,7 @@ pub fn lorenz(points: &[[f64; 2]], title: &str, id: &str) -> String {
         y(1.0),
     );
     if points.is_empty() {
-        empty_note(&mut out, TOP + SIZE / 2.0);
+        empty_note(&mut out, canvas, TOP + size / 2.0);
     } else {
         let mut area = format!("{:.1},{:.1} ", x(0.0), y(0.0));
         let mut line = String::new();
@@ -610,16 +873,15 @@ pub fn lorenz(points: &[[f64; 2]], title: &str, id: &str) -> String {
             PALETTE[0]
         );
     }
+    let title_x = left - 48.0;
     let _ = write!(
         out,
         "<text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">cumulative share of models (%)</text>\
-         <text class=\"axis-title\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 {:.1} {:.1})\">cumulative share of downloads (%)</text>",
-        left + SIZE / 2.0,
-        TOP + SIZE + 36.0,
-        left - 44.0,
-        TOP + SIZE / 2.0,
-        left - 44.0,
-        TOP + SIZE / 2.0,
+         <text class=\"axis-title\" x=\"{title_x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 {title_x:.1} {:.1})\">cumulative share of downloads (%)</text>",
+        left + size / 2.0,
+        TOP + size + 2.0 * font + 18.0,
+        TOP + size / 2.0,
+        TOP + size / 2.0,
     );
     out.push_str("</svg>");
     out
@@ -652,6 +914,13 @@ mod tests {
         }
     }
 
+    fn group(name: &str, values: &[f64]) -> SeriesGroup {
+        SeriesGroup {
+            name: name.into(),
+            values: values.iter().map(|v| Some(*v)).collect(),
+        }
+    }
+
     #[test]
     fn nice_ticks_cover_the_maximum_with_round_steps() {
         let cases = [
@@ -668,50 +937,49 @@ mod tests {
     #[test]
     fn charts_escape_group_names_and_titles() {
         let hostile = "<script>alert(1)</script>\"]]>";
-        let chart = stacked_area(
-            &Series {
-                title: hostile.into(),
-                ..series(
-                    Unit::Share,
-                    vec![SeriesGroup {
-                        name: hostile.into(),
-                        values: vec![Some(1.0), Some(0.5)],
-                    }],
-                    2,
-                )
-            },
-            "id\"x",
-        );
-        assert!(!chart.contains("<script"));
-        assert!(!chart.contains("]]>"));
-        assert!(!chart.contains("id\"x"));
-        let bars = bar_chart(hostile, &[(hostile.into(), 3.0)], Unit::Count, "b");
-        assert!(!bars.contains("<script"));
+        for canvas in [&WIDE, &NARROW] {
+            let chart = stacked_area(
+                &Series {
+                    title: hostile.into(),
+                    ..series(Unit::Share, vec![group(hostile, &[1.0, 0.5])], 2)
+                },
+                "id\"x",
+                canvas,
+            );
+            assert!(!chart.contains("<script"));
+            assert!(!chart.contains("]]>"));
+            assert!(!chart.contains("id\"x"));
+            let bars = bar_chart(hostile, &[(hostile.into(), 3.0)], Unit::Count, "b", canvas);
+            assert!(!bars.contains("<script"));
+        }
     }
 
     #[test]
     fn empty_and_degenerate_inputs_still_draw_a_chart() {
-        for chart in [
-            stacked_area(&series(Unit::Share, vec![], 0), "a"),
-            line_chart(&series(Unit::Count, vec![], 0), "b"),
-            bar_chart("c", &[], Unit::Count, "c"),
-            lorenz(&[], "d", "d"),
-            stacked_area(
-                &series(
-                    Unit::Share,
-                    vec![SeriesGroup {
-                        name: "x".into(),
-                        values: vec![None],
-                    }],
-                    1,
+        for canvas in [&WIDE, &NARROW] {
+            for chart in [
+                stacked_area(&series(Unit::Share, vec![], 0), "a", canvas),
+                line_chart(&series(Unit::Count, vec![], 0), "b", canvas),
+                bar_chart("c", &[], Unit::Count, "c", canvas),
+                lorenz(&[], "d", "d"),
+                stacked_area(
+                    &series(
+                        Unit::Share,
+                        vec![SeriesGroup {
+                            name: "x".into(),
+                            values: vec![None],
+                        }],
+                        1,
+                    ),
+                    "e",
+                    canvas,
                 ),
-                "e",
-            ),
-        ] {
-            assert!(chart.starts_with("<svg"));
-            assert!(chart.ends_with("</svg>"));
-            assert!(!chart.contains("NaN"));
-            assert!(!chart.contains("inf"));
+            ] {
+                assert!(chart.starts_with("<svg"));
+                assert!(chart.ends_with("</svg>"));
+                assert!(!chart.contains("NaN"));
+                assert!(!chart.contains("inf"));
+            }
         }
     }
 
@@ -720,24 +988,145 @@ mod tests {
         let chart = stacked_area(
             &series(
                 Unit::Share,
-                vec![
-                    SeriesGroup {
-                        name: "a".into(),
-                        values: vec![Some(0.5), Some(0.25)],
-                    },
-                    SeriesGroup {
-                        name: "b".into(),
-                        values: vec![Some(0.5), Some(0.75)],
-                    },
-                ],
+                vec![group("a", &[0.5, 0.25]), group("b", &[0.5, 0.75])],
                 2,
             ),
             "s",
+            &WIDE,
         );
         // The top band reaches the top of the plot (y = TOP) at both periods.
         assert_eq!(chart.matches("<polygon").count(), 2);
         assert!(chart.contains(&format!("{LEFT:.1},{TOP:.1}")));
-        assert!(chart.contains(&format!("{:.1},{TOP:.1}", WIDTH - RIGHT)));
+        assert!(chart.contains(&format!("{:.1},{TOP:.1}", WIDE.width - RIGHT)));
+    }
+
+    /// The fill of the band named `name` in a stacked area.
+    fn band_fill(chart: &str, name: &str) -> String {
+        let end = chart
+            .find(&format!("<title>{name}</title></polygon>"))
+            .unwrap_or_else(|| panic!("no band {name}"));
+        let start = chart[..end].rfind("fill=\"").unwrap() + 6;
+        chart[start..start + 7].to_owned()
+    }
+
+    #[test]
+    fn a_region_has_one_colour_and_place_in_every_chart() {
+        // The uploader chart has no mixed bucket; the lineage chart has one, in another order.
+        let uploader = series(
+            Unit::Share,
+            ["US", "China", "unattributed", "Europe", "Other"]
+                .iter()
+                .map(|name| group(name, &[0.2, 0.2]))
+                .collect(),
+            2,
+        );
+        let lineage = series(
+            Unit::Share,
+            [
+                "China",
+                "US",
+                "mixed",
+                "Europe",
+                "unattributed",
+                "Other",
+                "legacy, unnamespaced",
+            ]
+            .iter()
+            .map(|name| group(name, &[0.1, 0.1]))
+            .collect(),
+            2,
+        );
+        for canvas in [&WIDE, &NARROW] {
+            let first = stacked_area(&uploader, "u", canvas);
+            let second = stacked_area(&lineage, "l", canvas);
+            for region in ["US", "China", "Europe", "Other", "unattributed"] {
+                assert_eq!(
+                    band_fill(&first, region),
+                    band_fill(&second, region),
+                    "{region}"
+                );
+                assert_eq!(band_fill(&first, region), group_colour(region).unwrap());
+            }
+            // Stacked in the fixed order: US at the bottom, the buckets on top.
+            let position = |chart: &str, name: &str| chart.find(&format!("<title>{name}</title>"));
+            assert!(position(&second, "US") < position(&second, "China"));
+            assert!(position(&second, "Other") < position(&second, "unattributed"));
+            assert!(position(&second, "unattributed") < position(&second, "mixed"));
+        }
+        // Every fixed colour is distinct.
+        let mut fills: Vec<&str> = GROUP_COLOURS.iter().map(|(_, colour)| *colour).collect();
+        fills.sort_unstable();
+        fills.dedup();
+        assert_eq!(fills.len(), GROUP_COLOURS.len());
+    }
+
+    #[test]
+    fn x_labels_never_crowd_and_the_last_period_is_labelled() {
+        for canvas in [&WIDE, &NARROW] {
+            for periods in [1, 2, 5, 13, 52] {
+                let frame = Frame {
+                    canvas,
+                    y_max: 1.0,
+                    periods,
+                };
+                let labels: Vec<String> = (0..periods).map(|p| format!("2026-01-{p:02}")).collect();
+                let shown = frame.x_labels(&labels);
+                assert_eq!(shown.last().unwrap().0, periods - 1, "{periods}");
+                let extents: Vec<(f64, f64)> = shown
+                    .iter()
+                    .map(|(index, label, anchor)| {
+                        let width = text_width(label, canvas.font);
+                        let x = frame.x(*index);
+                        if *anchor == "end" {
+                            (x - width, x)
+                        } else {
+                            (x - width / 2.0, x + width / 2.0)
+                        }
+                    })
+                    .collect();
+                for pair in extents.windows(2) {
+                    assert!(
+                        pair[0].1 + GAP <= pair[1].0 + 1e-9,
+                        "{periods}: {extents:?}"
+                    );
+                }
+                assert!(extents[0].0 >= 0.0 && extents.last().unwrap().1 <= canvas.width);
+                if periods >= 5 {
+                    assert!(
+                        shown.len() >= 2,
+                        "{periods} periods, {} labels",
+                        shown.len()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bar_labels_fit_their_room() {
+        let long = "unsloth/DeepSeek-R1-Distill-Qwen-32B-unsloth-bnb-4bit";
+        let bars = vec![(long.to_owned(), 10.0), ("a/b".to_owned(), 5.0)];
+        // Wide: the label column holds the whole id.
+        assert!(
+            bar_chart("t", &bars, Unit::Count, "b", &WIDE).contains(&format!(">{long}</text>"))
+        );
+        // Narrow: above its bar, on two lines, the whole id still shows.
+        let narrow = bar_chart("t", &bars, Unit::Count, "b", &NARROW);
+        let lines = label_lines(long, 368.0, 12.0);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines.concat(), long);
+        for line in lines {
+            assert!(narrow.contains(&format!(">{line}</text>")), "{line}");
+        }
+        assert!(narrow.contains(">a/b</text>"));
+        // Longer than any room: cut with an ellipsis, whole in the tooltip.
+        let longer = long.repeat(3);
+        let chart = bar_chart("t", &[(longer.clone(), 1.0)], Unit::Count, "b", &NARROW);
+        assert!(
+            chart.contains("…</text>") && chart.contains(&format!("<title>{longer}: 1</title>"))
+        );
+        assert_eq!(fit("abc", 100.0, 12.0), "abc");
+        assert!(text_width(&fit(&longer, 100.0, 12.0), 12.0) <= 100.0);
     }
 }
 

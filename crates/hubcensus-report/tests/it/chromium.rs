@@ -1,13 +1,29 @@
-//! The report opened in headless Chromium (Debian's `chromium`; `scripts/test` installs it): the
-//! screenshot must show the charts (their palette colours cover real areas) and the console must
-//! stay clean.
-//! Set `HUBCENSUS_SCREENSHOT_DIR` to keep the screenshot for a look.
+//! The report opened in headless Chromium (Debian's `chromium`; CI installs it) at a desktop width
+//! (1,400 px) and a phone width (390 px): the screenshots must show the charts (their colours
+//! cover real areas) and the console must stay clean; and a script measuring the laid-out page
+//! (layout.js) must find no text that overflows its cell, breaks inside a word, overlaps other
+//! text or is cut by its chart. Set `HUBCENSUS_SCREENSHOT_DIR` to keep the screenshots for a look.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use hubcensus_report::{ActionItem, BaseRow, RankChange, ReportView, SeriesGroup, WorkingSetRow};
+
 use crate::{fixture, html};
+
+/// Headless, and nothing fetched or started beyond the page (no network but loopback).
+const CHROMIUM_FLAGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+];
 
 fn chromium() -> PathBuf {
     let candidates = ["chromium", "chromium-browser", "google-chrome"];
@@ -23,7 +39,7 @@ fn chromium() -> PathBuf {
     }
     panic!(
         "chromium_renders_report needs a headless Chromium and none was found on PATH \
-         (tried {candidates:?}); install it with `apt-get install -y chromium` (`bash scripts/test` does)"
+         (tried {candidates:?}); install it with `apt-get install -y chromium` (.ci/run does)"
     );
 }
 
@@ -123,19 +139,8 @@ fn hex(colour: &str) -> [u8; 3] {
 fn screenshot(html_path: &Path, png: &Path, size: &str) -> String {
     let profile = tempfile::tempdir().unwrap();
     let output = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
+        .args(CHROMIUM_FLAGS)
+        .args(["--enable-logging=stderr", "--v=0"])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(format!("--screenshot={}", png.display()))
         .arg(format!("--window-size={size}"))
@@ -157,7 +162,7 @@ fn chromium_renders_report() {
     let html_path = directory.path().join("report.html");
     std::fs::write(&html_path, html(&fixture::view())).unwrap();
 
-    for (name, size) in [("desktop", "1100,9000"), ("phone", "390,2400")] {
+    for (name, size) in [("desktop", "1400,9000"), ("phone", "390,2400")] {
         let png = directory.path().join(format!("{name}.png"));
         let stderr = screenshot(&html_path, &png, size);
         for marker in ["Uncaught", "ERROR:CONSOLE", ":CONSOLE("] {
@@ -186,8 +191,9 @@ fn chromium_renders_report() {
             "{name} screenshot is nearly blank ({non_white} non-white pixels)"
         );
         if name == "desktop" {
-            // The stacked areas' darkest and lightest bands and the bar charts must be painted.
-            for colour in ["#440154", "#fde725", "#365c8d"] {
+            // The region bands (US, China), the industry band of the types chart and the bars
+            // must be painted, over real areas.
+            for colour in ["#0072b2", "#d55e00", "#440154", "#365c8d"] {
                 let target = hex(colour);
                 let count = image.pixels.iter().filter(|p| **p == target).count();
                 assert!(
@@ -195,12 +201,12 @@ fn chromium_renders_report() {
                     "chart colour {colour} covers only {count} pixels: charts did not render"
                 );
             }
-            // The chart rows are not blank: each screenshot band of 600 pixels that holds a
-            // chart band colour holds many of them (no half-drawn chart).
+            // The chart rows are not blank: the two region charts' US band spans many rows (no
+            // half-drawn chart).
             let rows_with_charts = (0..image.height)
                 .filter(|row| {
                     image.pixels[row * image.width..(row + 1) * image.width]
-                        .contains(&hex("#440154"))
+                        .contains(&hex("#0072b2"))
                 })
                 .count();
             assert!(
@@ -209,4 +215,177 @@ fn chromium_renders_report() {
             );
         }
     }
+}
+
+/// The fixture crowded as a real report is: a 200-model working set with long ids and every
+/// contributor type, twenty derivative bases, every region bucket in the lineage chart.
+fn crowded_view() -> ReportView {
+    const ORGS: [&str; 10] = [
+        "sentence-transformers",
+        "meta-llama",
+        "unsloth",
+        "HuggingFaceTB",
+        "black-forest-labs",
+        "Alibaba-NLP",
+        "deepseek-ai",
+        "mlx-community",
+        "ByteDance-Seed",
+        "MaziyarPanahi",
+    ];
+    const NAMES: [&str; 8] = [
+        "all-MiniLM-L6-v2",
+        "Llama-3.1-8B-Instruct",
+        "DeepSeek-R1-Distill-Qwen-32B-unsloth-bnb-4bit",
+        "SmolVLM2-2.2B-Instruct",
+        "FLUX.1-Kontext-dev",
+        "gte-multilingual-reranker-base",
+        "Mistral-Small-24B-Instruct-2501-GGUF",
+        "nomic-embed-text-v1.5",
+    ];
+    const TYPES: [&str; 8] = [
+        "industry",
+        "academic",
+        "nonprofit",
+        "government",
+        "community",
+        "individual",
+        "unclassified organization",
+        "unattributed",
+    ];
+    const COUNTRIES: [&str; 6] = ["US", "CN", "FR", "unattributed", "mixed", "AE"];
+    let mut view = fixture::view();
+    let id = |index: usize| {
+        format!(
+            "{}/{}-{index}",
+            ORGS[index % ORGS.len()],
+            NAMES[index * 7 % NAMES.len()]
+        )
+    };
+    let rows: Vec<WorkingSetRow> = (0..200)
+        .map(|index| WorkingSetRow {
+            rank: index as u64 + 1,
+            model: id(index),
+            change: [RankChange::New, RankChange::Up(12), RankChange::Down(3)][index % 3],
+            downloads: 9_000_000 / (index as u64 + 1),
+            country: COUNTRIES[index % COUNTRIES.len()].to_owned(),
+            lineage_country: COUNTRIES[(index + 1) % COUNTRIES.len()].to_owned(),
+            contributor_type: TYPES[index % TYPES.len()].to_owned(),
+        })
+        .collect();
+    view.working_set.k = 200;
+    view.actions.track.items = rows
+        .iter()
+        .map(|row| ActionItem {
+            model: row.model.clone(),
+            detail: format!("rank {}", row.rank),
+        })
+        .collect();
+    view.working_set.rows = rows;
+    let base = view.derivatives.top_bases[0].clone();
+    view.derivatives.top_bases = (0..20)
+        .map(|index| BaseRow {
+            model: id(index * 3 + 2),
+            total: 8_000 - 300 * index as u64,
+            ..base.clone()
+        })
+        .collect();
+    let lineage = &mut view.geography.origins[1].regions_over_time;
+    for name in ["legacy, unnamespaced", "mixed"] {
+        lineage.groups.push(SeriesGroup {
+            name: name.to_owned(),
+            values: vec![Some(0.01); lineage.periods.len()],
+        });
+    }
+    view
+}
+
+/// The layout check's findings for `html` in a viewport `width` pixels wide: the report in an
+/// iframe of that width (a headless window is at least 500 pixels wide), measured by layout.js.
+fn layout_findings(directory: &Path, html: &str, width: u32) -> Vec<String> {
+    let srcdoc = html
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    let wrapper = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\">\
+         <style>body{{margin:0}}iframe{{border:0;display:block}}</style>\
+         <script>{}</script></head><body>\
+         <iframe style=\"width:{width}px;height:600px\" onload=\"runLayoutCheck(this)\" \
+         srcdoc=\"{srcdoc}\"></iframe><pre id=\"layout-result\">not run</pre></body></html>",
+        include_str!("layout.js")
+    );
+    let path = directory.join(format!("layout-{width}.html"));
+    std::fs::write(&path, wrapper).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let output = Command::new(chromium())
+        .args(CHROMIUM_FLAGS)
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--window-size=1400,900")
+        .arg("--dump-dom")
+        .arg(format!("file://{}", path.display()))
+        .output()
+        .expect("run chromium");
+    assert!(
+        output.status.success(),
+        "chromium failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let marker = "<pre id=\"layout-result\">";
+    let start = dom.rfind(marker).expect("the result element") + marker.len();
+    let end = start + dom[start..].find("</pre>").expect("the result's end");
+    dom[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn chromium_layout_has_no_overflow_or_overlap() {
+    let directory = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for (name, view) in [("fixture", fixture::view()), ("crowded", crowded_view())] {
+        let html = html(&view);
+        for width in [1400, 390] {
+            let findings = layout_findings(directory.path(), &html, width);
+            let summary = findings.first().map_or("", String::as_str);
+            assert!(
+                summary.starts_with("checked "),
+                "the layout check did not run ({name}, {width} px): {findings:?}"
+            );
+            // The check measured the page it was given, at the width asked for.
+            let count = |key: &str| -> usize {
+                summary
+                    .split(' ')
+                    .find_map(|part| part.strip_prefix(key)?.strip_prefix('='))
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0)
+            };
+            assert_eq!(count("viewport"), width as usize, "{summary}");
+            assert!(
+                count("texts") > 500 && count("svg_texts") > 100,
+                "{summary}"
+            );
+            if findings.len() > 1 {
+                // How many of each kind ("word broken", "overlap"...), then the first ones.
+                let mut kinds = std::collections::BTreeMap::new();
+                for finding in &findings[1..] {
+                    let kind = finding.split(':').next().unwrap_or(finding);
+                    *kinds
+                        .entry(kind.trim_start_matches("problem "))
+                        .or_insert(0) += 1;
+                }
+                failures.push(format!(
+                    "{name} report at {width} px: {kinds:?}; the first ones:\n{}",
+                    findings[1..findings.len().min(21)].join("\n")
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -64,11 +64,11 @@ fn html_tags_are_balanced() {
     let tags = check_balanced(&html).unwrap();
     assert!(tags > 500, "only {tags} tags");
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert_eq!(
-        html.matches("<svg ").count(),
-        8,
-        "two area charts per origin mode... "
-    );
+    // Seven charts drawn wide and narrow (two area charts per origin mode, types, credible
+    // releases, top-k, two bar charts), and the square Lorenz curve.
+    assert_eq!(html.matches("<svg ").count(), 15);
+    assert_eq!(html.matches("<svg class=\"chart chart-wide\"").count(), 7);
+    assert_eq!(html.matches("<svg class=\"chart chart-narrow\"").count(), 7);
 }
 
 #[test]

@@ -90,9 +90,11 @@ fn every_section_and_population_is_rendered() {
         population
     };
     let common = hubcensus_report::format::population(&filtered(&view.headline[0].population));
+    // (HTML escapes the text and keeps its dates on one line.)
+    let in_html = hubcensus_report::escape::html_keeping_dates;
     assert!(html.contains(&format!(
         "<p class=\"population\">Population of these figures: {}. A card",
-        common.replace('\'', "&#39;")
+        in_html(&common)
     )));
     assert!(markdown.contains(&format!(
         "*Population of these figures: {}. A figure",
@@ -100,7 +102,7 @@ fn every_section_and_population_is_rendered() {
     )));
     for figure in &view.headline {
         for part in hubcensus_report::format::population_parts(&filtered(&figure.population)) {
-            assert!(html.contains(&part.replace('\'', "&#39;")), "{part}");
+            assert!(html.contains(&in_html(&part)), "{part}");
             assert!(
                 markdown.contains(&hubcensus_report::escape::markdown(&part)),
                 "{part}"
@@ -110,7 +112,7 @@ fn every_section_and_population_is_rendered() {
     // A card differing only in its attribution states only that.
     assert!(html.contains("<figcaption>origin: lineage; attribution coverage 91.3%</figcaption>"));
     // No card repeats the common population.
-    assert!(!html.contains(&format!("<figcaption>{}", common.replace('\'', "&#39;"))));
+    assert!(!html.contains(&format!("<figcaption>{}", in_html(&common))));
     // Every stated population carries the filters.
     let populations: Vec<&str> = markdown
         .lines()

@@ -328,3 +328,23 @@ fn report_over_daily_listings_says_partial_and_30_day_real_data() {
     let week = report["working_set"]["week"].as_str().unwrap();
     assert!(week.starts_with("30-day window ending"), "{week}");
 }
+
+/// Every region, contributor type and bucket the shares name has one fixed colour in the
+/// report's charts (hubcensus-report keeps the names; here they are checked against the
+/// analytics' own labels), so no chart colours a group by its position.
+#[test]
+fn every_group_the_shares_name_has_a_fixed_chart_colour() {
+    use hubcensus_analytics::shares::{LEGACY, MIXED, UNATTRIBUTED};
+    use hubcensus_model::{ContributorType, Region};
+    let names = Region::ALL
+        .iter()
+        .map(|region| region.as_str())
+        .chain(ContributorType::ALL.iter().map(|kind| kind.as_str()))
+        .chain([UNATTRIBUTED, LEGACY, MIXED]);
+    for name in names {
+        assert!(
+            hubcensus_report::svg::group_colour(name).is_some(),
+            "{name} has no fixed chart colour"
+        );
+    }
+}
