@@ -8,8 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use hubcensus_ingest::hub::{EnrichConfig, HubClient, enrich};
-use hubcensus_model::{ModelId, Timestamp};
-use hubcensus_store::Store;
+use hubcensus_model::ModelId;
 
 use super::sync::{HubArgs, ProgressView, runtime};
 use crate::context::Context;
@@ -33,9 +32,9 @@ pub struct Args {
     /// How many of the snapshot's top models (by 30-day downloads) to enrich
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub top: usize,
-    /// The snapshot [default: the latest]
+    /// The snapshot (a time, or a date: that day's latest) [default: the latest]
     #[arg(long, value_name = "TIME")]
-    pub as_of: Option<String>,
+    pub as_of: Option<hubcensus_query::AsOf>,
     /// Skip the base models of the top N
     #[arg(long)]
     pub no_base_models: bool,
@@ -49,26 +48,14 @@ pub struct Args {
     reason = "the signature every subcommand shares"
 )]
 pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&context.data_dir)
-        .with_context(|| format!("cannot open the store at {}", context.data_dir.display()))?;
-    let info = match &args.as_of {
-        Some(text) => {
-            let as_of = Timestamp::parse(text).context(Hint(
-                "give --as-of as 2026-08-23 or 2026-08-23T00:00:00Z".into(),
-            ))?;
-            store
-                .snapshot(as_of)
-                .with_context(|| format!("no snapshot at {as_of}"))
-                .context(Hint("list them with `hubcensus snapshots`".into()))?
-        }
-        None => store
-            .latest()
-            .context("the store has no snapshot")
-            .context(Hint(
-                "make one with `hubcensus sync` or `hubcensus import`".into(),
-            ))?,
-    }
-    .clone();
+    // One rule for choosing the snapshot, as every view: a time, or a date (that day's latest).
+    let census = hubcensus_query::Census::open_with_snapshots(&context.data_dir)?;
+    let as_of = census.times()[census.position(args.as_of.as_ref())?];
+    let store = census.store();
+    let info = store
+        .snapshot(as_of)
+        .context("bug: a census time without its snapshot")?
+        .clone();
     // The top N by 30-day downloads, ties by id.
     let mut ranked: Vec<(u64, ModelId)> = Vec::new();
     for record in store.records(info.as_of)? {
