@@ -98,14 +98,6 @@ impl Accounts {
     pub fn is_empty(&self) -> bool {
         self.kinds.is_empty()
     }
-
-    /// For tests: account kinds given directly.
-    #[must_use]
-    pub fn from_kinds(kinds: impl IntoIterator<Item = (String, AccountKind)>) -> Self {
-        Self {
-            kinds: kinds.into_iter().collect(),
-        }
-    }
 }
 
 /// The attribution of every namespace code of a catalog, and of the namespaces a view adds
@@ -199,16 +191,6 @@ impl<'a> Attributor<'a> {
             namespaces: &self.namespaces,
             extra: &self.extra,
         }
-    }
-
-    /// The namespace a model is attributed as when it has no author in a snapshot: the
-    /// namespace of its latest id, or the one the registry says a legacy id moved to.
-    #[must_use]
-    pub fn namespace_of_id<'i>(&self, id: &'i str) -> Option<&'i str>
-    where
-        'a: 'i,
-    {
-        self.registry.namespace_of_text(id)
     }
 
     /// The key of `model` when it has no author in the window's snapshot (see
