@@ -554,10 +554,54 @@ pub struct CredibleRow {
     pub models: u64,
 }
 
+/// A credible release's first entry into a working set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CredibleEntry {
+    pub model: u32,
+    /// The end of the first window whose set it entered within the allowed days of creation.
+    pub entered: Timestamp,
+    /// Its rank (1-based) in that set.
+    pub rank: u32,
+}
+
 /// Credible releases (METHODS.md §7): models that enter a working set (or a configured top N)
-/// within `within_days` (90) of their creation, counted once per quarter of creation and
-/// contributor type. `sets` are `(window end, members)` in any order; models with an unknown
+/// within `within_days` (90) of their creation, each with its first such entry, by model.
+/// `sets` are `(window end, members in rank order)` in any order; models with an unknown
 /// creation date never count.
+#[must_use]
+pub fn credible_entries(
+    sets: &[(Timestamp, &[u32])],
+    created_at: &Column<Timestamp>,
+    within_days: i64,
+) -> Vec<CredibleEntry> {
+    let mut entries: BTreeMap<u32, CredibleEntry> = BTreeMap::new();
+    for &(end, members) in sets {
+        for (rank, &model) in (1u32..).zip(members) {
+            let Some(created) = created_at.get(model as usize) else {
+                continue;
+            };
+            if created <= end && end <= created.plus_days(within_days) {
+                let entry = CredibleEntry {
+                    model,
+                    entered: end,
+                    rank,
+                };
+                entries
+                    .entry(model)
+                    .and_modify(|first| {
+                        if end < first.entered {
+                            *first = entry;
+                        }
+                    })
+                    .or_insert(entry);
+            }
+        }
+    }
+    entries.into_values().collect()
+}
+
+/// Credible releases ([`credible_entries`]) counted once per quarter of creation and
+/// contributor type.
 #[must_use]
 pub fn credible_releases(
     sets: &[(Timestamp, &[u32])],
@@ -565,21 +609,8 @@ pub fn credible_releases(
     mut contributor_of: impl FnMut(u32) -> Option<ContributorType>,
     within_days: i64,
 ) -> Vec<CredibleRow> {
-    let mut credible: Vec<u32> = Vec::new();
-    for &(end, members) in sets {
-        for &model in members {
-            let Some(created) = created_at.get(model as usize) else {
-                continue;
-            };
-            if created <= end && end <= created.plus_days(within_days) {
-                credible.push(model);
-            }
-        }
-    }
-    credible.sort_unstable();
-    credible.dedup();
     let mut counts: BTreeMap<(String, String), u64> = BTreeMap::new();
-    for model in credible {
+    for CredibleEntry { model, .. } in credible_entries(sets, created_at, within_days) {
         let Some(created) = created_at.at(model as usize) else {
             continue;
         };

@@ -234,6 +234,20 @@ fn profile(world: &World, slot_index: u32) -> Profile {
     }
 }
 
+/// The Hub account kind of a synthetic account's namespace, as `enrich` would record it
+/// (`demo-team-*` are organizations, `demo-user-*` users); `None` for the real lab and hub
+/// namespaces the registry knows, and for legacy ids.
+pub(crate) fn account(author: Author) -> Option<(String, &'static str)> {
+    let kind = match author {
+        Author::Team(_) => "organization",
+        Author::User(_) => "user",
+        Author::Hub(_) | Author::Lab(_) | Author::Legacy => return None,
+    };
+    let mut name = String::new();
+    namespace(&mut name, author);
+    Some((name, kind))
+}
+
 fn namespace(out: &mut String, author: Author) {
     match author {
         Author::Hub(hub) => out.push_str(HUBS[hub]),
@@ -326,10 +340,13 @@ fn model_id_with(world: &World, slot_index: u32, week: usize, profile: &Profile)
             id.push_str(topic);
         }
     }
-    id.push('-');
-    // The slot tag: "d" + base 36, unique per slot.
-    id.push('d');
-    push_base36(&mut id, u64::from(slot_index));
+    // The slot tag: "d" + base 36, unique per slot. A planted story model goes without one, so
+    // that the README's examples name it as a user would (`meta-llama/Llama-3.1-8B-Instruct`):
+    // every other id carries a tag, so none can collide with it.
+    if slot.story.is_none() {
+        id.push_str("-d");
+        push_base36(&mut id, u64::from(slot_index));
+    }
     if slot.rename != NEVER && week >= usize::from(slot.rename) {
         id.push_str("-renamed");
     }

@@ -339,13 +339,25 @@ fn the_planted_stories_happen() {
     assert!(rank_of(12, team).unwrap() < TOP_K);
     let models = world.stories();
     assert_eq!(models.len(), 3);
-    assert!(models[2].id.as_str().starts_with("demo-team-aurora/"));
-    assert!(
-        models[0]
-            .id
-            .as_str()
-            .starts_with("meta-llama/Llama-3.1-8B-Instruct-")
+    // Story models carry no slot tag: the README's examples name them as written.
+    let ids: Vec<&str> = models.iter().map(|model| model.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "meta-llama/Llama-3.1-8B-Instruct",
+            "moonshotai/Kimi-K2-32B-Instruct",
+            "demo-team-aurora/aurora-8B-Instruct"
+        ]
     );
+    // The synthetic accounts have the kinds enrich would record; real namespaces are left out.
+    let accounts = world.accounts();
+    assert!(accounts.contains(&("demo-team-aurora".to_owned(), "organization")));
+    assert!(
+        accounts
+            .iter()
+            .any(|(name, kind)| name.starts_with("demo-user-") && *kind == "user")
+    );
+    assert!(accounts.iter().all(|(name, _)| name.starts_with("demo-")));
 }
 
 #[test]

@@ -651,6 +651,22 @@ impl World {
             .collect()
     }
 
+    /// The synthetic accounts (`demo-team-*`, `demo-user-*`) of every model of the world, with
+    /// the account kind the Hub would report (`organization` or `user`), sorted by name: what
+    /// `hubcensus enrich` would record for them. The real lab and hub namespaces are left to the
+    /// registry.
+    #[must_use]
+    pub fn accounts(&self) -> Vec<(String, &'static str)> {
+        let mut accounts: Vec<(String, &'static str)> = self
+            .slots
+            .iter()
+            .filter_map(|slot| crate::records::account(slot.author()))
+            .collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        accounts
+    }
+
     /// `_id`s of the models whose all-time downloads are planted to fall once (a Hub recount).
     #[must_use]
     pub fn planted_falling(&self) -> Vec<String> {

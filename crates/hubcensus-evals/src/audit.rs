@@ -34,10 +34,11 @@ use std::fmt;
 use hubcensus_model::{ContributorType, ModelId, Relation, Timestamp};
 use serde::Serialize;
 
-use crate::evidence::{Score, better, change, scores_of};
+use crate::evidence::{Score, Trend, better, change, scores_of, trend};
 use crate::{EvalRecord, EvalsError, ModelEvidence, World};
 
-/// A 13-week fall of this much (relative) counts as declining adoption.
+/// A fall of this much (relative) over the quarter's trend ([`trend`]: 13 weeks, or the longest
+/// span down to 8 the evidence holds) counts as declining adoption.
 pub const DECLINE_THRESHOLD: f64 = -0.25;
 
 /// Licenses that allow commercial use and modification without field-of-use restrictions
@@ -200,9 +201,11 @@ pub struct ModelReport {
     /// The last week the model was in the working set, when it is not now.
     pub last_in_working_set: Option<Timestamp>,
     pub downloads_last_week: Option<u64>,
-    /// Relative change of weekly downloads over 4 and 13 weeks.
+    /// Relative change of weekly downloads over 4 weeks.
     pub change_4w: Option<f64>,
-    pub change_13w: Option<f64>,
+    /// The quarter's trend: the change over 13 weeks, or over the longest span down to 8 weeks
+    /// the evidence holds with the model at both ends (its `weeks` says which).
+    pub trend: Option<Trend>,
     /// Share of its task's window downloads in the last week.
     pub task_share: Option<f64>,
     pub children: std::collections::BTreeMap<Relation, u64>,
@@ -313,7 +316,7 @@ fn report(world: &World, model: &ModelEvidence, scores: Vec<Score>) -> ModelRepo
         last_in_working_set,
         downloads_last_week,
         change_4w: change(&model.weekly_downloads, 4),
-        change_13w: change(&model.weekly_downloads, 13),
+        trend: trend(&model.weekly_downloads),
         task_share,
         children: model.children.clone(),
         new_version: model.new_version.clone(),
@@ -330,6 +333,26 @@ fn stem(id: &ModelId) -> String {
         .collect()
 }
 
+/// Whether `benchmark` is one of the workload's.
+fn in_workload(query: &AuditQuery, benchmark: &str) -> bool {
+    query
+        .benchmarks
+        .iter()
+        .any(|b| crate::benchmark::same(b, benchmark))
+}
+
+/// The models with at least one score on the query's workload: the audit's candidate pool
+/// before its filters (task, size, kind, licence). The evidence must hold these models whatever
+/// their adoption, so that the pool does not depend on which snapshots the store holds.
+#[must_use]
+pub fn scored_models(records: &[EvalRecord], query: &AuditQuery) -> BTreeSet<ModelId> {
+    records
+        .iter()
+        .filter(|record| in_workload(query, &record.benchmark))
+        .filter_map(|record| record.hub_id.clone())
+        .collect()
+}
+
 /// Runs the audit. Errors only when the model is not in the world at all.
 pub fn audit(
     world: &World,
@@ -341,15 +364,9 @@ pub fn audit(
         .ok_or_else(|| EvalsError::UnknownModel {
             id: query.model.to_string(),
         })?;
-    let in_workload = |benchmark: &str| {
-        query
-            .benchmarks
-            .iter()
-            .any(|b| crate::benchmark::same(b, benchmark))
-    };
+    let in_workload = |benchmark: &str| in_workload(query, benchmark);
+    let scored = scored_models(records, query);
     let now = world.now();
-    let rank_now =
-        |model: &ModelEvidence| now.and_then(|now| ModelEvidence::at(&model.weekly_ranks, now));
     let mut missing = Vec::new();
     let mut reasons = Vec::new();
 
@@ -387,13 +404,9 @@ pub fn audit(
                 .then_with(|| b.id.cmp(&a.id))
         });
 
-    // The candidate pool, each with its origin.
-    let in_working_set: BTreeSet<&ModelId> = world
-        .models
-        .iter()
-        .filter(|m| rank_now(m).is_some())
-        .map(|m| &m.id)
-        .collect();
+    // The candidate pool, each with its origin: the card's newer version, the successor, and
+    // every model with a score on the workload. Adoption orders and describes candidates but
+    // does not choose them, so the pool is the same whichever snapshots the evidence holds.
     let mut excluded = Excluded::default();
     let mut pool: Vec<(&ModelEvidence, String)> = Vec::new();
     for model in &world.models {
@@ -404,12 +417,8 @@ pub fn audit(
             "newer version named in the default's card".to_owned()
         } else if successor.is_some_and(|s| s.id == model.id) {
             "same-organization successor".to_owned()
-        } else if let Some(rank) = rank_now(model) {
-            format!("working set #{rank}")
-        } else if let Some(lineage) = &model.lineage
-            && let Some(parent) = lineage.parents.iter().find(|p| in_working_set.contains(p))
-        {
-            format!("family of {parent} ({})", lineage.relation)
+        } else if scored.contains(&model.id) {
+            "scored on the workload".to_owned()
         } else {
             continue;
         };
@@ -502,7 +511,7 @@ pub fn audit(
     // Adoption.
     let adoption_known = !world.weeks.is_empty() && !default_model.weekly_ranks.is_empty();
     let left = adoption_known && default.rank_now.is_none();
-    let declining = default.change_13w.is_some_and(|c| c <= DECLINE_THRESHOLD);
+    let declining = default.trend.is_some_and(|t| t.change <= DECLINE_THRESHOLD);
     if !adoption_known {
         missing.push(format!(
             "weekly working-set ranks for {} (no weekly snapshots in the evidence)",
@@ -533,13 +542,14 @@ pub fn audit(
             )),
         }
     }
-    match default.change_13w {
-        Some(change) => reasons.push(format!(
-            "its weekly downloads changed {} over 13 weeks",
-            percent(change)
+    match default.trend {
+        Some(trend) => reasons.push(format!(
+            "its weekly downloads changed {} over {} weeks",
+            percent(trend.change),
+            trend.weeks
         )),
         None if adoption_known => missing.push(format!(
-            "a 13-week downloads trend for {} (needs 14 weekly windows with the model in both ends; the evidence has {})",
+            "a downloads trend over at least 8 weeks for {} (needs the model in two weekly windows 8 to 13 weeks apart; the evidence has {} windows)",
             default.id,
             world.weeks.len()
         )),
@@ -585,7 +595,10 @@ pub fn audit(
         reasons.push(format!(
             "{} ({}) scores better on {} of the {} benchmark series both have{}",
             candidate.report.id,
-            candidate.origin,
+            candidate.report.rank_now.map_or_else(
+                || candidate.origin.clone(),
+                |rank| format!("working set #{rank}")
+            ),
             candidate.wins,
             candidate.shared,
             head_to_head(&default, candidate)
@@ -824,7 +837,7 @@ mod tests {
         assert_eq!(audit.excluded.other_size, 1);
         let qwen = &audit.candidates[0];
         assert_eq!((qwen.wins, qwen.losses, qwen.shared), (2, 0, 2));
-        assert_eq!(qwen.origin, "working set #3");
+        assert_eq!(qwen.origin, "scored on the workload");
         assert_eq!(
             audit.reasons,
             [
@@ -936,8 +949,11 @@ mod tests {
         assert!(audit_result.missing[0].starts_with("scores for any candidate"));
     }
 
+    /// Candidates are chosen by scores on the workload, not by adoption: a working-set
+    /// finetune with no score is not one, so the pool is the same whichever snapshots the
+    /// evidence holds (issue #20).
     #[test]
-    fn newer_version_and_family_candidates() {
+    fn unscored_models_are_not_candidates_whatever_their_adoption() {
         let (mut world, records) = replace_world();
         let mut finetune = model(
             "alice/Qwen3-8B-tuned",
@@ -945,7 +961,7 @@ mod tests {
             "apache-2.0",
             Community,
             flat(5_000),
-            [None; 14],
+            ranked(7),
         );
         finetune.lineage = hubcensus_model::Lineage::new(
             Relation::Finetune,
@@ -955,11 +971,12 @@ mod tests {
         world.models.push(finetune);
         world.models[0].new_version = Some(id("meta-llama/Llama-3.3-8B-Instruct"));
         let audit = audit(&world, &records, &query(LLAMA)).unwrap();
-        let origins: Vec<&str> = audit.candidates.iter().map(|c| c.origin.as_str()).collect();
-        assert_eq!(
-            origins,
-            ["working set #3", "family of Qwen/Qwen3-8B (finetune)"]
-        );
+        let origins: Vec<(&str, &str)> = audit
+            .candidates
+            .iter()
+            .map(|c| (c.report.id.as_str(), c.origin.as_str()))
+            .collect();
+        assert_eq!(origins, [(QWEN, "scored on the workload")]);
         assert!(
             audit
                 .reasons
@@ -997,7 +1014,8 @@ mod tests {
             let audit = audit(&world(models), &records, &query(LLAMA)).unwrap();
             let gpqa = &audit.series[0];
             proptest::prop_assert_eq!(gpqa.covered, 1 + values.iter().flatten().count());
-            proptest::prop_assert_eq!(gpqa.considered, 1 + values.len());
+            // Only models with a score are candidates.
+            proptest::prop_assert_eq!(gpqa.considered, 1 + values.iter().flatten().count());
             for pair in gpqa.ranking.windows(2) {
                 proptest::prop_assert!(pair[0].value >= pair[1].value);
             }

@@ -169,9 +169,49 @@ pub fn change(series: &[Option<u64>], weeks: usize) -> Option<f64> {
     (earlier > 0).then(|| (latest as f64 - earlier as f64) / earlier as f64)
 }
 
+/// The longest span a downloads trend is read over (a quarter), and the shortest it may fall
+/// back to when the evidence is shorter or the model younger.
+pub const TREND_WEEKS: usize = 13;
+pub const MIN_TREND_WEEKS: usize = 8;
+
+/// A relative change of weekly downloads and the weeks it spans.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    pub weeks: usize,
+    pub change: f64,
+}
+
+/// The quarter's trend: the [`change`] over [`TREND_WEEKS`] weeks, else over the longest span
+/// down to [`MIN_TREND_WEEKS`] that the series holds at both ends (a 13-week demo world has 12
+/// windows, so an 11-week trend). Labelled with its span wherever it is shown.
+#[must_use]
+pub fn trend(series: &[Option<u64>]) -> Option<Trend> {
+    (MIN_TREND_WEEKS..=TREND_WEEKS)
+        .rev()
+        .find_map(|weeks| change(series, weeks).map(|change| Trend { weeks, change }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trend_takes_the_longest_span_it_can() {
+        let full: Vec<Option<u64>> = (1..=14).map(Some).collect();
+        assert_eq!(trend(&full).unwrap().weeks, 13);
+        assert_eq!(trend(&full[2..]).unwrap().weeks, 11);
+        // Absent 11 weeks back but present 10 weeks back.
+        let mut young = full[2..].to_vec();
+        young[0] = None;
+        assert_eq!(
+            trend(&young),
+            Some(Trend {
+                weeks: 10,
+                change: (14.0 - 4.0) / 4.0
+            })
+        );
+        assert_eq!(trend(&full[..8]), None, "7 weeks is too short");
+    }
 
     #[test]
     fn change_over_weeks() {

@@ -97,14 +97,15 @@ fn model_lines(report: &ModelReport, out: &mut String, bullet: &str, escape: Esc
     };
     let _ = writeln!(
         out,
-        "{bullet}{rank}; downloads in the last window {}; 4-week change {}; 13-week change {}; task share {}",
+        "{bullet}{rank}; downloads in the last window {}; 4-week change {}; {}; task share {}",
         opt(report.downloads_last_week, "unknown"),
         report
             .change_4w
             .map_or_else(|| "unknown".to_owned(), percent),
-        report
-            .change_13w
-            .map_or_else(|| "unknown".to_owned(), percent),
+        report.trend.map_or_else(
+            || "13-week change unknown".to_owned(),
+            |trend| format!("{}-week change {}", trend.weeks, percent(trend.change))
+        ),
         report.task_share.map_or_else(
             || "unknown".to_owned(),
             |s| format!("{}%", number(s * 100.0))
@@ -170,7 +171,7 @@ pub fn audit_text(audit: &Audit) -> String {
     };
     let _ = writeln!(
         out,
-        "\ncandidates ({} of the same task, {size}, license {}; left out: {} other task, {} unknown size, {} other size, {} license, {} base models of an instruct default):",
+        "\ncandidates ({} of the same task with scores on the workload, or the default's successor, {size}, license {}; left out: {} other task, {} unknown size, {} other size, {} license, {} base models of an instruct default):",
         audit.candidates.len(),
         match audit.license {
             crate::audit::LicensePolicy::Any => "any",

@@ -1,17 +1,29 @@
 //! The store opened for reading, and the one rule for choosing snapshots: `--as-of`,
 //! `--from`/`--to`, and the weekly spacing `audit` walks back with.
 
+use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::lineage::LineageGraph;
-use hubcensus_model::{Ids, SnapshotInfo, Timestamp};
+use hubcensus_model::{FrameColumns, Ids, SnapshotInfo, Timestamp};
 use hubcensus_store::{FrameSet, Store};
 
 use crate::QueryError;
 use crate::attribution::Accounts;
+
+/// A model's facts as the newest snapshot that held it said ([`Census::facts_before`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CarriedFacts {
+    /// The oldest snapshot they come from.
+    pub from: Timestamp,
+    pub task: Option<String>,
+    pub license: Option<String>,
+    pub parameters: Option<u64>,
+    pub created_at: Option<Timestamp>,
+}
 
 /// A snapshot as the user named it: an RFC 3339 time, or a date (the latest snapshot taken
 /// that day, when none is at its midnight).
@@ -265,6 +277,80 @@ impl Census {
             ),
         }
     }
+    /// The facts of models a partial snapshot at `as_of` does not list (METHODS.md §1: a
+    /// model's lasting facts come from the newest snapshot that carried that field for it):
+    /// walking back from the snapshot before `as_of`, each of the task, licence, parameters and
+    /// creation date comes from the newest snapshot that holds the model and whose source
+    /// carried that field. `from` is the oldest snapshot used for the model. Models no earlier
+    /// snapshot holds are left out.
+    pub fn facts_before(
+        &self,
+        as_of: Timestamp,
+        models: &[usize],
+    ) -> Result<BTreeMap<usize, CarriedFacts>, QueryError> {
+        const FIELDS: [&str; 4] = ["pipeline_tag", "license", "parameters", "created_at"];
+        let columns = FrameColumns::PIPELINE_TAG
+            | FrameColumns::LICENSE
+            | FrameColumns::PARAMETERS
+            | FrameColumns::CREATED_AT;
+        // Per model, the fields still unresolved (all four at first).
+        let mut open: BTreeMap<usize, [bool; 4]> =
+            models.iter().map(|&index| (index, [true; 4])).collect();
+        let mut found: BTreeMap<usize, CarriedFacts> = BTreeMap::new();
+        for &time in self.times.iter().rev().filter(|&&time| time < as_of) {
+            if open.is_empty() {
+                break;
+            }
+            let Some(info) = self.info(time) else {
+                continue;
+            };
+            let carried: [bool; 4] = FIELDS.map(|field| info.has_column(field));
+            if !carried.iter().any(|&c| c) {
+                continue;
+            }
+            let set = self
+                .store
+                .load_frames_with(&[time], columns)
+                .map_err(QueryError::store("cannot load snapshot frames"))?;
+            let frame = &set.frames[0];
+            let name = |codes: &hubcensus_model::Column<u32>, names: &[String], index: usize| {
+                codes
+                    .get(index)
+                    .and_then(|code| names.get(code as usize).cloned())
+            };
+            open.retain(|&index, fields| {
+                if !frame.present.get(index).copied().unwrap_or(false) {
+                    return true;
+                }
+                let facts = found.entry(index).or_insert_with(|| CarriedFacts {
+                    from: time,
+                    task: None,
+                    license: None,
+                    parameters: None,
+                    created_at: None,
+                });
+                for (field, open_field) in fields.iter_mut().enumerate() {
+                    if !(*open_field && carried[field]) {
+                        continue;
+                    }
+                    *open_field = false;
+                    facts.from = time;
+                    match field {
+                        0 => {
+                            facts.task =
+                                name(&frame.pipeline_tag, &set.catalog.pipeline_tags, index);
+                        }
+                        1 => facts.license = name(&frame.license, &set.catalog.licenses, index),
+                        2 => facts.parameters = frame.parameters.get(index),
+                        _ => facts.created_at = frame.created_at.get(index),
+                    }
+                }
+                fields.iter().any(|&f| f)
+            });
+        }
+        Ok(found)
+    }
+
     /// The frames at `times` holding what `filter` reads (for views over one snapshot).
     /// A filter value no frame holds is an error with a hint naming values that exist.
     pub fn load_for(&self, times: &[Timestamp], filter: &Filter) -> Result<FrameSet, QueryError> {

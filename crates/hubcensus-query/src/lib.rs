@@ -19,7 +19,7 @@ mod error;
 pub mod units;
 pub mod views;
 
-pub use census::{AsOf, Census, check_span};
+pub use census::{AsOf, CarriedFacts, Census, check_span};
 pub use engine::WindowPlan;
 pub use error::QueryError;
 

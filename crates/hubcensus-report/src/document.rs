@@ -10,6 +10,8 @@ use crate::view::{ActionList, Population, RankChange, ReportView, Series, ShareT
 pub struct Document {
     pub title: String,
     pub synthetic: bool,
+    /// The partial-data banner, when some snapshots are partial.
+    pub partial: Option<String>,
     /// Lines under the title: period, filters, generator, snapshots, registry.
     pub meta: Vec<(String, String)>,
     pub sections: Vec<Section>,
@@ -242,16 +244,29 @@ fn line_chart(series: &Series, id: &str) -> Block {
 /// its own section, shown once.
 const TRACK_EXCERPT: usize = 10;
 
+/// How many items of a "What to do" list the document shows (the JSON has them all).
+const ACTION_EXCERPT: usize = 20;
+
 fn action_block(list: &ActionList) -> Vec<Block> {
     let mut blocks = vec![Block::Paragraphs(vec![list.rationale.clone()])];
+    let title = if list.items.len() > ACTION_EXCERPT {
+        format!(
+            "{}: the first {ACTION_EXCERPT} of {}",
+            list.title,
+            list.items.len()
+        )
+    } else {
+        list.title.clone()
+    };
     let mut table = Table::new(
-        list.title.clone(),
+        title,
         Some(&list.population),
         &[("Model", Column::Id), ("Why", Column::Text)],
     );
     table.rows = list
         .items
         .iter()
+        .take(ACTION_EXCERPT)
         .map(|item| vec![item.model.clone(), item.detail.clone()])
         .collect();
     blocks.push(Block::Table(table));
@@ -680,6 +695,7 @@ pub fn layout(view: &ReportView) -> Document {
     Document {
         title: view.display_title(),
         synthetic: view.synthetic,
+        partial: view.partial.clone(),
         meta,
         sections,
     }

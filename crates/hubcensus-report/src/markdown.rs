@@ -22,6 +22,9 @@ pub fn render(document: &Document) -> String {
              not on the Hugging Face Hub.\n\n",
         );
     }
+    if let Some(partial) = &document.partial {
+        let _ = writeln!(out, "> **Partial data.** {}\n", escape::markdown(partial));
+    }
     for (name, value) in &document.meta {
         let _ = writeln!(
             out,

@@ -20,10 +20,10 @@ use serde::Serialize;
 use crate::attribution::Attributor;
 use crate::{AsOf, Census, QueryError, WindowPlan};
 
-pub const AUDIT_SCHEMA: &str = "hubcensus.audit/1";
+pub const AUDIT_SCHEMA: &str = "hubcensus.audit/2";
 pub const DISCOVER_SCHEMA: &str = "hubcensus.discover/1";
 
-/// Weekly windows the evidence spans (the 13-week trend needs 14).
+/// Weekly windows the evidence spans (a 13-week trend needs 14).
 const WINDOWS: usize = 14;
 /// The working set's size (METHODS.md §4).
 const WORKING_SET: u64 = 200;
@@ -63,6 +63,9 @@ pub struct Selection {
     pub task: Option<(String, u64)>,
     /// The evidence ends at this snapshot (the latest when `None`).
     pub as_of: Option<AsOf>,
+    /// Models that must be in the evidence whatever their adoption (an audit's scored
+    /// candidates); ids no snapshot holds are skipped.
+    pub also: BTreeSet<ModelId>,
 }
 
 /// The audit of one default, with its schema name.
@@ -98,13 +101,117 @@ pub fn workloads(path: Option<&Path>) -> Result<WorkloadMap, QueryError> {
 /// The evals store's records (`<data-dir>/evals/`), a record published under a model's old id
 /// moved to its current id (`registry/renames.toml`), saying so in its source.
 pub fn records(data_dir: &Path) -> Result<Vec<EvalRecord>, QueryError> {
-    EvalStore::at(data_dir)
+    let records = EvalStore::at(data_dir)
         .load()
         .map(|records| hubcensus_evals::renames::Renames::embedded().apply(records))
         .map_err(|source| QueryError::Evals {
             context: "cannot read the evals store".to_owned(),
             source,
-        })
+        })?;
+    apply_learned_renames(data_dir, records)
+}
+
+/// Moves evidence published under an old id to the model's current id, by what the store has
+/// learned itself (after registry/renames.toml, which `records` applies first): an id the Hub
+/// answered with another id in a `hubcensus enrich` run, and an id the store's id history gives
+/// to a model now named otherwise (the same `_id` seen under a new name). Each moved record's
+/// source says which, and a move that only changes the case says "case".
+fn apply_learned_renames(
+    data_dir: &Path,
+    mut records: Vec<EvalRecord>,
+) -> Result<Vec<EvalRecord>, QueryError> {
+    if records.is_empty() {
+        return Ok(records);
+    }
+    let answers = enrich_answers(data_dir)?;
+    let census = Census::open(data_dir)
+        .ok()
+        .filter(|census| !census.times().is_empty());
+    let ids = census.as_ref().map(Census::ids).transpose()?;
+    let mut learned: BTreeMap<ModelId, Option<(ModelId, &'static str)>> = BTreeMap::new();
+    for record in &mut records {
+        let Some(old) = record.hub_id.clone() else {
+            continue;
+        };
+        let target = if let Some(known) = learned.get(&old) {
+            known.clone()
+        } else {
+            let found = if let Some(new) = answers.get(&old) {
+                Some((new.clone(), "the Hub's answer to `hubcensus enrich`"))
+            } else if let (Some(census), Some(ids)) = (&census, &ids) {
+                census
+                    .store()
+                    .try_resolve(old.as_str())
+                    .map_err(QueryError::store("cannot read the store's key dictionary"))?
+                    .and_then(|index| ids.id(index as usize))
+                    .filter(|current| *current != old)
+                    .map(|current| (current, "the store's id history"))
+            } else {
+                None
+            };
+            learned.insert(old.clone(), found.clone());
+            found
+        };
+        if let Some((new, how)) = target {
+            let kind = if new.as_str().eq_ignore_ascii_case(old.as_str()) {
+                "case"
+            } else {
+                "rename"
+            };
+            record.source = format!(
+                "{} (matched by {kind}, from {how}: published as {old})",
+                record.source
+            );
+            record.hub_id = Some(new);
+        }
+    }
+    Ok(records)
+}
+
+/// What `hubcensus enrich` learned of renames: an id asked for that the Hub answered with
+/// another id (`models.jsonl` lines whose `model.id` differs from the `id` asked), newest run
+/// last so that it wins. Torn or unreadable lines are skipped, as enrich itself does.
+fn enrich_answers(data_dir: &Path) -> Result<BTreeMap<ModelId, ModelId>, QueryError> {
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        id: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Line {
+        id: String,
+        model: Option<Answer>,
+    }
+    let root = data_dir.join("enrich");
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join("models.jsonl"))
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    let mut answers = BTreeMap::new();
+    for path in files {
+        let text =
+            std::fs::read_to_string(&path).map_err(|source| QueryError::Io { path, source })?;
+        for line in text.lines() {
+            let Ok(Line {
+                id,
+                model: Some(Answer { id: answered }),
+            }) = serde_json::from_str::<Line>(line)
+            else {
+                continue;
+            };
+            if id == answered {
+                continue;
+            }
+            if let (Ok(old), Ok(new)) = (ModelId::new(id), ModelId::new(answered)) {
+                answers.insert(old, new);
+            }
+        }
+    }
+    Ok(answers)
 }
 
 /// Audits `query.model` against the evidence (ending at `as_of`, the latest snapshot when
@@ -115,15 +222,16 @@ pub fn audit(
     query: &AuditQuery,
     as_of: Option<&AsOf>,
 ) -> Result<AuditView, QueryError> {
+    let records = records(data_dir)?;
     let world = world(
         evidence,
         &Selection {
             model: Some(query.model.clone()),
             task: None,
             as_of: as_of.cloned(),
+            also: hubcensus_evals::audit::scored_models(&records, query),
         },
     )?;
-    let records = records(data_dir)?;
     let audit =
         hubcensus_evals::audit::audit(&world, &records, query).map_err(|source| match source {
             hubcensus_evals::EvalsError::UnknownModel { id } => QueryError::invalid(
@@ -156,6 +264,7 @@ pub fn discover(
             model: None,
             task: Some((query.task.clone(), query.min_weekly_downloads)),
             as_of: as_of.cloned(),
+            also: BTreeSet::new(),
         },
     )?;
     let records = records(data_dir)?;
@@ -288,6 +397,15 @@ fn world_from_store(census: &Census, selection: &Selection) -> Result<World, Que
             );
         }
     }
+    for id in &selection.also {
+        if let Some(index) = census
+            .store()
+            .resolve_one(id.as_str())
+            .map_err(QueryError::store("cannot read the store's key dictionary"))?
+        {
+            chosen.insert(index as usize);
+        }
+    }
     if let Some((task, min_downloads)) = &selection.task {
         for index in 0..catalog.ids.len() {
             if last_week.downloads.get(index).copied().unwrap_or(0) >= *min_downloads
@@ -340,6 +458,18 @@ fn world_from_store(census: &Census, selection: &Selection) -> Result<World, Que
                 .collect(),
         );
     }
+    // A partial newest snapshot (a top-N listing) does not say the models it leaves out are
+    // gone: their facts come from the newest earlier snapshot that holds each (METHODS.md §1).
+    let carried_facts = if latest.info.partial {
+        let absent: Vec<usize> = chosen
+            .iter()
+            .copied()
+            .filter(|&index| !latest.present.get(index).copied().unwrap_or(false))
+            .collect();
+        census.facts_before(as_of, &absent)?
+    } else {
+        BTreeMap::new()
+    };
     let mut models = Vec::new();
     for index in chosen {
         let id = catalog
@@ -348,10 +478,17 @@ fn world_from_store(census: &Census, selection: &Selection) -> Result<World, Que
             .ok_or_else(|| QueryError::Bug("a chosen index past the ids".into()))?;
         let origin = attributor.origin(&catalog, &latest, None, index, as_of);
         let mut model = ModelEvidence::new(id.clone());
-        model.task = code(&latest.pipeline_tag, &catalog.pipeline_tags, index);
-        model.license = code(&latest.license, &catalog.licenses, index);
-        model.parameters = latest.parameters.get(index);
-        model.created_at = latest.created_at.get(index);
+        if let Some(facts) = carried_facts.get(&index) {
+            model.task.clone_from(&facts.task);
+            model.license.clone_from(&facts.license);
+            model.parameters = facts.parameters;
+            model.created_at = facts.created_at;
+        } else {
+            model.task = code(&latest.pipeline_tag, &catalog.pipeline_tags, index);
+            model.license = code(&latest.license, &catalog.licenses, index);
+            model.parameters = latest.parameters.get(index);
+            model.created_at = latest.created_at.get(index);
+        }
         model.organization = origin.uploader.organization;
         model.contributor = origin.uploader.contributor;
         let parents: Vec<ModelId> = graph
@@ -404,6 +541,14 @@ fn world_from_store(census: &Census, selection: &Selection) -> Result<World, Que
             })
         })
         .collect();
+    let mut carried = carried;
+    if let Some(oldest) = carried_facts.values().map(|facts| facts.from).min() {
+        carried.push(format!(
+            "the facts of {} models the newest snapshot (a partial listing) does not hold from the newest earlier snapshot that does (the oldest used: {})",
+            carried_facts.len(),
+            oldest.date_string()
+        ));
+    }
     let carried = if carried.is_empty() {
         String::new()
     } else {

@@ -245,6 +245,7 @@ pub fn view() -> ReportView {
         title: "State of Open Source on the Hugging Face Hub, Q1 2026".to_owned(),
         period: "13 weeks ending 2026-03-29".to_owned(),
         synthetic: false,
+        partial: None,
         generator: "hubcensus 0.1.0".to_owned(),
         snapshots: WEEKS
             .iter()

@@ -134,6 +134,21 @@ fn every_section_and_population_is_rendered() {
     assert!(markdown.contains("registry 2026.03"));
 }
 
+/// Issue #14, item 4: a partial snapshot gets a banner of its own, in HTML and Markdown.
+#[test]
+fn partial_data_has_a_banner() {
+    let banner = "1 of the 13 snapshots are partial (a top-N listing)";
+    let view = ReportView {
+        partial: Some(banner.to_owned()),
+        ..fixture::view()
+    };
+    assert!(html(&view).contains(&format!(
+        "<p class=\"synthetic partial\">Partial data: {banner}</p>"
+    )));
+    assert!(markdown(&view).contains(&format!("> **Partial data.** {banner}")));
+    assert!(!html(&fixture::view()).contains("Partial data"));
+}
+
 #[test]
 fn synthetic_data_is_in_every_title() {
     let view = ReportView {

@@ -48,7 +48,7 @@ pub struct Args {
     /// Which candidate licenses are acceptable
     #[arg(long, default_value = "any", value_parser = ["any", "permissive"])]
     license: String,
-    /// Output format (json is versioned: "schema": "hubcensus.audit/1")
+    /// Output format (json is versioned: "schema": "hubcensus.audit/2")
     #[arg(long, default_value = "text", value_parser = Format::parser(&[Format::Table, Format::Json, Format::Md]))]
     format: Format,
     /// Compare an instruct or chat default with base models too (left out otherwise)

@@ -84,12 +84,13 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         config.models,
         started.elapsed().as_secs_f64()
     );
-    let destination = match write_parquet {
-        Some(dir) => {
-            write_archive(&world, &dir, context)?;
-            Destination::Parquet(dir)
-        }
-        None => Destination::Store(write_store(&world, replace, context)?),
+    let destination = if let Some(dir) = write_parquet {
+        write_archive(&world, &dir, context)?;
+        Destination::Parquet(dir)
+    } else {
+        let store = write_store(&world, replace, context)?;
+        write_accounts(&world, &store)?;
+        Destination::Store(store)
     };
     let elapsed = started.elapsed();
     let report = build_report(&destination)?;
@@ -304,6 +305,27 @@ fn write_store(world: &World, replace: bool, context: &Context) -> anyhow::Resul
     })?;
     progress.finish_and_clear();
     Ok(data_dir.clone())
+}
+
+/// Records the synthetic accounts' kinds (`demo-team-*` organizations, `demo-user-*` users) as
+/// `hubcensus enrich` would for the newest week, so that the demo world's contributor types are
+/// what a user who ran `enrich` would see (METHODS.md §6: an unregistered organization is an
+/// "unclassified organization", a user an "individual"). Each line says it is synthetic.
+fn write_accounts(world: &World, data_dir: &Path) -> anyhow::Result<()> {
+    let newest = world.as_of(world.config().weeks - 1);
+    let dir = hubcensus_query::attribution::enrich_dir(data_dir, newest);
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut text = String::new();
+    for (name, kind) in world.accounts() {
+        let line = serde_json::json!({"name": name, "kind": kind, "source": SYNTHETIC_LABEL});
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    let path = dir.join("accounts.jsonl");
+    let staged = dir.join("accounts.jsonl.tmp");
+    std::fs::write(&staged, text)
+        .and_then(|()| std::fs::rename(&staged, &path))
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The report call site (issue #6): builds the State of Open Source report over the demo

@@ -32,8 +32,14 @@ pub struct Args {
     task: String,
     /// Contributor types to look for (comma-separated): individual, community, academic,
     /// nonprofit, government, industry, unclassified, and unknown (a namespace the registry
-    /// does not know and whose account kind was not fetched)
-    #[arg(long, value_delimiter = ',', default_value = "individual,community")]
+    /// does not know and whose account kind was not fetched). The default is the small teams
+    /// and individuals: individuals, community groups, and organizations the registry does not
+    /// know (`unclassified`: the registry lists the established makers)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "individual,community,unclassified"
+    )]
     contributor: Vec<String>,
     /// The window: days (90d) or weeks (13w)
     #[arg(long, default_value = "90d", value_parser = parse_since)]

@@ -244,7 +244,8 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     let mut report = String::new();
     let mut committed_so_far: Vec<String> = Vec::new();
     let first_as_of = snapshots.first().map(|s| s.as_of);
-    for snapshot in snapshots {
+    let count = snapshots.len();
+    for (position, snapshot) in snapshots.into_iter().enumerate() {
         let partial = partial || (snapshot.kind == SourceKind::HubApiJson && !complete);
         let draft = SnapshotDraft {
             as_of: snapshot.as_of,
@@ -267,7 +268,12 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            bar.set_message(snapshot.as_of.to_string());
+            // Which snapshot of how many, for an archive of many folders or files.
+            bar.set_message(if count > 1 {
+                format!("{} ({} of {count})", snapshot.as_of, position + 1)
+            } else {
+                snapshot.as_of.to_string()
+            });
             bar
         });
         let started = std::time::Instant::now();

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use hubcensus_model::Timestamp;
 use hubcensus_query::Census;
-use hubcensus_query::views::report::{ReportQuery, report};
+use hubcensus_query::views::report::{ReportQuery, report_with_progress};
 use hubcensus_report as rv;
 
 use super::shares::OriginArg;
@@ -96,7 +96,12 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         .or_else(|| output.as_deref().and_then(format_of_path))
         .unwrap_or(Format::Html);
     let census = Census::open(&context.data_dir)?;
-    let view = report(&census, &query)?;
+    let bar = progress_bar(context);
+    let view = report_with_progress(&census, &query, &mut |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })?;
+    bar.finish_and_clear();
     match output.as_deref() {
         Some(path) if path == Path::new("-") => {
             let mut bytes = Vec::new();
@@ -113,6 +118,20 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A bar over the report's windows on a terminal (hidden otherwise, and under `--quiet`).
+fn progress_bar(context: &Context) -> indicatif::ProgressBar {
+    if !context.progress {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("report [{bar:30}] {pos}/{len} windows ({eta})")
+    {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// Renders `view` in `format`.

@@ -595,3 +595,136 @@ fn lineage_comes_from_the_newest_snapshot_that_has_it_real_data() {
     assert_eq!(who["origin"]["lineage"]["mode"], "root");
     assert_eq!(who["origin"]["lineage"]["snapshot"], "2026-05-20T00:00:00Z");
 }
+
+/// Issue #14, item 1, "done when": the family working set of a world whose parents were renamed
+/// equals a naive computation that resolves every parent by `_id`. Every child names its parent
+/// by `_id` and by a name of the parent's that no snapshot holds (from before a rename the
+/// snapshots never saw), while some parents are also renamed between the snapshots; quantized
+/// and adapter children fold into their parent, recursively (METHODS.md §4).
+#[test]
+fn family_working_set_with_renamed_parents_matches_a_naive_computation_by_object_id() {
+    use std::collections::BTreeMap;
+
+    const BASES: usize = 12;
+    const CHILDREN: usize = 90;
+    // Model i: its `_id`, its name in each snapshot, its parent (an index) and relation.
+    struct Model {
+        object_id: String,
+        names: [String; 2],
+        parent: Option<(usize, Relation)>,
+        all_time: [u64; 2],
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |bound: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % bound
+    };
+    let mut models: Vec<Model> = Vec::new();
+    for i in 0..BASES {
+        let name = format!("org{}/base{i}", i % 3);
+        let before = if i % 2 == 0 {
+            format!("{name}-old")
+        } else {
+            name.clone()
+        };
+        models.push(Model {
+            object_id: format!("B{i:03}"),
+            names: [before, name],
+            parent: None,
+            all_time: [0; 2],
+        });
+    }
+    let relations = [Relation::Quantized, Relation::Adapter, Relation::Finetune];
+    for j in 0..CHILDREN {
+        let parent = next((BASES + j) as u64) as usize;
+        let name = format!("user{}/child{j}", j % 7);
+        // Some children are renamed too, so a grandchild names a stale child name.
+        let before = if j % 5 == 0 {
+            format!("{name}-v0")
+        } else {
+            name.clone()
+        };
+        models.push(Model {
+            object_id: format!("C{j:03}"),
+            names: [before, name],
+            parent: Some((parent, relations[next(3) as usize])),
+            all_time: [0; 2],
+        });
+    }
+    for model in &mut models {
+        let first = 1_000 + next(5_000);
+        model.all_time = [first, first + next(2_000)];
+    }
+    let created = Timestamp::parse("2026-01-01").unwrap();
+    let records = |week: usize| -> Vec<ModelRecord> {
+        models
+            .iter()
+            .map(|model| {
+                let mut record =
+                    ModelRecord::new(ModelId::new(model.names[week].as_str()).unwrap());
+                record.object_id = Some(model.object_id.clone());
+                record.created_at = Some(created);
+                record.downloads_all_time = Some(model.all_time[week]);
+                record.lineage = model.parent.and_then(|(parent, relation)| {
+                    let parent = &models[parent];
+                    // The parent's `_id` with a name no snapshot holds.
+                    Lineage::with_object_ids(
+                        relation,
+                        vec![(
+                            ModelId::new(format!("{}-previous", parent.names[0])).unwrap(),
+                            Some(parent.object_id.clone()),
+                        )],
+                        LineageSource::BaseModels,
+                    )
+                });
+                record
+            })
+            .collect()
+    };
+    for (week, day) in ["2026-08-09", "2026-08-16"].into_iter().enumerate() {
+        commit_snapshot(
+            dir.path(),
+            draft(Timestamp::parse(day).unwrap()),
+            &records(week),
+        );
+    }
+
+    // Naive: fold quantized and adapter children into their parent by index (= by `_id`).
+    let head = |mut index: usize| {
+        while let Some((parent, Relation::Quantized | Relation::Adapter)) = models[index].parent {
+            index = parent;
+        }
+        index
+    };
+    let mut families: BTreeMap<usize, u64> = BTreeMap::new();
+    for (index, model) in models.iter().enumerate() {
+        *families.entry(head(index)).or_default() += model.all_time[1] - model.all_time[0];
+    }
+    let mut ranked: Vec<(String, u64)> = families
+        .into_iter()
+        .map(|(index, downloads)| (models[index].names[1].clone(), downloads))
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(10);
+
+    let top = json(
+        dir.path(),
+        &["top", "--family", "--k", "10", "--format", "json"],
+    );
+    let shown: Vec<(String, u64)> = top["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            (
+                row["id"].as_str().unwrap().to_owned(),
+                row["downloads"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, ranked);
+}

@@ -230,7 +230,7 @@ fn audit_replace_exits_1_and_keep_exits_0() {
         .stdout
         .clone();
     let parsed: Value = serde_json::from_slice(&json_output).unwrap();
-    assert_eq!(parsed["schema"], "hubcensus.audit/1");
+    assert_eq!(parsed["schema"], "hubcensus.audit/2");
     assert_eq!(parsed["audit"]["verdict"], "keep");
     assert_eq!(parsed["audit"]["default"]["rank_now"], 3);
 
@@ -249,7 +249,8 @@ fn audit_replace_exits_1_and_keep_exits_0() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "| RULER | 4k | RULER table (NVIDIA) | 2/2 | #1 | `Qwen/Qwen3-8B` 96 |",
+            // Llama is out of the working set but scored: a candidate (issue #20), so 3 of 3.
+            "| RULER | 4k | RULER table (NVIDIA) | 3/3 | #1 | `Qwen/Qwen3-8B` 96 |",
         ));
 }
 
@@ -763,6 +764,12 @@ fn audit_carries_lasting_facts_past_thin_listings_real_data() {
     let data = tempfile::tempdir().unwrap();
     crate::support::import_hub_stats(data.path());
     crate::support::import_daily_listings(data.path());
+    // Candidates are the models scored on the workload.
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(shared_data().join("open-llm-leaderboard-v2/open_llm_leaderboard.csv"))
+        .assert()
+        .success();
     let audit = |extra: &[&str]| -> Value {
         let mut command = hubcensus(data.path());
         command.args([
@@ -995,6 +1002,51 @@ fn audit_compares_like_with_like_real_data() {
     );
 }
 
+/// Issue #20: the daily listings (newer, thin, a top-N listing) imported on top of the hub-stats
+/// snapshot change the adoption evidence but not the audit's answer: the same verdict and the
+/// same candidates (chosen by scores on the workload, with facts carried forward).
+#[test]
+fn audit_gives_the_same_answer_with_the_daily_listings_on_top_real_data() {
+    let data = tempfile::tempdir().unwrap();
+    crate::support::import_hub_stats(data.path());
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(shared_data().join("open-llm-leaderboard-v2/open_llm_leaderboard.csv"))
+        .assert()
+        .success();
+    let audit = || -> (Value, Vec<String>) {
+        let output = hubcensus(data.path())
+            .args([
+                "audit",
+                "meta-llama/Llama-3.1-8B-Instruct",
+                "--workload",
+                "reasoning",
+                "--max-params",
+                "14B",
+                "--format",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        assert!(matches!(output.status.code(), Some(0 | 1)), "{output:?}");
+        let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut ids: Vec<String> = result["audit"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["report"]["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        (result["audit"]["verdict"].clone(), ids)
+    };
+    let (verdict_before, before) = audit();
+    assert!(before.len() > 20, "{before:?}");
+    crate::support::import_daily_listings(data.path());
+    let (verdict_after, after) = audit();
+    assert_eq!(verdict_before, verdict_after);
+    assert_eq!(before, after);
+}
+
 /// RULER names the default by its old id (`meta-llama/Meta-Llama-3.1-8B-Instruct`, which the Hub
 /// redirects); through registry/renames.toml its scores reach the model, matched as a rename.
 #[test]
@@ -1029,5 +1081,78 @@ fn audit_reaches_a_renamed_models_scores_real_data() {
             .as_str()
             .unwrap()
             .contains("matched by rename: published as meta-llama/Meta-Llama-3.1-8B-Instruct")
+    );
+}
+
+/// Issue #20: evidence published under an old name reaches the model through what the store
+/// learned itself: its id history (the same `_id` seen under a new name) and the Hub's answer to
+/// `enrich` (an old name answered with the new id). Each match says how it was made.
+#[test]
+fn scores_reach_renamed_models_through_id_history_and_enrich() {
+    use hubcensus_model::{ModelId, ModelRecord, Timestamp};
+
+    let data = tempfile::tempdir().unwrap();
+    let model = |id: &str, object_id: &str| {
+        let mut record = ModelRecord::new(ModelId::new(id).unwrap());
+        record.object_id = Some(object_id.to_owned());
+        record.downloads_all_time = Some(10);
+        record
+    };
+    let draft = |day: &str| hubcensus_store::SnapshotDraft {
+        columns: vec!["object_id".into(), "id".into(), "downloads_all_time".into()],
+        ..crate::support::draft(Timestamp::parse(day).unwrap())
+    };
+    // The same `_id` under an old name, then a new one.
+    crate::support::commit(
+        data.path(),
+        draft("2026-08-09"),
+        &[model("team/tiny-old", "a1"), model("lab/other", "b2")],
+    );
+    crate::support::commit(
+        data.path(),
+        draft("2026-08-16"),
+        &[model("team/tiny-new", "a1"), model("lab/other", "b2")],
+    );
+    // enrich asked for a name the store never held and the Hub answered with `lab/other`.
+    let enrich = data.path().join("enrich/as_of=2026-08-16T00:00:00Z");
+    std::fs::create_dir_all(&enrich).unwrap();
+    std::fs::write(
+        enrich.join("models.jsonl"),
+        "{\"id\":\"lab/other-v0\",\"status\":\"ok\",\"model\":{\"id\":\"lab/other\"}}\n",
+    )
+    .unwrap();
+    let ruler = data.path().join("ruler.csv");
+    std::fs::write(
+        &ruler,
+        "model,hf_id,reported_by_authors,effective_length,4k,8k,16k,32k,64k,128k,avg\n\
+         Tiny,team/tiny-old,False,4K,91,,,,,,\n\
+         Other,lab/other-v0,False,4K,88,,,,,,\n",
+    )
+    .unwrap();
+    hubcensus(data.path())
+        .args(["evals", "import"])
+        .arg(&ruler)
+        .assert()
+        .success();
+    let source_of = |id: &str| -> String {
+        let shown =
+            crate::support::json_of(data.path(), &["evals", "show", id, "--format", "json"]);
+        let scores = shown["scores"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{shown:#}"));
+        assert_eq!(scores.len(), 1, "{shown:#}");
+        scores[0]["source"].as_str().unwrap().to_owned()
+    };
+    let tiny = source_of("team/tiny-new");
+    assert!(
+        tiny.contains("matched by rename, from the store's id history: published as team/tiny-old"),
+        "{tiny}"
+    );
+    let other = source_of("lab/other");
+    assert!(
+        other.contains(
+            "matched by rename, from the Hub's answer to `hubcensus enrich`: published as lab/other-v0"
+        ),
+        "{other}"
     );
 }

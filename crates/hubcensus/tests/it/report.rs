@@ -321,6 +321,17 @@ fn report_over_daily_listings_says_partial_and_30_day_real_data() {
     let title = report["title"].as_str().unwrap();
     assert!(title.contains("partial listing"), "{title}");
     assert!(title.contains("not the whole Hub"), "{title}");
+    // A banner of its own (item 4), counting the partial snapshots.
+    let banner = report["partial"].as_str().unwrap();
+    assert!(
+        banner.starts_with("16 of the 16 snapshots are partial"),
+        "{banner}"
+    );
+    let markdown = hubcensus(dir.path())
+        .args(["report", "--format", "md", "-o", "-"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&markdown.stdout).contains("> **Partial data.** 16 of the 16"));
     for figure in report["headline"].as_array().unwrap() {
         let models = figure["population"]["models"].as_str().unwrap();
         assert!(models.contains("partial listing"), "{models}");

@@ -128,6 +128,15 @@ impl ReportQuery {
 
 /// Builds the report's view from the store's snapshots in the query's range.
 pub fn report(census: &Census, query: &ReportQuery) -> Result<rv::ReportView, QueryError> {
+    report_with_progress(census, query, &mut |_, _| {})
+}
+
+/// [`report`], calling `progress(done, total)` after each window (for a progress bar).
+pub fn report_with_progress(
+    census: &Census,
+    query: &ReportQuery,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<rv::ReportView, QueryError> {
     query.validate()?;
     let range = match census.range(query.from, query.to) {
         Err(QueryError::NoSnapshots { .. }) => {
@@ -157,6 +166,7 @@ pub fn report(census: &Census, query: &ReportQuery) -> Result<rv::ReportView, Qu
     let mut attributor = Attributor::new(census.accounts());
     let plan = WindowPlan::between(times, query.filter.clone(), FrameColumns::AUTHOR)
         .with_cadence(Some(Cadence::WEEKLY));
+    let total = plan.ends.clone().count();
     census.for_each_window(&plan, |catalog, window, end| {
         if graph.is_none() {
             let (read, source) = census.lineage(newest, false)?;
@@ -203,6 +213,7 @@ pub fn report(census: &Census, query: &ReportQuery) -> Result<rv::ReportView, Qu
             countries,
             types,
         });
+        progress(results.len(), total);
         Ok(())
     })?;
     let mut last = last.ok_or_else(|| QueryError::Bug("no window was computed".into()))?;
@@ -255,6 +266,15 @@ fn assemble(inputs: &Inputs<'_>) -> rv::ReportView {
             figures.population.to.date_string()
         ),
         synthetic: inputs.infos.iter().any(|info| info.synthetic),
+        partial: {
+            let partial = inputs.infos.iter().filter(|info| info.partial).count();
+            (partial > 0).then(|| {
+                format!(
+                    "{partial} of the {} snapshots are partial (a top-N listing, a limited or interrupted crawl): the figures over them cover only the models listed, not the whole Hub.",
+                    inputs.infos.len()
+                )
+            })
+        },
         generator: format!("hubcensus {TOOL_VERSION}"),
         snapshots: inputs
             .infos

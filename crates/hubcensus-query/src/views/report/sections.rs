@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use hubcensus_analytics::concentration::Hhi;
+use hubcensus_analytics::series::WindowFigures;
 use hubcensus_analytics::shares::{self, Origin, Shares};
 use hubcensus_analytics::working_set::family_sizes;
 use hubcensus_analytics::{Measure, lineage};
@@ -614,56 +615,109 @@ pub(super) fn derivatives(inputs: &Inputs<'_>) -> rv::Derivatives {
 }
 
 /// "What to do" (docs/methodology.md states these rules): defaults that left the working set
-/// after holding it at least half of the windows; small-team entries (every contributor type
-/// but industry and government, unattributed included); the working set to track.
+/// over the report's period and stayed out (in it in the first window, out of it in the last
+/// quarter of the windows, at least the last two), biggest first;
+/// small-team credible releases of the period (METHODS.md §7: entered the working set within 90
+/// days of creation; every contributor type but industry and government, unattributed
+/// included), best entry first; the working set to track.
 pub(super) fn actions(inputs: &Inputs<'_>, working_set: &rv::WorkingSet) -> rv::Actions {
     let k = inputs.query.k;
     let results = inputs.results;
-    let churn = inputs.figures().churn.as_ref();
-    let previous = results
-        .len()
-        .checked_sub(2)
-        .map(|i| &results[i].figures.working_set);
-    let weeks_in_set = |model: u32| {
-        results
+    let first = &results.first().expect("at least one window").figures;
+    let last = &inputs.figures().working_set;
+    let end = |figures: &WindowFigures| figures.population.to.date_string();
+    // Out for the last quarter of the windows (at least the last two, at most all but the first).
+    let stayed_out = (results.len() / 4)
+        .max(2)
+        .min(results.len().saturating_sub(1));
+    let recent = &results[results.len() - stayed_out..];
+    let review_defaults = if results.len() < 2 {
+        Vec::new()
+    } else {
+        first
+            .working_set
+            .members
             .iter()
-            .filter(|r| r.figures.working_set.members.contains(&model))
-            .count()
-    };
-    let review_defaults = match (churn, previous) {
-        (Some(churn), Some(previous)) => churn
-            .exits
-            .iter()
-            .filter(|model| weeks_in_set(**model) * 2 >= results.len())
-            .map(|model| rv::ActionItem {
-                model: inputs.id(*model),
-                detail: format!(
-                    "in the top {k} for {} of {} windows; rank {} in the previous window",
-                    weeks_in_set(*model),
-                    results.len(),
-                    previous
-                        .members
-                        .iter()
-                        .position(|m| m == model)
-                        .map_or(0, |index| index + 1)
-                ),
+            .zip(&first.working_set.downloads)
+            .zip(1u32..)
+            .filter(|((model, _), _)| {
+                recent
+                    .iter()
+                    .all(|r| !r.figures.working_set.members.contains(model))
             })
-            .collect(),
-        _ => Vec::new(),
+            .map(|((model, &then), rank)| {
+                let last_in = results
+                    .iter()
+                    .rev()
+                    .find(|r| r.figures.working_set.members.contains(model))
+                    .map_or_else(String::new, |r| end(&r.figures));
+                rv::ActionItem {
+                    model: inputs.id(*model),
+                    detail: format!(
+                        "rank {rank} in the window ending {} ({} downloads); last in the top {k} the window ending {last_in}",
+                        end(first),
+                        rv::format::compact(then)
+                    ),
+                }
+            })
+            .collect()
     };
-    let small_team = |kind: &str| !matches!(kind, "industry" | "government");
-    let evaluate_newcomers = working_set
-        .entries
+    let sets: Vec<(Timestamp, &[u32])> = results
         .iter()
-        .filter(|entry| small_team(&entry.contributor_type))
-        .map(|entry| rv::ActionItem {
-            model: entry.model.clone(),
-            detail: format!(
-                "{}; entered at rank {}; {} downloads in the window",
-                entry.contributor_type,
-                entry.rank,
-                rv::format::compact(entry.downloads)
-            ),
+        .map(|r| {
+            (
+                r.figures.population.to,
+                r.figures.working_set.members.as_slice(),
+            )
+        })
+        .collect();
+    let small_team = |kind: Option<ContributorType>| {
+        !matches!(
+            kind,
+            Some(ContributorType::Industry | ContributorType::Government)
+        )
+    };
+    let mut newcomers: Vec<(shares::CredibleEntry, Option<ContributorType>)> =
+        shares::credible_entries(&sets, &inputs.last.created, 90)
+            .into_iter()
+            // A model already in the first window's set entered before the period.
+            .filter(|entry| results.len() < 2 || !first.working_set.members.contains(&entry.model))
+            .map(|entry| (entry, inputs.origin(entry.model).uploader.contributor))
+            .filter(|(_, kind)| small_team(*kind))
+            .collect();
+    let rank_now = |model: u32| last.members.iter().position(|m| *m == model);
+    // Those still in the working set first, by their rank now; then by their entry rank.
+    newcomers.sort_by(|(a, _), (b, _)| {
+        let (now_a, now_b) = (rank_now(a.model), rank_now(b.model));
+        now_a
+            .is_none()
+            .cmp(&now_b.is_none())
+            .then(now_a.cmp(&now_b))
+            .then(a.rank.cmp(&b.rank))
+            .then(a.entered.cmp(&b.entered))
+            .then_with(|| inputs.id(a.model).cmp(&inputs.id(b.model)))
+    });
+    let evaluate_newcomers = newcomers
+        .into_iter()
+        .map(|(entry, kind)| {
+            let now = rank_now(entry.model).map_or_else(
+                || "out of it now".to_owned(),
+                |i| format!("rank {} now", i + 1),
+            );
+            rv::ActionItem {
+                model: inputs.id(entry.model),
+                detail: format!(
+                    "{}; created {}; entered the top {k} at rank {} in the window ending {}; {now}",
+                    kind.map_or("unattributed", ContributorType::as_str),
+                    inputs
+                        .last
+                        .created
+                        .get(entry.model as usize)
+                        .map_or_else(|| "unknown".to_owned(), Timestamp::date_string),
+                    entry.rank,
+                    entry.entered.date_string(),
+                ),
+            }
         })
         .collect();
     let track = working_set
@@ -675,24 +729,38 @@ pub(super) fn actions(inputs: &Inputs<'_>, working_set: &rv::WorkingSet) -> rv::
         })
         .collect();
     let population = working_set.population.clone();
+    // The first two lists read every window of the period, not only the last.
+    let period = rv::Population {
+        window: format!(
+            "the {} windows from {} to {}",
+            results.len(),
+            first.population.from.date_string(),
+            end(inputs.figures())
+        ),
+        ..population.clone()
+    };
     rv::Actions {
         review_defaults: rv::ActionList {
             title: "Well-known defaults that left the working set".to_owned(),
             rationale: format!(
-                "These models were in the top {k} for at least half of the windows and left it in the last one: if your stack defaults to one, check what replaced it."
+                "These models were in the top {k} in the period's first window and have been out of it for the last {stayed_out} windows, biggest first: if your stack defaults to one, check what replaced it."
             ),
-            population: population.clone(),
+            population: period.clone(),
             items: review_defaults,
         },
         evaluate_newcomers: rv::ActionList {
             title: "Small-team releases that entered the working set".to_owned(),
-            rationale: "Entered the working set in the last window, uploaded by individuals, community groups, academia, non-profits or accounts the registry does not know: candidates to evaluate.".to_owned(),
-            population: population.clone(),
+            rationale: format!(
+                "Credible releases of the period (entered the top {k} within 90 days of creation), uploaded by individuals, community groups, academia, non-profits or accounts the registry does not know: candidates to evaluate."
+            ),
+            population: period.clone(),
             items: evaluate_newcomers,
         },
         track: rv::ActionList {
             title: format!("The {} to track", working_set.rows.len()),
-            rationale: "The current working set: the models that carry most of the window's downloads.".to_owned(),
+            rationale:
+                "The current working set: the models that carry most of the window's downloads."
+                    .to_owned(),
             population,
             items: track,
         },
