@@ -6,6 +6,10 @@
 //! directory, fsync, rename, then fsync of the directory. Importing replaces records with the
 //! same identity ([`EvalRecord::identity`]) and keeps everything else.
 //!
+//! An import is a read-modify-write: it holds [`EvalStore::lock`] (an exclusive `flock` on
+//! `<data-dir>/evals/lock`) from its first read to its write, so a second import waits for the
+//! first instead of writing over it (two imports at once lost an update before).
+//!
 //! The snapshot store (`hubcensus-store`) may take this file over later; its format is versioned
 //! for that reason.
 
@@ -26,6 +30,12 @@ struct Header {
     version: u32,
 }
 
+/// An exclusive hold on an evals store for one read-modify-write; released on drop.
+#[derive(Debug)]
+pub struct EvalLock {
+    _file: std::fs::File,
+}
+
 /// The evals file of one data directory.
 #[derive(Debug, Clone)]
 pub struct EvalStore {
@@ -44,6 +54,35 @@ impl EvalStore {
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Takes the store's write lock, calling `on_wait` first when another process (or thread)
+    /// holds it, then waiting for it. Readers take no lock: a write is an atomic rename, so a
+    /// reader sees the file before or after it.
+    pub fn lock(&self, on_wait: impl FnOnce()) -> Result<EvalLock, EvalsError> {
+        let directory = self.path.parent().unwrap_or(Path::new("."));
+        let path = directory.join("lock");
+        let error = |source| EvalsError::Write {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(directory).map_err(error)?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(error)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                on_wait();
+                file.lock().map_err(error)?;
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(error(source)),
+        }
+        Ok(EvalLock { _file: file })
     }
 
     /// All stored records, sorted; empty when nothing was imported yet.
@@ -165,6 +204,33 @@ mod tests {
             date: Some("2026-01-01".into()),
             format: "csv".into(),
         }
+    }
+
+    /// Issue #17: concurrent read-modify-writes under the lock lose no update (each adds 1 to
+    /// one record; without the lock, writers that read the same value overwrite each other).
+    #[test]
+    fn concurrent_imports_under_the_lock_lose_no_update() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EvalStore::at(dir.path());
+        store.merge(vec![record("a/m", "GPQA", 0.0)]).unwrap();
+        let waited = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    let _lock = store
+                        .lock(|| {
+                            waited.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        })
+                        .unwrap();
+                    let mut stored = store.load().unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    stored[0].value += 1.0;
+                    store.merge(stored).unwrap();
+                });
+            }
+        });
+        assert_eq!(store.load().unwrap()[0].value, 8.0);
+        assert!(waited.into_inner() > 0, "the threads never contended");
     }
 
     #[test]

@@ -128,6 +128,10 @@ fn import_command(args: &ImportArgs, context: &Context) -> anyhow::Result<ExitCo
         }
     };
     let store = EvalStore::at(&context.data_dir);
+    // Held from the first read to the write: a second import waits instead of losing an update.
+    let _lock = store.lock(|| {
+        eprintln!("waiting for another `hubcensus evals import` on this store to finish");
+    })?;
     let mut stored = store.load()?;
     // Matching candidates: the store's catalog when there is one, else the Hub ids the evidence
     // itself carries.
