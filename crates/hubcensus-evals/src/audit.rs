@@ -333,6 +333,9 @@ fn stem(id: &ModelId) -> String {
         .collect()
 }
 
+/// The origin of a candidate chosen for its scores.
+const SCORED: &str = "scored on the workload";
+
 /// Whether `benchmark` is one of the workload's.
 fn in_workload(query: &AuditQuery, benchmark: &str) -> bool {
     query
@@ -418,7 +421,7 @@ pub fn audit(
         } else if successor.is_some_and(|s| s.id == model.id) {
             "same-organization successor".to_owned()
         } else if scored.contains(&model.id) {
-            "scored on the workload".to_owned()
+            SCORED.to_owned()
         } else {
             continue;
         };
@@ -595,10 +598,12 @@ pub fn audit(
         reasons.push(format!(
             "{} ({}) scores better on {} of the {} benchmark series both have{}",
             candidate.report.id,
-            candidate.report.rank_now.map_or_else(
-                || candidate.origin.clone(),
-                |rank| format!("working set #{rank}")
-            ),
+            match candidate.report.rank_now {
+                Some(rank) => format!("working set #{rank}"),
+                // A scored model out of the working set says so; a successor says what it is.
+                None if candidate.origin == SCORED => "not in the working set".to_owned(),
+                None => candidate.origin.clone(),
+            },
             candidate.wins,
             candidate.shared,
             head_to_head(&default, candidate)

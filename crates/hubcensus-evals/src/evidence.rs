@@ -123,6 +123,9 @@ pub struct Score {
     pub higher_is_better: bool,
     pub setting: Option<String>,
     pub date: Option<String>,
+    /// How the score reached the model when its source named it otherwise (a rename).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 /// The best score per series of `id` among `records` whose benchmark passes `keep`, sorted by
@@ -151,6 +154,7 @@ pub(crate) fn scores_of(
             higher_is_better: record.higher_is_better,
             setting: record.setting.clone(),
             date: record.date.clone(),
+            matched: record.matched.clone(),
         })
         .collect()
 }

@@ -50,6 +50,7 @@ pub fn world(models: Vec<ModelEvidence>) -> World {
 
 pub fn score(model: &str, benchmark: &str, value: f64) -> EvalRecord {
     EvalRecord {
+        matched: None,
         model: model.into(),
         hub_id: Some(id(model)),
         benchmark: benchmark.into(),

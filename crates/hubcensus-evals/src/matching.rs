@@ -361,6 +361,7 @@ mod tests {
 
     fn record(model: &str, hub_id: Option<&str>) -> crate::EvalRecord {
         crate::EvalRecord {
+            matched: None,
             model: model.into(),
             hub_id: hub_id.map(|id| ModelId::new(id).unwrap()),
             benchmark: "GPQA".into(),

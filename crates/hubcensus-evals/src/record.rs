@@ -31,6 +31,11 @@ pub struct EvalRecord {
     /// The importer that read it (`open-llm-leaderboard`, `eee`, `ruler`, `model-index`, `mteb`,
     /// `csv`).
     pub format: String,
+    /// How the score reached `hub_id` when the source named the model otherwise ("matched by
+    /// rename: published as ..."); set when the store is read, never stored. Not part of the
+    /// series: a score moved by a rename stays comparable with its source's other scores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
 }
 
 /// Scores are comparable only within one series: the same benchmark, metric and source. Two

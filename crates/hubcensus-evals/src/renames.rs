@@ -58,16 +58,14 @@ impl Renames {
         self.by_old.values()
     }
 
-    /// `records` with every Hub id the list renamed moved to the current id; each moved record's
-    /// source says it matched by rename, from which id.
+    /// `records` with every Hub id the list renamed moved to the current id; each moved record
+    /// says (`matched`) it matched by rename, from which id. Its source, and so its series,
+    /// stays as published.
     #[must_use]
     pub fn apply(&self, mut records: Vec<EvalRecord>) -> Vec<EvalRecord> {
         for record in &mut records {
             if let Some(rename) = record.hub_id.as_ref().and_then(|id| self.of(id)) {
-                record.source = format!(
-                    "{} (matched by rename: published as {})",
-                    record.source, rename.from
-                );
+                record.matched = Some(format!("matched by rename: published as {}", rename.from));
                 record.hub_id = Some(rename.to.clone());
             }
         }
@@ -97,6 +95,7 @@ mod tests {
     fn records_published_under_an_old_id_move_to_the_new_one() {
         let old = ModelId::new("meta-llama/Meta-Llama-3.1-8B-Instruct").unwrap();
         let record = EvalRecord {
+            matched: None,
             model: old.as_str().to_owned(),
             hub_id: Some(old.clone()),
             benchmark: "RULER".into(),
@@ -113,6 +112,13 @@ mod tests {
             moved[0].hub_id.as_ref().map(ModelId::as_str),
             Some("meta-llama/Llama-3.1-8B-Instruct")
         );
-        assert!(moved[0].source.contains("matched by rename"));
+        assert_eq!(moved[0].source, "RULER", "the series stays the source's");
+        assert!(
+            moved[0]
+                .matched
+                .as_ref()
+                .unwrap()
+                .contains("matched by rename")
+        );
     }
 }

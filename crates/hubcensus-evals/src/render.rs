@@ -118,7 +118,7 @@ fn model_lines(report: &ModelReport, out: &mut String, bullet: &str, escape: Esc
     for score in &report.scores {
         let _ = writeln!(
             out,
-            "{bullet}{} · {}: {}{} ({}, {})",
+            "{bullet}{} · {}: {}{} ({}, {}{})",
             escape(&score.benchmark),
             escape(&score.metric),
             number(score.value),
@@ -128,6 +128,10 @@ fn model_lines(report: &ModelReport, out: &mut String, bullet: &str, escape: Esc
                 .map_or_else(String::new, |s| format!(" [{}]", escape(s))),
             escape(&score.source),
             opt_text(score.date.as_deref(), "undated", escape),
+            score
+                .matched
+                .as_ref()
+                .map_or_else(String::new, |m| format!("; {}", escape(m))),
         );
     }
 }
@@ -407,12 +411,16 @@ pub fn discovery_text(discovery: &Discovery) -> String {
         for score in riser.scores.iter().take(6) {
             let _ = writeln!(
                 out,
-                "     {} · {}: {} ({}, {})",
+                "     {} · {}: {} ({}, {}{})",
                 plain(&score.benchmark),
                 plain(&score.metric),
                 number(score.value),
                 plain(&score.source),
-                opt_text(score.date.as_deref(), "undated", plain)
+                opt_text(score.date.as_deref(), "undated", plain),
+                score
+                    .matched
+                    .as_ref()
+                    .map_or_else(String::new, |m| format!("; {}", plain(m)))
             );
         }
         if riser.scores.len() > 6 {

@@ -193,6 +193,7 @@ mod tests {
 
     fn record(model: &str, benchmark: &str, value: f64) -> EvalRecord {
         EvalRecord {
+            matched: None,
             model: model.into(),
             hub_id: hubcensus_model::ModelId::new(model).ok(),
             benchmark: benchmark.into(),

@@ -130,6 +130,7 @@ pub fn eee_json(text: &str) -> Result<Vec<EvalRecord>, EvalsError> {
             ),
         };
         records.push(EvalRecord {
+            matched: None,
             model: model.clone(),
             hub_id: None,
             benchmark,

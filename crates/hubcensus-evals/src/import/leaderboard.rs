@@ -65,6 +65,7 @@ pub fn open_llm_leaderboard(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsE
                 continue;
             };
             records.push(EvalRecord {
+                matched: None,
                 model: model.to_owned(),
                 hub_id: hub_id.clone(),
                 benchmark: benchmark.to_owned(),

@@ -100,6 +100,7 @@ pub fn model_index(hub_id: &ModelId, card_data: &str, date: Option<&str>) -> Mod
                     None => metric_name,
                 };
                 scan.records.push(EvalRecord {
+                    matched: None,
                     model: hub_id.as_str().to_owned(),
                     hub_id: Some(hub_id.clone()),
                     benchmark: benchmark.clone(),

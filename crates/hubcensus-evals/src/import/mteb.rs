@@ -40,6 +40,7 @@ pub fn mteb_csv(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsError> {
                 continue;
             };
             records.push(EvalRecord {
+                matched: None,
                 model: name.to_owned(),
                 hub_id: None,
                 benchmark: "MTEB".to_owned(),

@@ -62,6 +62,7 @@ pub fn plain_csv(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsError> {
             ),
         };
         records.push(EvalRecord {
+            matched: None,
             model: cell(model).to_owned(),
             hub_id: None,
             benchmark: canonical(cell(benchmark)),

@@ -49,6 +49,7 @@ pub fn ruler_csv(reader: impl Read) -> Result<Vec<EvalRecord>, EvalsError> {
                 continue;
             };
             records.push(EvalRecord {
+                matched: None,
                 model: written.to_owned(),
                 hub_id: ModelId::new(hub).ok(),
                 benchmark: "RULER".to_owned(),

@@ -158,10 +158,7 @@ fn apply_learned_renames(
             } else {
                 "rename"
             };
-            record.source = format!(
-                "{} (matched by {kind}, from {how}: published as {old})",
-                record.source
-            );
+            record.matched = Some(format!("matched by {kind}, from {how}: published as {old}"));
             record.hub_id = Some(new);
         }
     }

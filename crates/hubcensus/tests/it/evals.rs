@@ -1077,10 +1077,18 @@ fn audit_reaches_a_renamed_models_scores_real_data() {
         .unwrap_or_else(|| panic!("no RULER score at 32k: {scores:#?}"));
     assert_eq!(at_32k["value"], 87.4);
     assert!(
-        at_32k["source"]
+        at_32k["matched"]
             .as_str()
             .unwrap()
             .contains("matched by rename: published as meta-llama/Meta-Llama-3.1-8B-Instruct")
+    );
+    // The rename leaves the series alone: candidates scored by the same RULER table compare
+    // with the default (they shared no series while the note was part of the source).
+    assert_eq!(at_32k["source"], "RULER table (NVIDIA)");
+    let candidates = audit["audit"]["candidates"].as_array().unwrap();
+    assert!(
+        candidates.iter().any(|c| c["shared"].as_u64().unwrap() > 0),
+        "{candidates:#?}"
     );
 }
 
@@ -1141,7 +1149,7 @@ fn scores_reach_renamed_models_through_id_history_and_enrich() {
             .as_array()
             .unwrap_or_else(|| panic!("{shown:#}"));
         assert_eq!(scores.len(), 1, "{shown:#}");
-        scores[0]["source"].as_str().unwrap().to_owned()
+        scores[0]["matched"].as_str().unwrap().to_owned()
     };
     let tiny = source_of("team/tiny-new");
     assert!(
