@@ -370,3 +370,103 @@ fn an_unreachable_hub_ends_enrich_at_once() {
     );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+/// Issue #17: a token planted in `HF_TOKEN` reaches the Hub's `Authorization` header and nothing
+/// else: not stdout or stderr at the most verbose log level, and no file that `sync`, `enrich`,
+/// `import` or the reports write (staging, store, enrich results, logs, reports).
+#[test]
+fn a_planted_token_reaches_only_the_authorization_header() {
+    const PLANTED: &str = "hf_PLANTEDtoken0123456789abcdef";
+    let runtime = runtime();
+    let stand_in = runtime
+        .block_on(StandIn::start(StandInConfig {
+            models: fixture_models(400, 21),
+            faults: vec![(2, Fault::Status(500))],
+            ..StandInConfig::default()
+        }))
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut outputs = Vec::new();
+    let mut run = |args: &[&str]| {
+        let output = hubcensus(data.path())
+            .env("HF_TOKEN", PLANTED)
+            .env("HUBCENSUS_LOG", "trace")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        outputs.push(output.stdout);
+        outputs.push(output.stderr);
+    };
+    let endpoint = stand_in.endpoint();
+    run(&[
+        "sync",
+        "--endpoint",
+        &endpoint,
+        "--page-size",
+        "100",
+        "--head",
+        "100",
+        "--backoff-base-ms",
+        "10",
+        "--as-of",
+        "2026-11-01T00:00:00Z",
+    ]);
+    run(&[
+        "enrich",
+        "--endpoint",
+        &endpoint,
+        "--top",
+        "5",
+        "--backoff-base-ms",
+        "10",
+    ]);
+    let listing = data.path().join("listing.json");
+    std::fs::write(&listing, format!("[{}]", stand_in.models()[0])).unwrap();
+    run(&["import", "--as-of", "2026-11-02", listing.to_str().unwrap()]);
+    run(&[
+        "report",
+        "-o",
+        data.path().join("report.html").to_str().unwrap(),
+    ]);
+    run(&["windows", "--format", "json"]);
+    // The token did go where it belongs.
+    assert!(
+        stand_in
+            .log()
+            .iter()
+            .any(|request| request.authorization.as_deref() == Some(&format!("Bearer {PLANTED}"))),
+        "the stand-in never saw the token"
+    );
+    for (index, bytes) in outputs.iter().enumerate() {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(PLANTED),
+            "output {index} holds the token"
+        );
+    }
+    let mut files = 0;
+    let mut pending = vec![data.path().to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files += 1;
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes
+                        .windows(PLANTED.len())
+                        .any(|window| window == PLANTED.as_bytes()),
+                    "{} holds the token",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files > 5, "only {files} files were written");
+}
