@@ -140,6 +140,22 @@ impl<'a, R> Columns<'a, R> {
         )
     }
 
+    /// A float that is always there (a non-finite value is a bug, reported by [`Self::batch`]).
+    pub fn number(
+        self,
+        name: &'static str,
+        about: &'static str,
+        get: impl Fn(&R) -> f64 + 'a,
+    ) -> Self {
+        let doc = Self::doc(name, Kind::Float, false, about);
+        self.push(
+            doc,
+            Value::Float(Box::new(move |row| {
+                Some(get(row)).filter(|v| v.is_finite())
+            })),
+        )
+    }
+
     /// Text that is always there.
     pub fn text(
         self,

@@ -23,6 +23,7 @@ mod columns;
 mod tables;
 mod write;
 
+use std::fmt::Write as _;
 use std::str::FromStr;
 
 use arrow_array::RecordBatch;
@@ -400,3 +401,24 @@ pub fn batch(census: &Census, table: Table, params: &Params) -> Result<RecordBat
         Table::Snapshots => tables::snapshots_columns().batch(&tables::snapshots_rows(census)?),
     }
 }
+
+/// The schema of `table` as docs/exports.md shows it: a Markdown table of every column with its
+/// type, whether it may be null, and what it holds (a test keeps the document equal to this).
+#[must_use]
+pub fn schema_markdown(table: Table) -> String {
+    let mut text = String::from("| column | type | null | what it is |\n|---|---|---|---|\n");
+    for column in table.columns() {
+        let _ = writeln!(
+            text,
+            "| `{}` | {} | {} | {} |",
+            column.name,
+            column.kind.doc_name(),
+            if column.nullable { "yes" } else { "no" },
+            column.about
+        );
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests;

@@ -33,21 +33,22 @@ pub(super) fn windows_columns<'a>() -> Columns<'a, WindowRow> {
             "all_time_difference (downloadsAllTime differenced) or thirty_day (the Hub's 30-day count)",
             |w| w.measure.as_str().to_owned(),
         )
-        .float("days", "the window's length in days", |w| Some(w.days))
+        .number("days", "the window's length in days", |w| w.days)
         .flag("longer_than_cadence", "longer than the planned spacing (a missed snapshot)", |w| w.longer_than_cadence)
         .flag("partial", "a snapshot of the window was a top-N or otherwise incomplete listing", |w| w.population.partial)
         .flag("synthetic", "synthetic demo data", |w| w.population.synthetic)
         .count("total_downloads", "downloads in the window, negative per-model differences counted as 0 (the denominator of every share in the row)", |w| w.total_downloads)
         .count("models", "models counted (matched plus new; present for a 30-day window)", |w| w.models)
         .count("matched", "models in both snapshots", |w| w.matched)
-        .count("new", "models first seen in the window", |w| w.new)
-        .count("unmatched", "models in the end snapshot not counted (first seen but created before the window)", |w| w.unmatched)
-        .count("disappeared", "models in the start snapshot and not the end", |w| w.disappeared)
-        .count("unmeasured", "models without the download count the measure needs", |w| w.unmeasured)
-        .count("negative", "models whose all-time count fell (counted as 0)", |w| w.negative)
-        .count("clamped_downloads", "the downloads those negative differences would have removed", |w| w.clamped_downloads)
+        .count("new", "models only in the end snapshot, created after the window's start (their downloads are their all-time count)", |w| w.new)
+        .count("unmatched", "models only in the end snapshot created at or before the window's start, or at an unknown time: not counted", |w| w.unmatched)
+        .count("disappeared", "models only in the start snapshot: not counted", |w| w.disappeared)
+        .count("unmeasured", "models present without the download field the measure needs: not counted", |w| w.unmeasured)
+        .count("negative", "counted models whose all-time count fell: counted as 0 in every aggregate", |w| w.negative)
+        .count("clamped_downloads", "the sum of the fall over those negative models", |w| w.clamped_downloads)
         .count("k", "the working-set size and top-k of the row", |w| w.k)
-        .float("top_k_share", "fraction (0-1) of total_downloads held by the top k models", |w| w.top_k_share)
+        .count("top_k_downloads", "downloads of the top k models (the numerator of top_k_share)", |w| w.top_k_downloads)
+        .float("top_k_share", "top_k_downloads / total_downloads (0-1)", |w| w.top_k_share)
         .int("n50", "fewest models holding 50% of total_downloads", |w| w.n50.map(int))
         .int("n80", "fewest models holding 80% of total_downloads", |w| w.n80.map(int))
         .int("n90", "fewest models holding 90% of total_downloads", |w| w.n90.map(int))
@@ -59,14 +60,16 @@ pub(super) fn windows_columns<'a>() -> Columns<'a, WindowRow> {
         .float("hhi_org_unknown_share", "fraction (0-1) of total_downloads with no organization", |w| w.hhi_org_unknown_share)
         .float("hhi_country", "HHI over countries (uploader origin), 0-10,000", |w| w.hhi_country)
         .float("hhi_country_unknown_share", "fraction (0-1) of total_downloads with no country", |w| w.hhi_country_unknown_share)
-        .float("long_tail_share", "fraction (0-1) of total_downloads held by models outside the top 1%", |w| w.long_tail_share)
+        .float("long_tail_share", "fraction (0-1) of counted models with under 200 all-time downloads at the window's end; null for the 30-day measure", |w| w.long_tail_share)
         .count("working_set_size", "models in the working set (at most k; the working-set table lists them)", |w| w.working_set.len() as u64)
-        .float("working_set_share", "fraction (0-1) of total_downloads the working set holds", |w| w.working_set_share)
+        .count("working_set_downloads", "downloads the working set holds (the numerator of working_set_share)", |w| w.working_set_downloads)
+        .float("working_set_share", "working_set_downloads / total_downloads (0-1)", |w| w.working_set_share)
         .int("entries", "models entering the working set against the previous window; null for the first window", |w| w.entries.as_ref().map(|e| int(e.len() as u64)))
         .int("exits", "models leaving the working set; null for the first window", |w| w.exits.as_ref().map(|e| int(e.len() as u64)))
         .float("churn", "entries / k; null for the first window", |w| w.churn)
         .count("family_working_set_size", "families in the family working set", |w| w.family_working_set.len() as u64)
-        .float("family_working_set_share", "fraction (0-1) of total_downloads the family working set holds", |w| w.family_working_set_share)
+        .int("family_working_set_downloads", "downloads the family working set holds (the numerator of family_working_set_share); null without lineage", |w| w.family_working_set_downloads.map(int))
+        .float("family_working_set_share", "family_working_set_downloads / total_downloads (0-1)", |w| w.family_working_set_share)
         .text("population", POPULATION, |w| w.population.words.clone())
 }
 
@@ -288,8 +291,8 @@ pub(super) fn churn_columns<'a>() -> Columns<'a, MoveRow> {
             "entries of the window (the numerator of churn)",
             |m| m.entries,
         )
-        .float("churn", "entries / k (0-1), the window's churn", |m| {
-            Some(m.churn)
+        .number("churn", "entries / k (0-1), the window's churn", |m| {
+            m.churn
         })
 }
 
@@ -678,7 +681,7 @@ pub(super) fn evals_columns<'a>() -> Columns<'a, EvalRecord> {
         .opt_text("hub_id", "the Hub id it was matched to; null when unmatched (never guessed)", |r| r.hub_id.as_ref().map(ToString::to_string))
         .text("benchmark", "the canonical benchmark name", |r| r.benchmark.clone())
         .text("metric", "what was measured within the benchmark", |r| r.metric.clone())
-        .float("value", "the score as published (the source's unit; compare only within one benchmark, metric and source)", |r| Some(r.value))
+        .number("value", "the score as published (the source's unit; compare only within one benchmark, metric and source)", |r| r.value)
         .opt_text("setting", "a run setting distinguishing results of one model (e.g. bfloat16)", |r| r.setting.clone())
         .flag("higher_is_better", "false for metrics where lower is better", |r| r.higher_is_better)
         .text("source", "who published the number", |r| r.source.clone())
