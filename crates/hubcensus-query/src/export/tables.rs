@@ -2,7 +2,7 @@
 //! result. Nothing here computes a figure: the views do; this only lays their values out flat.
 
 use hubcensus_analytics::Population;
-use hubcensus_analytics::shares::{Dimension, Origin, Period};
+use hubcensus_analytics::shares::{Dimension, GroupKind, Origin, Period};
 use hubcensus_analytics::window::Status;
 use hubcensus_evals::EvalRecord;
 use hubcensus_model::{ContributorType, Era, Region, Timestamp};
@@ -12,7 +12,7 @@ use super::columns::{Columns, int};
 use crate::views::churn::{ChurnQuery, churn};
 use crate::views::derivatives::{Base, DerivativesQuery, derivatives};
 use crate::views::lineage::Edge;
-use crate::views::shares::{SharesQuery, shares};
+use crate::views::shares::shares_of;
 use crate::views::top::{TopQuery, TopRow, top};
 use crate::views::windows::{WindowRow, WindowsQuery, windows};
 use crate::{AsOf, Census, QueryError};
@@ -403,48 +403,46 @@ pub(super) fn shares_columns<'a>() -> Columns<'a, ShareLine> {
 }
 
 pub(super) fn shares_rows(census: &Census, params: &Params) -> Result<Vec<ShareLine>, QueryError> {
+    let periods = params.periods();
+    // One walk of the store for every dimension, origin and period.
+    let views = shares_of(
+        census,
+        &params.dimensions(),
+        &params.origins(),
+        &periods,
+        &params.filter,
+    )?;
     let mut rows = Vec::new();
-    for &dimension in &params.dimensions() {
-        for &period in &params.periods() {
-            let view = shares(
-                census,
-                &SharesQuery {
-                    dimension,
-                    origins: params.origins(),
-                    period,
-                    filter: params.filter.clone(),
-                },
-            )?;
-            for result in &view.results {
-                for row in &result.rows {
-                    rows.push(ShareLine {
-                        dimension,
-                        origin: result.origin,
-                        period_kind: period,
-                        period: result.period.clone(),
-                        from: result.population.from,
-                        to: result.population.to,
-                        windows: result.windows,
-                        total: result.total,
-                        group: row.group.clone(),
-                        group_kind: match row.kind {
-                            hubcensus_analytics::shares::GroupKind::Known => "known",
-                            hubcensus_analytics::shares::GroupKind::Unattributed => "unattributed",
-                            hubcensus_analytics::shares::GroupKind::Legacy => "legacy",
-                            hubcensus_analytics::shares::GroupKind::Mixed => "mixed",
-                        },
-                        models: row.models,
-                        downloads: row.downloads,
-                        share: row.share,
-                        coverage_country: result.population.coverage_country,
-                        coverage_type: result.population.coverage_type,
-                        hhi: result.hhi.value,
-                        hhi_unknown_share: result.hhi.unknown_share,
-                        partial: result.population.partial,
-                        synthetic: result.population.synthetic,
-                        registry_version: view.registry_version.clone(),
-                    });
-                }
+    for (view, &period) in views.iter().zip(periods.iter().cycle()) {
+        for result in &view.results {
+            for row in &result.rows {
+                rows.push(ShareLine {
+                    dimension: view.by,
+                    origin: result.origin,
+                    period_kind: period,
+                    period: result.period.clone(),
+                    from: result.population.from,
+                    to: result.population.to,
+                    windows: result.windows,
+                    total: result.total,
+                    group: row.group.clone(),
+                    group_kind: match row.kind {
+                        GroupKind::Known => "known",
+                        GroupKind::Unattributed => "unattributed",
+                        GroupKind::Legacy => "legacy",
+                        GroupKind::Mixed => "mixed",
+                    },
+                    models: row.models,
+                    downloads: row.downloads,
+                    share: row.share,
+                    coverage_country: result.population.coverage_country,
+                    coverage_type: result.population.coverage_type,
+                    hhi: result.hhi.value,
+                    hhi_unknown_share: result.hhi.unknown_share,
+                    partial: result.population.partial,
+                    synthetic: result.population.synthetic,
+                    registry_version: view.registry_version.clone(),
+                });
             }
         }
     }
