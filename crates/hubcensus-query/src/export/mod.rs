@@ -357,6 +357,164 @@ impl Params {
     }
 }
 
+/// The keys [`Params::from_pairs`] accepts, as a server's query string spells them.
+pub const PARAM_KEYS: [&str; 13] = [
+    "as_of",
+    "k",
+    "cadence_days",
+    "top",
+    "by",
+    "origin",
+    "period",
+    "task",
+    "library",
+    "license",
+    "min_params",
+    "max_params",
+    "new_models",
+];
+
+impl Params {
+    /// Parameters from `key=value` pairs (a URL's query string, already percent-decoded), named
+    /// like the CLI's flags with `_` (`as_of`, `k`, `by=country,region`, `origin=both`,
+    /// `min_params=7B`, `new_models=true`; `-` works too). An unknown key or a bad value is a
+    /// client error naming it; call [`Params::check`] (or [`batch`], which does) for whether
+    /// the table takes it.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, QueryError> {
+        fn bad(parameter: &'static str, value: &str, expected: &str) -> QueryError {
+            QueryError::invalid(
+                parameter,
+                format!("{parameter}={value:?} is not valid"),
+                format!("expected {expected}"),
+            )
+        }
+        fn list<T>(
+            parameter: &'static str,
+            value: &str,
+            expected: &str,
+            parse: impl Fn(&str) -> Option<T>,
+        ) -> Result<Vec<T>, QueryError> {
+            value
+                .split(',')
+                .map(|item| parse(item.trim()).ok_or_else(|| bad(parameter, value, expected)))
+                .collect()
+        }
+        let mut params = Self::default();
+        for (key, value) in pairs {
+            let key = key.trim().replace('-', "_");
+            let Some(&parameter) = PARAM_KEYS.iter().find(|&&known| known == key) else {
+                return Err(QueryError::invalid(
+                    "parameter",
+                    format!("unknown export parameter {key:?}"),
+                    format!("parameters: {}", PARAM_KEYS.join(", ")),
+                ));
+            };
+            let text = || Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+            match parameter {
+                "as_of" => {
+                    params.as_of = Some(value.parse().map_err(|message: String| {
+                        QueryError::invalid("as_of", message, "e.g. as_of=2026-08-23")
+                    })?);
+                }
+                "k" => {
+                    params.k = Some(
+                        value
+                            .trim()
+                            .parse()
+                            .map_err(|_| bad("k", value, "a positive whole number, e.g. 200"))?,
+                    );
+                }
+                "cadence_days" => {
+                    let days: f64 = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|d: &f64| d.is_finite() && *d > 0.0)
+                        .ok_or_else(|| {
+                            bad("cadence_days", value, "a positive number of days, e.g. 7")
+                        })?;
+                    params.cadence = Some(Cadence { days });
+                }
+                "top" => {
+                    params.top = Some(
+                        value
+                            .trim()
+                            .parse()
+                            .map_err(|_| bad("top", value, "a positive whole number"))?,
+                    );
+                }
+                "by" => {
+                    params.by = list(
+                        "by",
+                        value,
+                        "country, region, type or org",
+                        |item| match item {
+                            "country" => Some(Dimension::Country),
+                            "region" => Some(Dimension::Region),
+                            "type" => Some(Dimension::Type),
+                            "org" | "organization" => Some(Dimension::Organization),
+                            _ => None,
+                        },
+                    )?;
+                }
+                "origin" => {
+                    params.origins = match value.trim() {
+                        "uploader" => vec![Origin::Uploader],
+                        "lineage" => vec![Origin::Lineage],
+                        "both" => vec![Origin::Uploader, Origin::Lineage],
+                        _ => return Err(bad("origin", value, "uploader, lineage or both")),
+                    };
+                }
+                "period" => {
+                    params.periods = list(
+                        "period",
+                        value,
+                        "week, month, quarter or year",
+                        |item| match item {
+                            "week" => Some(Period::Week),
+                            "month" => Some(Period::Month),
+                            "quarter" => Some(Period::Quarter),
+                            "year" => Some(Period::Year),
+                            _ => None,
+                        },
+                    )?;
+                }
+                "task" => params.filter.task = text(),
+                "library" => params.filter.library = text(),
+                "license" => params.filter.license = text(),
+                "min_params" | "max_params" => {
+                    let count = crate::units::parse_params(value).map_err(|message| {
+                        QueryError::invalid(
+                            if parameter == "min_params" {
+                                "min_params"
+                            } else {
+                                "max_params"
+                            },
+                            message,
+                            "e.g. 7B, 1.5B, 500M",
+                        )
+                    })?;
+                    if parameter == "min_params" {
+                        params.filter.min_params = Some(count);
+                    } else {
+                        params.filter.max_params = Some(count);
+                    }
+                }
+                _ => {
+                    params.filter.new_models = match value.trim() {
+                        "" | "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        _ => return Err(bad("new_models", value, "true or false")),
+                    };
+                }
+            }
+        }
+        Ok(params)
+    }
+}
+
 /// The Arrow schema of `table` (the same for every store).
 #[must_use]
 pub fn schema(table: Table) -> arrow_schema::SchemaRef {

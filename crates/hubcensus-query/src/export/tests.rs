@@ -193,3 +193,62 @@ fn docs_exports_md_shows_every_schema() {
         );
     }
 }
+
+#[test]
+fn params_from_a_query_string_name_what_is_wrong() {
+    let params = Params::from_pairs([
+        ("as_of", "2026-08-23"),
+        ("k", "50"),
+        ("by", "country,org"),
+        ("origin", "both"),
+        ("period", "quarter"),
+        ("min-params", "7B"),
+        ("new_models", "true"),
+        ("task", "text-generation"),
+    ])
+    .unwrap();
+    assert_eq!(params.as_of.as_ref().unwrap().text, "2026-08-23");
+    assert_eq!(params.k, Some(50));
+    assert_eq!(
+        params.by,
+        [
+            hubcensus_analytics::shares::Dimension::Country,
+            hubcensus_analytics::shares::Dimension::Organization
+        ]
+    );
+    assert_eq!(params.origins.len(), 2);
+    assert_eq!(params.filter.min_params, Some(7_000_000_000));
+    assert!(params.filter.new_models);
+    assert_eq!(params.filter.task.as_deref(), Some("text-generation"));
+    // Shares take no --k: the check says so.
+    assert!(params.check(Table::Shares).is_err());
+
+    for (pairs, message, hint) in [
+        (
+            [("kk", "1")],
+            "unknown export parameter \"kk\"",
+            "parameters: as_of, k, cadence_days",
+        ),
+        (
+            [("k", "ten")],
+            "k=\"ten\" is not valid",
+            "expected a positive whole number",
+        ),
+        (
+            [("by", "country,planet")],
+            "by=\"country,planet\" is not valid",
+            "expected country",
+        ),
+        ([("min_params", "7")], "less than a million", "e.g. 7B"),
+        (
+            [("as_of", "yesterday")],
+            "is not a date",
+            "e.g. as_of=2026-08-23",
+        ),
+    ] {
+        let error = Params::from_pairs(pairs).unwrap_err();
+        assert!(error.is_client_error());
+        assert!(error.to_string().contains(message), "{error}");
+        assert!(error.hint().unwrap().contains(hint), "{:?}", error.hint());
+    }
+}
