@@ -148,6 +148,22 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     if to_stdout {
         let mut bytes = Vec::new();
         export::write(&batch, format, &mut bytes)?;
+        if format == Format::Csv && stdout_is_terminal() {
+            // CSV keeps text as it is, which a terminal would obey (an eval name's escape
+            // sequences): shown there, control characters other than line breaks become U+FFFD.
+            // JSON escapes them itself; a pipe or a file gets the data unchanged.
+            let text: String = String::from_utf8_lossy(&bytes)
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\n' {
+                        '\u{fffd}'
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            bytes = text.into_bytes();
+        }
         write_stdout_bytes(&bytes)?;
     } else if let Some(path) = &args.output {
         write_file(path, |file| {

@@ -38,7 +38,8 @@ fn store() -> &'static Path {
                     "model,benchmark,metric,value,source,date\n\
                      {model},GPQA,acc,0.3125,team A,2026-01-02\n\
                      {model},MMLU,acc,0.71,team A,\n\
-                     \"odd, name \"\"quoted\"\"\",MMLU,acc,0.5,\"team \"\"B\"\"\",\n"
+                     \"odd, name \"\"quoted\"\"\",MMLU,acc,0.5,\"team \"\"B\"\"\",\n\
+                     evil\u{1b}[2Jname,MMLU,acc,0.25,team C,\n"
                 ),
             )
             .unwrap();
@@ -192,4 +193,47 @@ fn export_format_follows_the_file_extension() {
         .output()
         .unwrap();
     assert!(output.stdout.starts_with(b"as_of,models,source"));
+}
+
+/// Runs `command` (a shell line) under a pseudo-terminal with `script(1)` (util-linux, in every
+/// Debian), so that stdout is a terminal; returns the exit code and what the terminal showed.
+fn on_a_terminal(command: &str) -> (Option<i32>, String) {
+    let output = std::process::Command::new("script")
+        .args(["-qec", command, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .env("HUBCENSUS_HOME", store())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("script(1) runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn a_terminal_gets_no_parquet_and_no_control_characters() {
+    let binary = env!("CARGO_BIN_EXE_hubcensus");
+    let (code, shown) = on_a_terminal(&format!("'{binary}' export windows --format parquet"));
+    assert_eq!(code, Some(2), "{shown}");
+    assert!(
+        shown.contains("Parquet is binary and stdout is a terminal")
+            && shown.contains("hint: write it to a file (-o windows.parquet)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("PAR1"));
+    let (code, shown) = on_a_terminal(&format!("'{binary}' export evals"));
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(shown.contains("evil\u{fffd}[2Jname"), "{shown}");
+    assert!(!shown.contains('\u{1b}'), "{shown}");
+    // Through a pipe the data is unchanged.
+    let output = hubcensus(store())
+        .args(["export", "evals"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(output.stdout)
+            .unwrap()
+            .contains("evil\u{1b}[2Jname")
+    );
 }
