@@ -13,7 +13,7 @@ use crate::views::churn::{ChurnQuery, churn};
 use crate::views::derivatives::{Base, DerivativesQuery, derivatives};
 use crate::views::lineage::Edge;
 use crate::views::shares::shares_of;
-use crate::views::top::{TopQuery, TopRow, top};
+use crate::views::top::{TopQuery, TopRow, top, top_with_lineage};
 use crate::views::windows::{WindowRow, WindowsQuery, windows};
 use crate::{AsOf, Census, QueryError};
 
@@ -129,6 +129,8 @@ fn window_ends(census: &Census, as_of: Option<&AsOf>) -> Result<Vec<usize>, Quer
 
 /// One ranked model (or family) of one window.
 pub(super) struct RankedRow {
+    /// The lineage the families are folded with (families only).
+    lineage_as_of: Timestamp,
     from: Timestamp,
     to: Timestamp,
     measure: &'static str,
@@ -157,7 +159,13 @@ pub(super) fn ranked_columns<'a>(family: bool) -> Columns<'a, RankedRow> {
             |r| r.row.rank,
         );
     let columns = if family {
-        columns.text(
+        columns
+            .time(
+                "lineage_as_of",
+                "the snapshot whose lineage folds the families: the store's latest, for every window (as windows and the report fold them)",
+                |r| r.lineage_as_of,
+            )
+            .text(
             "family_id",
             "the family's base model id (quantized and adapter derivatives folded in)",
             |r| r.row.id.clone(),
@@ -214,19 +222,27 @@ pub(super) fn ranked_rows(
     params: &Params,
     family: bool,
 ) -> Result<Vec<RankedRow>, QueryError> {
+    // Families are folded with the latest lineage for every window, as in `windows` and the
+    // report (the family working set's share there is what these rows sum to).
+    let latest = census.latest().ok_or_else(|| QueryError::NoSnapshots {
+        dir: census.dir().to_path_buf(),
+    })?;
     let mut rows = Vec::new();
     for position in window_ends(census, params.as_of.as_ref())? {
-        let view = top(
-            census,
-            &TopQuery {
-                k: params.k(),
-                as_of: Some(AsOf::from(census.times()[position])),
-                family,
-                filter: params.filter.clone(),
-            },
-        )?;
+        let query = TopQuery {
+            k: params.k(),
+            as_of: Some(AsOf::from(census.times()[position])),
+            family,
+            filter: params.filter.clone(),
+        };
+        let view = if family {
+            top_with_lineage(census, &query, latest)?
+        } else {
+            top(census, &query)?
+        };
         let population: &Population = &view.population;
         rows.extend(view.models.iter().map(|row| RankedRow {
+            lineage_as_of: latest,
             from: population.from,
             to: population.to,
             measure: population.measure.as_str(),

@@ -45,11 +45,23 @@ pub struct TopView {
 }
 
 pub fn top(census: &Census, query: &TopQuery) -> Result<TopView, QueryError> {
+    let position = census.position(query.as_of.as_ref())?;
+    top_with_lineage(census, query, census.times()[position])
+}
+
+/// [`top`], with families folded by the lineage at `lineage_as_of` rather than at the window's
+/// end: `windows` and the report fold every window's families with the latest snapshot's
+/// lineage, and the families export follows them.
+pub fn top_with_lineage(
+    census: &Census,
+    query: &TopQuery,
+    lineage_as_of: hubcensus_model::Timestamp,
+) -> Result<TopView, QueryError> {
     super::check_k(query.k)?;
     let position = census.position(query.as_of.as_ref())?;
     let ids = census.ids()?;
     let graph = if query.family {
-        Some(census.graph(census.times()[position], false)?)
+        Some(census.graph(lineage_as_of, false)?)
     } else {
         None
     };

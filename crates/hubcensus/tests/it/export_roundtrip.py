@@ -335,6 +335,20 @@ def compare_views(hub, truth):
         "families: the latest window differs from `top --family`",
     )
 
+    # families fold with the latest lineage in every window, as `windows` does: each window's
+    # families sum to the windows table's family working set.
+    for window in records(truth, "windows"):
+        held = sum(r["downloads"] for r in families if r["window_to"] == window["window_to"])
+        check(
+            held == window["family_working_set_downloads"],
+            f"families {window['window_to']}: hold {held}, windows says "
+            f"{window['family_working_set_downloads']}",
+        )
+    check(
+        all(r["lineage_as_of"] == latest for r in families),
+        "families: lineage_as_of is not the latest snapshot",
+    )
+
     # churn: the latest window.
     churn = hub.view("churn")
     moves = [r for r in records(truth, "churn") if r["window_to"] == t(churn["population"]["to"])]
