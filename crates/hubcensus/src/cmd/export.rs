@@ -24,9 +24,11 @@ evals, snapshots. Columns, types and units: docs/exports.md. Values are numbers 
 fractions 0-1 beside their integer numerator and denominator), missing values are null, times
 are UTC.
 
-Cost: what the views behind the table cost: windows and shares read every snapshot (shares once
-per dimension and period: 16 passes by default, narrow with --by/--period); working-set,
-families and churn read two or three snapshots per window; no network.
+Cost: what the views behind the table cost; no network. windows and shares read every snapshot
+once (shares: every dimension, origin and period in that one pass); working-set, families and
+churn read two or three snapshots per window (families also the latest lineage per window);
+lineage-edges and derivatives one snapshot's lineage. On 13 weekly snapshots of 200,000 models
+(a debug build): 2-9 s a table.
 
 Examples:
   hubcensus export windows -o windows.parquet

@@ -384,6 +384,29 @@ def compare_views(hub, truth):
         ]
         check(mine == expected, f"shares by {by} per {period}: differs from `shares`")
 
+    # Across tables: the weekly shares count the windows' downloads, their HHI over
+    # organizations and countries (uploader origin) is the windows table's, and churn's
+    # entries are the windows table's.
+    windows = {w["window_to"]: w for w in records(truth, "windows")}
+    for r in shares:
+        if r["period_kind"] != "week":
+            continue
+        window = windows.get(r["period_to"])
+        if not check(window is not None, f"shares: no window ends at {r['period_to']}"):
+            continue
+        check(r["total_downloads"] == window["total_downloads"], f"shares {r['period']}: total")
+        if r["origin"] == "uploader" and r["dimension"] in ("organization", "country"):
+            name = "hhi_org" if r["dimension"] == "organization" else "hhi_country"
+            check(r["hhi"] == window[name], f"shares {r['period']} {r['dimension']}: HHI")
+    all_moves = records(truth, "churn")
+    for end, window in windows.items():
+        entries = [m for m in all_moves if m["window_to"] == end and m["move"] == "entry"]
+        if window["entries"] is None:
+            check(not entries, f"churn {end}: entries in the first window")
+        else:
+            check(len(entries) == window["entries"], f"churn {end}: entries differ from windows")
+            check(all(m["churn"] == window["churn"] for m in entries), f"churn {end}: churn")
+
     # lineage edges: three models' parents against `lineage`.
     edges = records(truth, "lineage-edges")
     check(len(edges) > 0, "lineage-edges: the demo world has lineage")
