@@ -13,7 +13,7 @@ use crate::views::churn::{ChurnQuery, churn};
 use crate::views::derivatives::{Base, DerivativesQuery, derivatives};
 use crate::views::lineage::Edge;
 use crate::views::shares::shares_of;
-use crate::views::top::{TopQuery, TopRow, top, top_with_lineage};
+use crate::views::top::{TopQuery, TopRow, top, top_with_graph};
 use crate::views::windows::{WindowRow, WindowsQuery, windows};
 use crate::{AsOf, Census, QueryError};
 
@@ -227,6 +227,11 @@ pub(super) fn ranked_rows(
     let latest = census.latest().ok_or_else(|| QueryError::NoSnapshots {
         dir: census.dir().to_path_buf(),
     })?;
+    let graph = if family {
+        Some(census.graph(latest, false)?)
+    } else {
+        None
+    };
     let mut rows = Vec::new();
     for position in window_ends(census, params.as_of.as_ref())? {
         let query = TopQuery {
@@ -235,10 +240,9 @@ pub(super) fn ranked_rows(
             family,
             filter: params.filter.clone(),
         };
-        let view = if family {
-            top_with_lineage(census, &query, latest)?
-        } else {
-            top(census, &query)?
+        let view = match &graph {
+            Some(graph) => top_with_graph(census, &query, Some(graph))?,
+            None => top(census, &query)?,
         };
         let population: &Population = &view.population;
         rows.extend(view.models.iter().map(|row| RankedRow {

@@ -26,7 +26,7 @@ are UTC.
 
 Cost: what the views behind the table cost; no network. windows and shares read every snapshot
 once (shares: every dimension, origin and period in that one pass); working-set, families and
-churn read two or three snapshots per window (families also the latest lineage per window);
+churn read two or three snapshots per window (families also the latest lineage, once);
 lineage-edges and derivatives one snapshot's lineage. On 13 weekly snapshots of 200,000 models
 (a debug build): 2-9 s a table.
 
