@@ -1,5 +1,6 @@
 //! `top`: the top models by window downloads (the working set), or the top families.
 
+use hubcensus_analytics::lineage::LineageGraph;
 use hubcensus_analytics::window::Status;
 use hubcensus_analytics::working_set::WorkingSet;
 use hubcensus_analytics::{Filter, Population};
@@ -45,14 +46,31 @@ pub struct TopView {
 }
 
 pub fn top(census: &Census, query: &TopQuery) -> Result<TopView, QueryError> {
-    super::check_k(query.k)?;
     let position = census.position(query.as_of.as_ref())?;
-    let ids = census.ids()?;
     let graph = if query.family {
         Some(census.graph(census.times()[position], false)?)
     } else {
         None
     };
+    top_with_graph(census, query, graph.as_ref())
+}
+
+/// [`top`], with families folded by `graph` (required when `query.family`) rather than by the
+/// lineage at the window's end: `windows` and the report fold every window's families with the
+/// latest snapshot's lineage, and the families export follows them, reading it once.
+pub fn top_with_graph(
+    census: &Census,
+    query: &TopQuery,
+    graph: Option<&LineageGraph>,
+) -> Result<TopView, QueryError> {
+    super::check_k(query.k)?;
+    let position = census.position(query.as_of.as_ref())?;
+    let ids = census.ids()?;
+    if query.family && graph.is_none() {
+        return Err(QueryError::Bug(
+            "top of families without a lineage graph".into(),
+        ));
+    }
     let mut result: Option<(Population, WorkingSet, Vec<Status>)> = None;
     let plan = WindowPlan::ending(
         census,
@@ -61,7 +79,7 @@ pub fn top(census: &Census, query: &TopQuery) -> Result<TopView, QueryError> {
         FrameColumns::NONE,
     );
     census.for_each_window(&plan, |catalog, window, _| {
-        let set = match &graph {
+        let set = match graph.filter(|_| query.family) {
             Some(graph) => WorkingSet::of_families(window, graph, &catalog.ids, query.k),
             None => WorkingSet::of_window(window, &catalog.ids, query.k, None),
         };

@@ -11,6 +11,7 @@ pub mod derivatives;
 pub mod discover;
 pub mod enrich;
 pub mod evals;
+pub mod export;
 pub mod import;
 pub mod lineage;
 pub mod registry;
@@ -53,6 +54,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Write the State of Open Source report (HTML, Markdown or JSON)
     Report(report::Args),
+    /// Export a table behind a figure as Parquet, CSV or JSON Lines
+    Export(export::Args),
     /// Import and show benchmark evidence
     Evals(evals::Args),
     /// Tell whether a default model is still the right baseline for a workload
@@ -77,6 +80,7 @@ pub fn run(command: Command, context: &Context) -> anyhow::Result<ExitCode> {
         Command::Derivatives(args) => derivatives::run(args, context),
         Command::Demo(args) => demo::run(args, context),
         Command::Report(args) => report::run(args, context),
+        Command::Export(args) => export::run(args, context),
         Command::Evals(args) => evals::run(args, context),
         Command::Audit(args) => audit::run(args, context),
         Command::Discover(args) => discover::run(args, context),
