@@ -33,6 +33,25 @@ pub fn enrich_dir(data_dir: &Path, as_of: Timestamp) -> PathBuf {
     data_dir.join("enrich").join(snapshot_dir_name(as_of))
 }
 
+/// The files named `name` that `hubcensus enrich` wrote (`<data-dir>/enrich/*/<name>`), oldest
+/// run first (folder names are `as_of=<time>`: name order is time order); none when no run
+/// wrote one.
+pub fn enrich_files(data_dir: &Path, name: &str) -> Result<Vec<PathBuf>, QueryError> {
+    let root = data_dir.join("enrich");
+    let entries = match std::fs::read_dir(&root) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(QueryError::Io { path: root, source }),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path().join(name))
+        .filter(|path| path.is_file())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// The account kinds `hubcensus enrich` recorded, over every snapshot it ran for: the newest
 /// answer per name wins.
 #[derive(Clone, Debug, Default)]
@@ -50,23 +69,8 @@ impl Accounts {
             name: String,
             kind: String,
         }
-        let root = data_dir.join("enrich");
-        let entries = match std::fs::read_dir(&root) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self::default());
-            }
-            Err(source) => return Err(QueryError::Io { path: root, source }),
-        };
-        // Folder names are `as_of=<RFC 3339 time>`: in name order is in time order.
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|entry| entry.path().join("accounts.jsonl"))
-            .filter(|path| path.is_file())
-            .collect();
-        files.sort();
         let mut kinds = BTreeMap::new();
-        for path in files {
+        for path in enrich_files(data_dir, "accounts.jsonl")? {
             let text =
                 std::fs::read_to_string(&path).map_err(|source| QueryError::Io { path, source })?;
             for line in text.lines() {

@@ -178,18 +178,8 @@ fn enrich_answers(data_dir: &Path) -> Result<BTreeMap<ModelId, ModelId>, QueryEr
         id: String,
         model: Option<Answer>,
     }
-    let root = data_dir.join("enrich");
-    let Ok(entries) = std::fs::read_dir(&root) else {
-        return Ok(BTreeMap::new());
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path().join("models.jsonl"))
-        .filter(|path| path.is_file())
-        .collect();
-    files.sort();
     let mut answers = BTreeMap::new();
-    for path in files {
+    for path in crate::attribution::enrich_files(data_dir, "models.jsonl")? {
         let text =
             std::fs::read_to_string(&path).map_err(|source| QueryError::Io { path, source })?;
         for line in text.lines() {

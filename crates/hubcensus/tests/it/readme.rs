@@ -264,7 +264,9 @@ fn readme_usage_examples_run_on_the_demo_world_and_real_data() {
         let Some(args) = line.strip_prefix("hubcensus ").filter(|_| in_code) else {
             continue;
         };
-        let args = args.split("  #").next().unwrap().trim();
+        // The comment, and a shell redirection of stdout (the test reads stdout itself).
+        let args = args.split("  #").next().unwrap();
+        let args = args.split(" > ").next().unwrap().trim();
         let needs_outside = ["sync", "enrich", "import "]
             .iter()
             .any(|c| args.starts_with(c));
