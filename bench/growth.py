@@ -14,7 +14,7 @@ dictionary's later keys are cut back to the length the last manifest records).
 
 Per store: one untimed run warms the page cache and fills the frame cache, then `--repeat`
 runs; reported are the best wall time, the best CPU time (user + system), the peak RSS, and the
-load average. Per row also: the time per model-week (CPU microseconds / (models x windows)),
+load average. Per row also: the time per key-window (CPU microseconds / (keys x windows)),
 which is flat where the cost grows linearly.
 """
 
@@ -75,9 +75,10 @@ def models_in(store):
 
 
 def svg(rows, path):
-    """Two panels: CPU and wall seconds against models (13 weeks) and against weeks."""
-    width, height, pad = 760, 300, 50
-    panels = [("models (millions), 13 weeks", [r for r in rows if r["axis"] == "models"], "models"),
+    """Two panels: CPU and wall seconds against the store's keys (13 weeks) and against weeks."""
+    width, height, pad = 760, 310, 50
+    panels = [("model keys in the store (millions), 13 weeks",
+               [r for r in rows if r["axis"] == "models"], "keys"),
               ("weeks", [r for r in rows if r["axis"] == "weeks"], "weeks")]
     top = max([r["wall"] for r in rows] + [r["cpu"] for r in rows] + [0.1]) * 1.1
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -87,7 +88,7 @@ def svg(rows, path):
     for p, (title, data, key) in enumerate(panels):
         x0 = pad + p * (panel_width + pad)
         y0, y1 = height - pad, 30
-        parts.append(f'<text x="{x0 + panel_width / 2:.0f}" y="{height - 12}" text-anchor="middle">{title}</text>')
+        parts.append(f'<text x="{x0 + panel_width / 2:.0f}" y="{height - 8}" text-anchor="middle">{title}</text>')
         parts.append(f'<line x1="{x0}" y1="{y0}" x2="{x0 + panel_width:.0f}" y2="{y0}" stroke="#333"/>')
         parts.append(f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#333"/>')
         for tick in range(0, 6):
@@ -97,7 +98,7 @@ def svg(rows, path):
             parts.append(f'<line x1="{x0}" y1="{y:.0f}" x2="{x0 + panel_width:.0f}" y2="{y:.0f}" stroke="#eee"/>')
         if not data:
             continue
-        xs = [r[key] / (1e6 if key == "models" else 1) for r in data]
+        xs = [r[key] / (1e6 if key == "keys" else 1) for r in data]
         xmax = max(xs) * 1.1
         for series, colour in (("cpu", "#1f77b4"), ("wall", "#d62728")):
             points = []
@@ -107,10 +108,14 @@ def svg(rows, path):
                 points.append(f"{px:.1f},{py:.1f}")
                 parts.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}"/>')
             parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        last = None
         for r, x in zip(data, xs):
             px = x0 + panel_width * x / xmax
-            label = f"{x:g}"
-            parts.append(f'<text x="{px:.1f}" y="{y0 + 14}" text-anchor="middle">{label}</text>')
+            label = f"{x:.2g}" if key == "keys" else f"{x:g}"
+            # A label close to the one before goes below it rather than over it.
+            low = last is not None and px - last < 24
+            last = None if low else px
+            parts.append(f'<text x="{px:.1f}" y="{y0 + (26 if low else 14)}" text-anchor="middle">{label}</text>')
     parts.append(f'<text x="{pad}" y="18">seconds: <tspan fill="#1f77b4">CPU (user + system)</tspan>, '
                  f'<tspan fill="#d62728">wall</tspan> (best of the runs; hubcensus windows, frame cache warm)</text>')
     parts.append("</svg>")
@@ -171,7 +176,7 @@ def main():
 
     print(f"{os.cpu_count()} cores; best of {args.repeat} warm runs each")
     print()
-    print("| models | weeks | keys | wall (best) | CPU (best) | CPU us per model-window | peak RSS | load avg |")
+    print("| models | weeks | keys | wall (best) | CPU (best) | CPU us per key-window | peak RSS | load avg |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in sorted(rows, key=lambda r: (r["models"], r["weeks"])):
         per = r["cpu"] * 1e6 / (r["keys"] * max(r["weeks"] - 1, 1))
