@@ -276,10 +276,16 @@ impl Part {
     }
 }
 
+/// Entries this process has started writing: part of each temporary file's name.
+static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn write_atomically(dir: &Path, path: &Path, body: &[u8]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
-    let temporary = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    // Unique per process and write: two threads or processes filling the same entry never
+    // share a temporary file (each renames a whole one; the last rename wins, same content).
+    let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temporary = dir.join(format!(".{file_name}.{}-{write}.tmp", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&temporary)?;
         file.write_all(MAGIC)?;
