@@ -265,6 +265,34 @@ impl<'w> WindowGroups<'w> {
             rooted: Vec::new(),
             mixed: Vec::new(),
         };
+        if graph.is_none() && end.author.len() == window.len() {
+            // The uploader sums alone (no lineage): one pass over aligned slices, no bounds
+            // checks, the same sums in the same order as the loop below (a third of the CPU
+            // time of `windows`' visitor at 2 million models went to that loop).
+            for (i, ((status, &x), code)) in window
+                .status
+                .iter()
+                .zip(&window.downloads)
+                .zip(end.author.iter())
+                .enumerate()
+            {
+                if !status.is_counted() {
+                    continue;
+                }
+                if let Some(code) = code {
+                    let slot = code as usize;
+                    if slot >= groups.uploader.len() {
+                        groups.uploader.resize(slot + 1, (0, 0));
+                    }
+                    add(&mut groups.uploader[slot], x);
+                } else if let Some(key) = fallback(i) {
+                    groups.moved.push((key, x));
+                } else {
+                    add(&mut groups.legacy, x);
+                }
+            }
+            return groups;
+        }
         for i in window.counted() {
             let x = window.downloads[i];
             let key = match end.author.get(i) {

@@ -31,5 +31,7 @@ pub use manifest::{
     FileEntry, Manifest, OLDEST_READABLE_SCHEMA_VERSION, SCHEMA_VERSION, Totals, snapshot_dir_name,
 };
 pub use schema::{COLUMNS, STORE_COLUMNS};
-pub use store::{DecodedFrame, FrameDecoder, FrameLoader, FrameSet, Records, Store};
+pub use store::{
+    CACHE_ENV, DecodedFrame, FrameDecoder, FrameLoader, FrameSet, Records, Store, cache_dir,
+};
 pub use writer::{CRASH_POINTS, CommitOutcome, SnapshotBuilder, SnapshotDraft, Writer};

@@ -71,6 +71,24 @@ impl NamespaceCodes {
         (code != NO_NAMESPACE).then(|| self.text(code).as_bytes())
     }
 
+    /// A checksum of every code and namespace: what the frame cache keys `author` entries by
+    /// (their codes say "the namespace of this model's current id").
+    pub(crate) fn fingerprint(&self) -> String {
+        let codes: Vec<u8> = self.of.iter().flat_map(|code| code.to_le_bytes()).collect();
+        let ends: Vec<u8> = self
+            .ends
+            .iter()
+            .flat_map(|end| (*end as u64).to_le_bytes())
+            .collect();
+        format!(
+            "{:016x}{:016x}{:016x}:{}",
+            crate::store::checksum(&codes),
+            crate::store::checksum(self.text.as_bytes()),
+            crate::store::checksum(&ends),
+            self.of.len()
+        )
+    }
+
     /// Every namespace, by code.
     pub(crate) fn texts(&self) -> impl Iterator<Item = &str> {
         (0..self.len() as u32).map(|code| self.text(code))

@@ -21,7 +21,11 @@ use crate::layout::{self, Committed};
 use crate::manifest::Manifest;
 use crate::schema;
 
+mod cache;
 mod frames;
+
+pub(crate) use cache::checksum;
+pub use cache::{CACHE_ENV, cache_dir};
 
 pub use frames::{DecodedFrame, FrameDecoder, FrameLoader};
 
@@ -49,6 +53,13 @@ pub struct Store {
     /// Held while the ids are read: a second thread asking for them waits for the first's
     /// instead of reading them again.
     reading_ids: Mutex<()>,
+    /// Whether frames are read from and written to the frame cache (`store/cache.rs`).
+    cache_enabled: bool,
+    /// Set once stale cache entries were removed (before this store's first cache write).
+    cache_pruned: OnceLock<()>,
+    /// The checksum of the namespace codes of the store's ids, which `author` entries are
+    /// keyed by (computed once).
+    namespaces_fingerprint: OnceLock<String>,
 }
 
 impl Store {
@@ -79,6 +90,9 @@ impl Store {
             dictionary: OnceLock::new(),
             known_ids: OnceLock::new(),
             reading_ids: Mutex::new(()),
+            cache_enabled: !cache::disabled_by_env(),
+            cache_pruned: OnceLock::new(),
+            namespaces_fingerprint: OnceLock::new(),
         })
     }
 
@@ -89,6 +103,16 @@ impl Store {
             return Ok(None);
         }
         Self::open(data_dir).map(Some)
+    }
+
+    /// This store with the frame cache on or off (on unless `HUBCENSUS_CACHE=off`): off, frames
+    /// are decoded from Parquet and no cache entry is read or written.
+    #[must_use]
+    pub fn with_cache(self, enabled: bool) -> Self {
+        Self {
+            cache_enabled: enabled,
+            ..self
+        }
     }
 
     #[must_use]

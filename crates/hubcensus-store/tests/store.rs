@@ -1288,6 +1288,16 @@ fn wrong_namespace_codes_cost_time_never_a_wrong_author() {
         .map(|(i, m)| record(Some(&format!("o{i}")), m, Some(i as u64)))
         .collect();
     commit(dir.path(), T1, &records);
+    // The frame cache now holds this snapshot's author codes, made against the right namespace
+    // codes ("the namespace of this model's current id"): once the codes change, it must not
+    // serve them.
+    Store::open(dir.path()).unwrap().load_frames(&[T1]).unwrap();
+    let cached = std::fs::read_dir(hubcensus_store::cache_dir(dir.path())).unwrap();
+    assert!(
+        cached
+            .flatten()
+            .any(|entry| { entry.file_name().to_string_lossy().contains("-author-") })
+    );
     // Every dictionary row that repeats a namespace now carries the other one's code.
     let generation = std::fs::read_dir(dir.path().join("dictionary"))
         .unwrap()
