@@ -18,6 +18,11 @@ const DIR_VAR: &str = "HUBCENSUS_STORE_CRASH_DIR";
 const SCENARIO_VAR: &str = "HUBCENSUS_STORE_CRASH_SCENARIO";
 const MIGRATE_VAR: &str = "HUBCENSUS_STORE_CRASH_MIGRATE";
 
+/// The two crash tests run one at a time: a child forked by one holds, until it execs, a copy
+/// of every descriptor of this process, the other test's writer lock included, which that test
+/// would then find taken.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn record(object_id: &str, id: &str, downloads: u64) -> ModelRecord {
     let mut record = ModelRecord::new(ModelId::new(id).unwrap());
     record.object_id = Some(object_id.to_owned());
@@ -164,6 +169,9 @@ fn leftovers(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_crash_at_any_point_of_a_commit_leaves_the_store_before_or_after() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let exe = std::env::current_exe().unwrap();
     for scenario in ["new", "replace"] {
         let reference = tempfile::tempdir().unwrap();
@@ -265,6 +273,9 @@ fn versions(dir: &Path) -> Vec<u32> {
 
 #[test]
 fn a_crash_at_any_point_of_a_migration_leaves_a_store_that_reads_the_same() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let exe = std::env::current_exe().unwrap();
     let reference = tempfile::tempdir().unwrap();
     setup_format_2(reference.path());
