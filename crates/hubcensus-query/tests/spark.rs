@@ -1,7 +1,7 @@
 //! The Spark path (docs/spark.md) against the embedded engine, on a demo world of 20,000 models
-//! x 5 weeks: PySpark in local mode computes each window's integers, hubcensus finishes them,
+//! x 5 weeks: `PySpark` in local mode computes each window's integers, hubcensus finishes them,
 //! and every figure the Spark path covers serializes to the same JSON bytes as the embedded
-//! `windows` view's. PySpark and Java are installed by `bash scripts/test`
+//! `windows` view's. `PySpark` and Java are installed by `bash scripts/test`
 //! (spark/requirements.txt; Debian's openjdk-17-jre-headless).
 
 use hubcensus_analytics::Filter;

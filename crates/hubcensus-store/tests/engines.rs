@@ -1,5 +1,5 @@
 //! A migrated store reads with each engine's plain call on `<data>/models`: Spark
-//! (`spark.read.parquet`), DuckDB (`read_parquet(..., hive_partitioning = true)`), Polars
+//! (`spark.read.parquet`), `DuckDB` (`read_parquet(..., hive_partitioning = true)`), Polars
 //! (`pl.scan_parquet`) and pandas (`pd.read_parquet`), with the same snapshots, rows and sums as
 //! the store's own manifests, the as-of date typed as each engine types it and the exact as-of
 //! time from the `as_of` column (two snapshots here share a day). The Python packages are
