@@ -44,8 +44,13 @@ def session(master, remote):
     elif master:
         builder = builder.master(master).config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
         if master.startswith("local"):
-            # One machine: a few shuffle partitions, not the cluster default of 200.
-            builder = builder.config("spark.sql.shuffle.partitions", "8")
+            # One machine: a few shuffle partitions, not the cluster default of 200, and the
+            # loopback address (no dependence on the host name resolving).
+            builder = (
+                builder.config("spark.sql.shuffle.partitions", "8")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.driver.host", "127.0.0.1")
+            )
     spark = builder.getOrCreate()
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     spark.conf.set("spark.sql.ansi.enabled", "true")

@@ -54,6 +54,7 @@ elif engine == "spark":
     except ImportError:
         fail("pyspark")
     spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+             .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
              .config("spark.sql.session.timeZone", "UTC").getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     frame = spark.read.parquet(path)
