@@ -5,7 +5,7 @@ the same Parquet files, in one run (issue 5).
 Question: does `hubcensus --data-dir DIR windows --format json` compute every figure of every
 window (flags, totals, top k, N50/N80/N90, both Ginis, HHI by author, long tail, Lorenz, working
 set and churn, family working set) in <= 1.5 s wall with the store warm, at least 5x faster than
-DuckDB computing the same figures with window functions over `DIR/snapshots/*/models.parquet`,
+DuckDB computing the same figures with window functions over `DIR/models/*/*.parquet`,
 in <= 2 GB peak RSS? And do the two engines agree?
 
     python3 bench/windows.py [--store DIR | --models 2000000 --weeks 13] [--repeat 3]
@@ -79,38 +79,41 @@ class BenchError(Exception):
 def read_store(data_dir):
     """The committed snapshots (as_of text, as_of ms, models.parquet path, manifest), sorted by
     time, the dictionary length and the dictionary generation file, as `Store::open` sees them."""
-    snapshots_dir = os.path.join(data_dir, "snapshots")
-    if not os.path.isdir(snapshots_dir):
-        raise BenchError(f"{data_dir} is not a hubcensus store (no snapshots/ directory)")
+    manifests_dir = os.path.join(data_dir, "manifests")
+    if not os.path.isdir(manifests_dir):
+        raise BenchError(f"{data_dir} is not a hubcensus store of format 3 (no manifests/ directory; "
+                         "a format 1 or 2 store is migrated by any hubcensus command that writes, e.g. import)")
     snapshots = []
-    for name in sorted(os.listdir(snapshots_dir)):
-        directory = os.path.join(snapshots_dir, name)
-        if not name.startswith("as_of=") or not os.path.isdir(directory):
-            continue
+    stems = sorted({name.split(".json")[0] for name in os.listdir(manifests_dir) if ".json" in name})
+    for stem in stems:
         # A commit that did not reach its commit point leaves the old manifest in force.
-        if os.path.exists(os.path.join(directory, "models.parquet.next")):
-            candidates = ["manifest.json"]
+        if os.path.exists(os.path.join(data_dir, "pending", stem + ".parquet")):
+            candidates = [stem + ".json"]
         else:
-            candidates = ["manifest.json.next", "manifest.json"]
+            candidates = [stem + ".json.next", stem + ".json"]
         manifest = None
         for candidate in candidates:
-            path = os.path.join(directory, candidate)
+            path = os.path.join(manifests_dir, candidate)
             if os.path.exists(path):
                 with open(path) as file:
                     manifest = json.load(file)
                 break
-        models = os.path.join(directory, "models.parquet")
-        if manifest is None or not os.path.exists(models):
+        if manifest is None:
+            continue
+        directory = manifests_dir
+        models = os.path.join(data_dir, manifest.get("files", {}).get("models", {}).get("path", ""))
+        if not os.path.isfile(models):
             continue
         recorded = manifest.get("files", {}).get("models", {}).get("bytes")
         if recorded is not None and recorded != os.path.getsize(models):
             continue
-        if manifest.get("schema_version") != 1:
-            raise BenchError(f"{directory}: store format {manifest.get('schema_version')}, expected 1")
+        if manifest.get("schema_version") != 3:
+            raise BenchError(f"{directory}: store format {manifest.get('schema_version')}, expected 3")
         snapshots.append({
             "as_of": manifest["as_of"],
             "ms": parse_ms(manifest["as_of"]),
             "path": models,
+            "manifest_path": path,
             "all_time": "downloads_all_time" in manifest.get("columns", []),
             "partial": bool(manifest.get("partial")),
             "synthetic": bool(manifest.get("synthetic")),
@@ -422,7 +425,7 @@ def ensure_demo_store(binary, work, models, weeks):
     marker = f"demo --models {models} --weeks {weeks} "
     try:
         store = read_store(data_dir)
-        with open(os.path.join(os.path.dirname(store["snapshots"][0]["path"]), "manifest.json")) as file:
+        with open(store["snapshots"][0]["manifest_path"]) as file:
             source = json.load(file).get("source_location", "")
         if marker in source + " " and len(store["snapshots"]) == weeks:
             print(f"reusing the demo store in {data_dir}", file=sys.stderr)

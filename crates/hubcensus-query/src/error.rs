@@ -57,6 +57,9 @@ pub enum QueryError {
         #[source]
         source: std::io::Error,
     },
+    /// The Spark path failed (the job, or what it returned): docs/spark.md.
+    #[error("{message}")]
+    Spark { message: String },
     #[error("bug: {0}")]
     Bug(String),
 }
@@ -95,6 +98,11 @@ impl QueryError {
             Self::Invalid { hint, .. } => Some(hint.clone()),
             Self::NeedsTwoWindows { .. } => Some(
                 "add a snapshot (`hubcensus sync` or `hubcensus import`), or see `hubcensus top`"
+                    .to_owned(),
+            ),
+            Self::Spark { .. } => Some(
+                "check that PySpark 4.3 and Java 17 are installed (pip install -r \
+                 spark/requirements.txt), and the master or Spark Connect address; see docs/spark.md"
                     .to_owned(),
             ),
             Self::Store { .. }

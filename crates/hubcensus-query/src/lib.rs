@@ -17,6 +17,7 @@ mod census;
 mod engine;
 mod error;
 pub mod export;
+pub mod spark;
 pub mod units;
 pub mod views;
 

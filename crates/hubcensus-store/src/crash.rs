@@ -8,6 +8,7 @@ use std::process::Command;
 
 use hubcensus_model::{ModelId, ModelRecord, SnapshotInfo, SourceKind, Timestamp};
 
+use crate::migrate::{MIGRATION_CRASH_POINTS, downgrade_to_format_2};
 use crate::writer::CRASH_POINTS;
 use crate::{COLUMNS, CommitOutcome, SnapshotDraft, Store, Writer};
 
@@ -15,6 +16,12 @@ const T1: Timestamp = Timestamp::from_secs(1_780_000_000);
 const T2: Timestamp = Timestamp::from_secs(1_780_604_800);
 const DIR_VAR: &str = "HUBCENSUS_STORE_CRASH_DIR";
 const SCENARIO_VAR: &str = "HUBCENSUS_STORE_CRASH_SCENARIO";
+const MIGRATE_VAR: &str = "HUBCENSUS_STORE_CRASH_MIGRATE";
+
+/// The two crash tests run one at a time: a child forked by one holds, until it execs, a copy
+/// of every descriptor of this process, the other test's writer lock included, which that test
+/// would then find taken.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn record(object_id: &str, id: &str, downloads: u64) -> ModelRecord {
     let mut record = ModelRecord::new(ModelId::new(id).unwrap());
@@ -134,13 +141,25 @@ fn child_commits_until_the_crash_point() {
 
 fn leftovers(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir.join("staging")).unwrap() {
-        found.push(entry.unwrap().path().display().to_string());
+    for folder in ["staging", "pending"] {
+        for entry in std::fs::read_dir(dir.join(folder)).unwrap() {
+            found.push(entry.unwrap().path().display().to_string());
+        }
     }
-    for entry in std::fs::read_dir(dir.join("snapshots")).unwrap() {
-        for file in std::fs::read_dir(entry.unwrap().path()).unwrap() {
+    for entry in std::fs::read_dir(dir.join("manifests")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "next") {
+            found.push(path.display().to_string());
+        }
+    }
+    if dir.join("snapshots").exists() {
+        found.push("snapshots/ (format 2)".to_owned());
+    }
+    for entry in std::fs::read_dir(dir.join("models")).unwrap() {
+        let partition = entry.unwrap().path();
+        for file in std::fs::read_dir(&partition).unwrap() {
             let path = file.unwrap().path();
-            if path.extension().is_some_and(|e| e == "next") {
+            if path.extension().is_none_or(|e| e != "parquet") {
                 found.push(path.display().to_string());
             }
         }
@@ -150,6 +169,9 @@ fn leftovers(dir: &Path) -> Vec<String> {
 
 #[test]
 fn a_crash_at_any_point_of_a_commit_leaves_the_store_before_or_after() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let exe = std::env::current_exe().unwrap();
     for scenario in ["new", "replace"] {
         let reference = tempfile::tempdir().unwrap();
@@ -220,5 +242,80 @@ fn a_crash_at_any_point_of_a_commit_leaves_the_store_before_or_after() {
                 "{scenario}/{point}: after the retry"
             );
         }
+    }
+}
+
+/// Not a test on its own: the body the migration crash test runs in a child process.
+#[test]
+fn child_migrates_until_the_crash_point() {
+    let Ok(dir) = std::env::var(MIGRATE_VAR) else {
+        return;
+    };
+    drop(Writer::lock(Path::new(&dir)).unwrap());
+}
+
+/// A store of format 2 with two snapshots (one with renames and new keys).
+fn setup_format_2(dir: &Path) {
+    setup(dir);
+    commit_under_test(dir, "new");
+    downgrade_to_format_2(dir).unwrap();
+    assert!(dir.join("snapshots").is_dir() && !dir.join("models").exists());
+}
+
+fn versions(dir: &Path) -> Vec<u32> {
+    let store = Store::open(dir).unwrap();
+    store
+        .snapshots()
+        .iter()
+        .map(|info| store.manifest(info.as_of).unwrap().schema_version)
+        .collect()
+}
+
+#[test]
+fn a_crash_at_any_point_of_a_migration_leaves_a_store_that_reads_the_same() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let exe = std::env::current_exe().unwrap();
+    let reference = tempfile::tempdir().unwrap();
+    setup_format_2(reference.path());
+    let before = state(reference.path());
+    assert_eq!(before.snapshots.len(), 2);
+    assert_eq!(versions(reference.path()), [2, 2]);
+    drop(Writer::lock(reference.path()).unwrap());
+    assert_eq!(state(reference.path()), before, "after the migration");
+    assert_eq!(versions(reference.path()), [3, 3]);
+    assert_eq!(leftovers(reference.path()), Vec::<String>::new());
+    let store = Store::open(reference.path()).unwrap();
+    for info in store.snapshots() {
+        store.verify(info.as_of).unwrap();
+    }
+
+    for point in MIGRATION_CRASH_POINTS {
+        let dir = tempfile::tempdir().unwrap();
+        setup_format_2(dir.path());
+        let status = Command::new(&exe)
+            .args([
+                "--exact",
+                "crash::child_migrates_until_the_crash_point",
+                "--test-threads=1",
+            ])
+            .env(MIGRATE_VAR, dir.path())
+            .env("HUBCENSUS_STORE_CRASH_AT", point)
+            .output()
+            .unwrap()
+            .status;
+        assert!(!status.success(), "{point}: the child did not crash");
+        assert_eq!(state(dir.path()), before, "{point}: read after the crash");
+
+        // The next writer finishes the migration.
+        drop(Writer::lock(dir.path()).unwrap());
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "{point}");
+        assert_eq!(state(dir.path()), before, "{point}: after recovery");
+        assert_eq!(versions(dir.path()), [3, 3], "{point}");
+
+        // And commits go on in the new layout.
+        let outcome = commit_under_test(dir.path(), "replace");
+        assert!(matches!(outcome, CommitOutcome::Committed(_)), "{point}");
     }
 }

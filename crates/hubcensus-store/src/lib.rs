@@ -1,8 +1,9 @@
 //! hubcensus-store: the embedded snapshot store.
 //!
 //! A store is a directory (`--data-dir`, `HUBCENSUS_HOME`) holding one zstd Parquet file per
-//! snapshot under a Hive-style path (`snapshots/as_of=2026-08-23T00:00:00Z/models.parquet`), so
-//! `DuckDB`, Polars, pandas and Spark read it as it is; a manifest per snapshot, written last; and
+//! snapshot under a Hive-style path (`models/as_of_date=2026-08-23/20260823T000000Z.parquet`),
+//! so Spark, `DuckDB`, Polars and pandas read `models/` with their plain calls; a manifest per
+//! snapshot (`manifests/`), written last; and
 //! a persistent key dictionary giving every model key ever seen a dense index, stable forever,
 //! so two snapshots' columns align by position with no join (see docs/store.md).
 //!
@@ -18,6 +19,7 @@ mod error;
 mod fxhash;
 mod layout;
 mod manifest;
+mod migrate;
 mod namespaces;
 mod schema;
 mod store;
@@ -27,9 +29,11 @@ mod writer;
 mod crash;
 
 pub use error::StoreError;
+pub use layout::{AS_OF_COLUMN, AS_OF_DATE_COLUMN, models_dir, partition_name, snapshot_stem};
 pub use manifest::{
     FileEntry, Manifest, OLDEST_READABLE_SCHEMA_VERSION, SCHEMA_VERSION, Totals, snapshot_dir_name,
 };
+pub use migrate::{MIGRATION_CRASH_POINTS, downgrade_to_format_2};
 pub use schema::{COLUMNS, STORE_COLUMNS};
 pub use store::{
     CACHE_ENV, DecodedFrame, FrameDecoder, FrameLoader, FrameSet, Records, Store, cache_dir,

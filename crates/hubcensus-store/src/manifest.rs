@@ -15,7 +15,11 @@ use crate::StoreError;
 /// - 1: the first format.
 /// - 2: `models.parquet` has `parent_object_ids`, each parent's `_id` beside `parents` (a
 ///   version-1 reader would resolve a parent by a name no snapshot may hold).
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 3: the layout every engine reads: `models/as_of_date=<date>/<stem>.parquet` (Parquet only
+///   there), manifests in `manifests/<stem>.json`, and an `as_of` column in the file (see
+///   `layout`). A writer migrates version 1 and 2 snapshots to it (a version-1 file gains a
+///   null `parent_object_ids`, which reads as before: parents by id).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The oldest format version this code reads: a version-1 snapshot reads as it always did, its
 /// parents resolved by id.
@@ -80,7 +84,7 @@ impl Manifest {
     }
 }
 
-/// The directory name of a snapshot: `as_of=<RFC 3339>` (Hive style).
+/// The directory name of a snapshot of formats 1 and 2: `as_of=<RFC 3339>` (Hive style).
 #[must_use]
 pub fn snapshot_dir_name(as_of: Timestamp) -> String {
     format!("as_of={as_of}")

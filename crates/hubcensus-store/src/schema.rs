@@ -40,6 +40,29 @@ fn string_list() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
 }
 
+/// The schema of a snapshot file of format 3: `schema` and, last, the `as_of` column (the
+/// snapshot's as-of time in every row, so that engines reading `models/` tell apart two
+/// snapshots of one day; constant, so it costs a few bytes per row group).
+pub(crate) fn with_as_of_field(schema: &Schema) -> SchemaRef {
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(crate::layout::AS_OF_COLUMN, timestamp(), false));
+    Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone()))
+}
+
+/// `batch` with the `as_of` column appended (`schema` is `with_as_of_field` of its schema).
+pub(crate) fn with_as_of(
+    batch: &RecordBatch,
+    schema: &SchemaRef,
+    as_of: Timestamp,
+) -> Result<RecordBatch, arrow_schema::ArrowError> {
+    let mut columns = batch.columns().to_vec();
+    let times =
+        arrow_array::TimestampMillisecondArray::from(vec![as_of.as_millis(); batch.num_rows()])
+            .with_timezone("UTC");
+    columns.push(Arc::new(times));
+    RecordBatch::try_new(schema.clone(), columns)
+}
+
 /// The Arrow schema of `models.parquet`.
 pub(crate) static MODELS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![

@@ -67,7 +67,7 @@ impl Store {
     /// the manifests only; the key dictionary is loaded on first use.
     pub fn open(data_dir: impl AsRef<Path>) -> Result<Self, StoreError> {
         let root = data_dir.as_ref().to_path_buf();
-        if !layout::snapshots_dir(&root).is_dir() {
+        if !layout::exists(&root) {
             layout::create(&root)?;
         }
         let committed = layout::scan(&root)?;
@@ -99,7 +99,7 @@ impl Store {
     /// Opens the store in `data_dir` for reading, creating nothing: `None` when there is no
     /// store there (a misspelt data directory must not become an empty store).
     pub fn open_existing(data_dir: impl AsRef<Path>) -> Result<Option<Self>, StoreError> {
-        if !layout::snapshots_dir(data_dir.as_ref()).is_dir() {
+        if !layout::exists(data_dir.as_ref()) {
             return Ok(None);
         }
         Self::open(data_dir).map(Some)

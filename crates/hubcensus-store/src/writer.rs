@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 use crate::dictionary::Dictionary;
-use crate::layout::{self, Committed, MANIFEST_FILE, MANIFEST_NEXT, MODELS_FILE, MODELS_NEXT};
+use crate::layout::{self, Committed};
 use crate::manifest::{FileEntry, Manifest, SCHEMA_VERSION, Totals};
 use crate::schema::{self, COLUMNS, MODELS_SCHEMA};
 
@@ -60,7 +60,7 @@ pub(crate) fn parquet_properties() -> WriterProperties {
 /// A test hook: when the crash test names this point, the process dies here as a `kill -9`
 /// would (no destructors, no flushing).
 #[allow(clippy::missing_const_for_fn)]
-fn crash_point(name: &str) {
+pub(crate) fn crash_point(name: &str) {
     #[cfg(test)]
     if std::env::var("HUBCENSUS_STORE_CRASH_AT").is_ok_and(|point| point == name) {
         std::process::abort();
@@ -132,7 +132,8 @@ pub struct Writer {
 
 impl Writer {
     /// Takes the writer lock of the store at `data_dir` (creating the layout if missing),
-    /// finishes or rolls back any commit a crash interrupted, and removes stale staging.
+    /// finishes or rolls back any commit a crash interrupted, removes stale staging, and
+    /// migrates snapshots of formats 1 and 2 to the current layout (`migrate`).
     pub fn lock(data_dir: impl AsRef<Path>) -> Result<Self, StoreError> {
         let root = data_dir.as_ref().to_path_buf();
         layout::create(&root)?;
@@ -172,6 +173,7 @@ impl Writer {
             staging_counter: 0,
         };
         writer.recover()?;
+        crate::migrate::run(&writer.root)?;
         Ok(writer)
     }
 
@@ -194,30 +196,7 @@ impl Writer {
             };
             removed.map_err(StoreError::io(&path))?;
         }
-        let snapshots = layout::snapshots_dir(&self.root);
-        for entry in fs::read_dir(&snapshots).map_err(StoreError::io(&snapshots))? {
-            let dir = entry.map_err(StoreError::io(&snapshots))?.path();
-            if !dir.is_dir() {
-                continue;
-            }
-            let models_next = dir.join(MODELS_NEXT);
-            let manifest_next = dir.join(MANIFEST_NEXT);
-            if models_next.exists() {
-                tracing::info!(dir = %dir.display(), "rolling back an interrupted commit");
-                fs::remove_file(&models_next).map_err(StoreError::io(&models_next))?;
-                if manifest_next.exists() {
-                    fs::remove_file(&manifest_next).map_err(StoreError::io(&manifest_next))?;
-                }
-                if !dir.join(MANIFEST_FILE).exists() && !dir.join(MODELS_FILE).exists() {
-                    fs::remove_dir(&dir).map_err(StoreError::io(&dir))?;
-                }
-                layout::fsync_dir(&snapshots)?;
-            } else if manifest_next.exists() {
-                tracing::info!(dir = %dir.display(), "finishing an interrupted commit");
-                layout::rename(&manifest_next, &dir.join(MANIFEST_FILE))?;
-                layout::fsync_dir(&dir)?;
-            }
-        }
+        layout::recover_commits(&self.root)?;
         let committed = layout::scan(&self.root)?;
         let current = committed
             .iter()
@@ -403,7 +382,10 @@ impl SnapshotBuilder<'_> {
         let staging = self.staging()?;
         if self.in_order {
             if self.direct.is_none() {
-                self.direct = Some(DirectFile::create(staging.join("direct.parquet"))?);
+                self.direct = Some(DirectFile::create(
+                    staging.join("direct.parquet"),
+                    self.draft.as_of,
+                )?);
             }
             let direct = self.direct.as_mut().expect("just created");
             for batch in std::mem::take(&mut self.batches) {
@@ -659,8 +641,8 @@ impl SnapshotBuilder<'_> {
 
         // 1. The snapshot, sorted by model index, and 2. the dictionary generation (a new one
         //    when keys or ids were added), written side by side on two threads.
-        let staged_models = staging.join(MODELS_FILE);
-        let dir_name = crate::manifest::snapshot_dir_name(as_of);
+        let staged_models = staging.join("models.parquet");
+        let paths = layout::snapshot_paths(&root, as_of);
         let current = committed
             .iter()
             .max_by_key(|c| c.manifest.dictionary_generation);
@@ -692,10 +674,7 @@ impl SnapshotBuilder<'_> {
                     ))
                 })
             });
-            let models = self.write_models(
-                &staged_models,
-                &format!("snapshots/{dir_name}/{MODELS_FILE}"),
-            );
+            let models = self.write_models(&staged_models, &paths.relative_models);
             let written = dictionary_thread.map(|thread| {
                 thread
                     .join()
@@ -721,7 +700,7 @@ impl SnapshotBuilder<'_> {
                         .get("dictionary")
                         .cloned()
                         .ok_or_else(|| StoreError::Corrupt {
-                            path: current.dir.join(MANIFEST_FILE),
+                            path: current.paths.manifest.clone(),
                             reason: "no dictionary file entry".into(),
                         })?,
                     None,
@@ -748,7 +727,7 @@ impl SnapshotBuilder<'_> {
             writer: concat!("hubcensus-store ", env!("CARGO_PKG_VERSION")).to_owned(),
             info: info.clone(),
         };
-        let staged_manifest = staging.join(MANIFEST_FILE);
+        let staged_manifest = staging.join("manifest.json");
         write_synced(&staged_manifest, &manifest.to_json())?;
         layout::fsync_dir(&staging)?;
         crash_point("staged");
@@ -765,24 +744,15 @@ impl SnapshotBuilder<'_> {
         crash_point("dictionary_placed");
 
         // 5. The files beside their final names.
-        let dir = layout::snapshot_dir(&root, as_of);
-        if !dir.exists() {
-            fs::create_dir(&dir).map_err(StoreError::io(&dir))?;
-            layout::fsync_dir(&layout::snapshots_dir(&root))?;
-        }
-        layout::rename(&staged_models, &dir.join(MODELS_NEXT))?;
-        layout::rename(&staged_manifest, &dir.join(MANIFEST_NEXT))?;
-        layout::fsync_dir(&dir)?;
+        layout::place_next(&paths, &staged_models, &staged_manifest)?;
         crash_point("next_placed");
 
         // 6. The commit point.
-        layout::rename(&dir.join(MODELS_NEXT), &dir.join(MODELS_FILE))?;
-        layout::fsync_dir(&dir)?;
+        layout::commit_point(&paths)?;
         crash_point("commit_point");
 
         // 7. The manifest under its final name.
-        layout::rename(&dir.join(MANIFEST_NEXT), &dir.join(MANIFEST_FILE))?;
-        layout::fsync_dir(&dir)?;
+        layout::place_manifest(&paths)?;
         crash_point("manifest_placed");
 
         // 8. Cleanup: staging, and dictionary generations older than the previous one (readers
@@ -816,7 +786,7 @@ impl SnapshotBuilder<'_> {
         }
         self.retire_direct()?;
         // Sorting and merging here, Parquet encoding on the encoder's thread.
-        let mut encoder = DirectFile::create(path.to_path_buf())?;
+        let mut encoder = DirectFile::create(path.to_path_buf(), self.draft.as_of)?;
         let batches = std::mem::take(&mut self.batches);
         let mut write = |batch: RecordBatch| encoder.write(batch);
         if self.runs.is_empty() {
@@ -856,7 +826,8 @@ impl Drop for SnapshotBuilder<'_> {
 type Finished = (u64, String, File);
 
 /// The final file of an in-order snapshot, written during the pushes by an encoding thread
-/// (Parquet encoding and zstd run beside the conversion of the next records).
+/// (Parquet encoding and zstd run beside the conversion of the next records). The encoder
+/// appends the `as_of` column (format 3) to every batch.
 struct DirectFile {
     sender: Option<SyncSender<RecordBatch>>,
     thread: Option<JoinHandle<Result<Finished, StoreError>>>,
@@ -864,11 +835,12 @@ struct DirectFile {
 }
 
 impl DirectFile {
-    fn create(path: PathBuf) -> Result<Self, StoreError> {
+    fn create(path: PathBuf, as_of: Timestamp) -> Result<Self, StoreError> {
         let file = File::create(&path).map_err(StoreError::io(&path))?;
+        let file_schema = schema::with_as_of_field(&MODELS_SCHEMA);
         let mut writer = ArrowWriter::try_new(
             HashingWriter::new(BufWriter::new(file)),
-            MODELS_SCHEMA.clone(),
+            file_schema.clone(),
             Some(parquet_properties()),
         )
         .map_err(StoreError::parquet(&path))?;
@@ -879,6 +851,8 @@ impl DirectFile {
             .name("store-encode".into())
             .spawn(move || {
                 for batch in receiver {
+                    let batch = schema::with_as_of(&batch, &file_schema, as_of)
+                        .map_err(|error| StoreError::parquet(&thread_path)(error.into()))?;
                     writer
                         .write(&batch)
                         .map_err(StoreError::parquet(&thread_path))?;
@@ -1158,7 +1132,7 @@ fn merge_runs(
     Ok(())
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let mut file = File::create(path).map_err(StoreError::io(path))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())

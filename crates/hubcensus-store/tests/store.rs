@@ -547,13 +547,13 @@ try:
 except ImportError:
     sys.exit("the Python module duckdb is missing: bash scripts/test installs it, then runs the tests")
 con = duckdb.connect()
-glob = sys.argv[1] + "/snapshots/*/models.parquet"
+glob = sys.argv[1] + "/models/*/*.parquet"
 rows, total, partitions = con.execute(
     "select count(*), sum(downloads_all_time), count(distinct as_of) "
     "from read_parquet(?, hive_partitioning = true)", [glob]).fetchone()
 types = dict((r[0], r[1]) for r in con.execute(
     "describe select * from read_parquet(?, hive_partitioning = true)", [glob]).fetchall())
-print(rows, total, partitions, types["downloads_all_time"], types["created_at"], types["tags"], types["pipeline_tag"])
+print(rows, total, partitions, types["downloads_all_time"], types["created_at"], types["tags"], types["pipeline_tag"], types["as_of"], types["as_of_date"])
 "#;
     let output = std::process::Command::new("python3")
         .args(["-c", script])
@@ -569,7 +569,8 @@ print(rows, total, partitions, types["downloads_all_time"], types["created_at"],
     assert_eq!(
         stdout.trim(),
         format!(
-            "{expected_rows} {expected_sum} 2 BIGINT TIMESTAMP WITH TIME ZONE VARCHAR[] VARCHAR"
+            "{expected_rows} {expected_sum} 2 BIGINT TIMESTAMP WITH TIME ZONE VARCHAR[] VARCHAR \
+             TIMESTAMP WITH TIME ZONE DATE"
         )
     );
 }
@@ -844,12 +845,18 @@ fn a_dropped_builder_leaves_nothing_behind() {
 fn readers_ignore_directories_without_a_valid_manifest_and_refuse_other_versions() {
     let dir = tempfile::tempdir().unwrap();
     commit(dir.path(), T1, &[record(Some("o1"), "a/x", Some(1))]);
-    let snapshots = dir.path().join("snapshots");
-    // A directory with no manifest, and one whose manifest is not JSON.
-    std::fs::create_dir(snapshots.join("as_of=2030-01-01T00:00:00Z")).unwrap();
-    let broken = snapshots.join("as_of=2031-01-01T00:00:00Z");
-    std::fs::create_dir(&broken).unwrap();
-    std::fs::write(broken.join("manifest.json"), "{ not json").unwrap();
+    let manifests = dir.path().join("manifests");
+    // A snapshot folder with no manifest, a manifest that is not JSON, and one whose file is
+    // missing.
+    std::fs::create_dir(dir.path().join("models/as_of_date=2030-01-01")).unwrap();
+    std::fs::write(manifests.join("20310101T000000Z.json"), "{ not json").unwrap();
+    let manifest_path = manifests.join(format!("{}.json", hubcensus_store::snapshot_stem(T1)));
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    std::fs::write(
+        manifests.join("20320101T000000Z.json"),
+        text.replace(&T1.to_string(), "2032-01-01T00:00:00Z"),
+    )
+    .unwrap();
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.snapshots().len(), 1);
     assert_eq!(store.latest().unwrap().as_of, T1);
@@ -859,20 +866,16 @@ fn readers_ignore_directories_without_a_valid_manifest_and_refuse_other_versions
     ));
 
     // A manifest of another format version is refused, naming both versions.
-    let manifest_path = snapshots
-        .join(hubcensus_store::snapshot_dir_name(T1))
-        .join("manifest.json");
-    let text = std::fs::read_to_string(&manifest_path).unwrap();
     std::fs::write(
         &manifest_path,
-        text.replace("\"schema_version\": 2", "\"schema_version\": 99"),
+        text.replace("\"schema_version\": 3", "\"schema_version\": 99"),
     )
     .unwrap();
     let error = Store::open(dir.path()).err().expect("another version");
     assert!(
         error
             .to_string()
-            .contains("has schema version 99; this hubcensus reads versions 1 to 2"),
+            .contains("has schema version 99; this hubcensus reads versions 1 to 3"),
         "{error}"
     );
 }
@@ -965,11 +968,11 @@ fn frames_carry_each_snapshots_author_and_only_the_columns_asked_for() {
     assert!(parents_only.mentions.is_empty());
 }
 
-/// The `models.parquet` of the snapshot at `as_of` in the store at `dir`.
+/// The Parquet file of the snapshot at `as_of` in the store at `dir`.
 fn models_file(dir: &std::path::Path, as_of: Timestamp) -> std::path::PathBuf {
-    dir.join("snapshots")
-        .join(format!("as_of={as_of}"))
-        .join("models.parquet")
+    hubcensus_store::models_dir(dir)
+        .join(hubcensus_store::partition_name(as_of))
+        .join(format!("{}.parquet", hubcensus_store::snapshot_stem(as_of)))
 }
 
 /// Rewrites the `models.parquet` of the snapshot at `as_of` batch by batch through `change`
@@ -1003,7 +1006,9 @@ fn rewrite_snapshot(
             .unwrap();
     }
     writer.close().unwrap();
-    let manifest = path.with_file_name("manifest.json");
+    let manifest = dir
+        .join("manifests")
+        .join(format!("{}.json", hubcensus_store::snapshot_stem(as_of)));
     let mut json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
     json["files"]["models"]["bytes"] = std::fs::metadata(&path).unwrap().len().into();
@@ -1256,7 +1261,7 @@ fn a_negative_count_is_refused_naming_the_file_and_column() {
     let refused = |error: StoreError| {
         let text = error.to_string();
         assert!(
-            text.contains("models.parquet")
+            text.contains(&format!("{}.parquet", hubcensus_store::snapshot_stem(T1)))
                 && text.contains("downloads_all_time: negative count -3"),
             "{text}"
         );
@@ -1445,7 +1450,10 @@ fn parents_resolve_by_object_id_even_under_a_name_no_snapshot_holds() {
     // The `_id`s come back with the records.
     let back: Vec<ModelRecord> = store.records(T2).unwrap().map(Result::unwrap).collect();
     assert!(back.contains(&renamed) && back.contains(&orphan));
-    assert_eq!(store.manifest(T2).unwrap().schema_version, 2);
+    assert_eq!(
+        store.manifest(T2).unwrap().schema_version,
+        hubcensus_store::SCHEMA_VERSION
+    );
 }
 
 /// An id several models have had resolves, in a lineage as in `Store::resolve`, to the model
@@ -1481,9 +1489,11 @@ fn a_shared_id_resolves_to_the_model_that_took_it_latest() {
 
 /// A store written by format version 1 (`tests/fixtures/store-v1`, written by hubcensus-store
 /// before parents' `_id`s were kept: two snapshots, the base renamed in the second, its
-/// children naming its first id) reads as it did, and takes version-2 commits beside it.
+/// children naming its first id) reads as it did; a writer migrates it to the layout of
+/// version 3 (its snapshots keep their columns, so their parents still resolve by id) and
+/// commits beside them.
 #[test]
-fn a_version_1_store_still_reads_and_takes_version_2_commits() {
+fn a_version_1_store_still_reads_and_takes_version_3_commits() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/store-v1");
     let dir = tempfile::tempdir().unwrap();
     copy_dir(&fixture, dir.path());
@@ -1544,7 +1554,8 @@ fn a_version_1_store_still_reads_and_takes_version_2_commits() {
         .iter()
         .map(|info| store.manifest(info.as_of).unwrap().schema_version)
         .collect();
-    assert_eq!(versions, [1, 1, 2]);
+    assert_eq!(versions, [3, 3, 3]);
+    assert!(!dir.path().join("snapshots").exists());
     let lineage = store.lineage_with(t3, store.len(), false).unwrap();
     assert_eq!(lineage.parents_of(gguf), &[base]);
     let old = store.lineage_with(T1, store.len(), false).unwrap();

@@ -246,3 +246,71 @@ mod tests {
         );
     }
 }
+
+/// Which engine computes a view, and where Spark runs (docs/spark.md).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct EngineArgs {
+    #[arg(
+        long,
+        default_value = "embedded",
+        value_parser = ["embedded", "spark"],
+        help = "The engine: embedded (this process), or spark (the PySpark job \
+                spark/hubcensus_spark.py computes exact integers that hubcensus finishes; JSON \
+                output only; docs/spark.md)"
+    )]
+    pub engine: String,
+    /// With --engine spark: the master of a Spark session started here, e.g. 'local[2]'
+    #[arg(long, value_name = "MASTER", conflicts_with = "spark_remote")]
+    pub spark_master: Option<String>,
+    #[arg(
+        long,
+        value_name = "URL",
+        help = "With --engine spark: a Spark Connect server, e.g. sc://host:15002"
+    )]
+    pub spark_remote: Option<String>,
+    /// With --engine spark: the store's models/ folder as Spark names it (e.g. on a cluster's
+    /// file system); default: the local path
+    #[arg(long, value_name = "URI")]
+    pub spark_models_uri: Option<String>,
+    #[arg(
+        long,
+        value_name = "PATH",
+        help = "With --engine spark: the Python that has PySpark (default python3)"
+    )]
+    pub spark_python: Option<std::path::PathBuf>,
+}
+
+impl EngineArgs {
+    /// The Spark options when `--engine spark`, `None` for the embedded engine; the Spark
+    /// flags without it are a user error, and so is any output but JSON.
+    pub fn spark(
+        &self,
+        format: Format,
+    ) -> anyhow::Result<Option<hubcensus_query::spark::SparkOptions>> {
+        let spark_flags = self.spark_master.is_some()
+            || self.spark_remote.is_some()
+            || self.spark_models_uri.is_some()
+            || self.spark_python.is_some();
+        if self.engine != "spark" {
+            if spark_flags {
+                return Err(user_error(
+                    "the --spark-* flags need --engine spark",
+                    "add --engine spark, or drop them",
+                ));
+            }
+            return Ok(None);
+        }
+        if format != Format::Json {
+            return Err(user_error(
+                "--engine spark writes JSON only",
+                "add --format json",
+            ));
+        }
+        Ok(Some(hubcensus_query::spark::SparkOptions {
+            master: self.spark_master.clone(),
+            remote: self.spark_remote.clone(),
+            python: self.spark_python.clone(),
+            models_uri: self.spark_models_uri.clone(),
+        }))
+    }
+}

@@ -10,7 +10,7 @@ use hubcensus_query::Census;
 use hubcensus_query::views::windows::{WindowRow, WindowsQuery, windows};
 use hubcensus_report::format::{count, decimal, percent};
 
-use crate::cmd::views::{Table, ViewArgs};
+use crate::cmd::views::{EngineArgs, Table, ViewArgs};
 use crate::context::Context;
 use crate::output::{Format, json, write_stdout};
 
@@ -22,7 +22,8 @@ On 13 weekly snapshots of 2 million models, 1.3-1.6 s and about 500 MB on two co
 Examples:
   hubcensus windows
   hubcensus windows --k 100 --task text-generation --format json
-  hubcensus windows --new-models --format csv > windows.csv")]
+  hubcensus windows --new-models --format csv > windows.csv
+  hubcensus windows --engine spark --spark-master 'local[2]' --format json")]
 pub struct Args {
     #[command(flatten)]
     pub view: ViewArgs,
@@ -32,6 +33,8 @@ pub struct Args {
     /// The planned spacing of snapshots in days; longer windows are flagged (a missed week)
     #[arg(long, default_value_t = 7.0, value_name = "DAYS")]
     pub cadence_days: f64,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[allow(clippy::needless_pass_by_value)] // the signature every subcommand shares (cmd/mod.rs)
@@ -44,6 +47,12 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         }),
     };
     let census = Census::open_with_snapshots(&context.data_dir)?;
+    if let Some(spark) = args.engine.spark(args.view.format)? {
+        let view =
+            hubcensus_query::spark::spark_windows_view(&census, args.k, &query.filter, &spark)?;
+        write_stdout(&json(&view)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let view = windows(&census, &query)?;
     let text = match args.view.format {
         Format::Json => json(&view)?,

@@ -19,7 +19,7 @@ fn daily_files() -> Vec<PathBuf> {
 
 /// The store's snapshots as (as-of, models, source kind) rows.
 fn listing(data_dir: &Path) -> Vec<(String, u64, String)> {
-    if !data_dir.join("snapshots").exists() {
+    if !data_dir.join("manifests").exists() {
         return Vec::new();
     }
     Store::open(data_dir)

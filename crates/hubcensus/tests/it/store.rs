@@ -55,8 +55,8 @@ fn snapshots_lists_as_of_models_source_era_and_totals() {
         stdout,
         "\
 AS OF                 MODELS  SOURCE             ERA          DOWNLOADS 30D  DOWNLOADS ALL-TIME  PARTIAL  SYNTHETIC  FORMAT
-2024-11-03T00:00:00Z       2  hub_api_json       30-day-only      2,001,500                   -  yes      no         v2
-2026-08-23T00:00:00Z       2  hub_stats_parquet  all-time                30           1,234,567  no       no         v2
+2024-11-03T00:00:00Z       2  hub_api_json       30-day-only      2,001,500                   -  yes      no         v3
+2026-08-23T00:00:00Z       2  hub_stats_parquet  all-time                30           1,234,567  no       no         v3
 "
     );
 }
@@ -93,28 +93,31 @@ fn snapshots_json_is_the_documented_contract() {
 }
 
 /// A store written by format version 1 (the store crate's fixture) is listed, says so, and
-/// verifies; a snapshot committed beside it is version 2.
+/// verifies; the writer of a snapshot committed beside it migrates it to version 3 (docs/store.md).
 #[test]
 fn snapshots_says_which_format_each_snapshot_was_written_in() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../hubcensus-store/tests/fixtures/store-v1");
     copy_dir(&fixture, dir.path());
+    let formats = || {
+        let output = hubcensus(dir.path())
+            .args(["snapshots", "--verify"])
+            .assert()
+            .success();
+        let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
+        stdout
+            .lines()
+            .map(|line| line.split_whitespace().last().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(formats(), ["FORMAT", "v1", "v1"]);
     let as_of = Timestamp::parse("2026-07-01").unwrap();
     let mut record = ModelRecord::new(ModelId::new("org/base-v2").unwrap());
     record.object_id = Some("ob".into());
     record.downloads_all_time = Some(200);
     crate::support::commit(dir.path(), crate::support::draft(as_of), &[record]);
-    let output = hubcensus(dir.path())
-        .args(["snapshots", "--verify"])
-        .assert()
-        .success();
-    let stdout = String::from_utf8(output.get_output().stdout.clone()).unwrap();
-    let formats: Vec<&str> = stdout
-        .lines()
-        .map(|line| line.split_whitespace().last().unwrap())
-        .collect();
-    assert_eq!(formats, ["FORMAT", "v1", "v1", "v2"], "{stdout}");
+    assert_eq!(formats(), ["FORMAT", "v3", "v3", "v3"]);
     // The old snapshots' lineage still reads: the renamed base keeps its two children.
     let lineage = crate::support::json_of(
         dir.path(),
@@ -172,7 +175,7 @@ fn snapshots_verify_fails_with_exit_1_on_a_corrupted_file() {
     write_store(dir.path());
     let path = dir
         .path()
-        .join("snapshots/as_of=2026-08-23T00:00:00Z/models.parquet");
+        .join("models/as_of_date=2026-08-23/20260823T000000Z.parquet");
     let mut bytes = std::fs::read(&path).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xff;

@@ -196,3 +196,36 @@ fn audit_discover_and_report_views() {
         );
     });
 }
+
+/// `--engine spark` writes JSON only and takes no population filter; the Spark flags need it.
+/// All refused before any Spark starts, with exit code 2 and a hint (docs/spark.md).
+#[test]
+fn the_spark_engine_flags_are_checked_before_spark_starts() {
+    for (args, says) in [
+        (
+            &["windows", "--engine", "spark"][..],
+            "--engine spark writes JSON only",
+        ),
+        (
+            &["windows", "--spark-master", "local[1]", "--format", "json"],
+            "the --spark-* flags need --engine spark",
+        ),
+        (
+            &[
+                "windows",
+                "--engine",
+                "spark",
+                "--format",
+                "json",
+                "--task",
+                "text-generation",
+            ],
+            "it does not filter yet",
+        ),
+    ] {
+        let output = hubcensus(store()).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}

@@ -1,0 +1,238 @@
+//! The plan hubcensus gives the Spark job, the job's run, and the intermediates it returns.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use hubcensus_model::Era;
+use serde::{Deserialize, Serialize};
+
+use crate::{Census, QueryError};
+
+/// The job, carried by the binary so that an installed hubcensus runs the job it was built with.
+const JOB: &str = include_str!("../../../../spark/hubcensus_spark.py");
+const PLAN_SCHEMA: &str = "hubcensus.spark-plan/1";
+const INTERMEDIATES_SCHEMA: &str = "hubcensus.spark-intermediates/1";
+
+/// Where and how the job runs.
+#[derive(Clone, Debug, Default)]
+pub struct SparkOptions {
+    /// A Spark master for a session started here, e.g. `local[2]`.
+    pub master: Option<String>,
+    /// A Spark Connect server, e.g. `sc://host:15002` (then the server reads the store: give it
+    /// the path it sees with `models_uri`).
+    pub remote: Option<String>,
+    /// The Python with `PySpark` (default `python3`).
+    pub python: Option<PathBuf>,
+    /// The store's `models/` folder as the Spark side names it (default: the local path).
+    pub models_uri: Option<String>,
+}
+
+/// The job's input.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub schema: &'static str,
+    /// The folder Spark reads.
+    pub models: String,
+    pub k: u64,
+    pub windows: Vec<PlannedWindow>,
+}
+
+/// One window, as epoch milliseconds.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PlannedWindow {
+    pub from: i64,
+    pub to: i64,
+}
+
+/// What the job returns.
+#[derive(Clone, Debug, Deserialize)]
+pub struct Intermediates {
+    pub schema: String,
+    pub k: u64,
+    pub windows: Vec<WindowIntermediates>,
+}
+
+/// The exact integers of one window (METHODS.md §2-§4).
+#[derive(Clone, Debug, Deserialize)]
+pub struct WindowIntermediates {
+    pub from: i64,
+    pub to: i64,
+    pub matched: u64,
+    pub new: u64,
+    pub unmatched: u64,
+    pub disappeared: u64,
+    pub unmeasured: u64,
+    pub negative: u64,
+    pub clamped_downloads: u64,
+    pub total_downloads: u64,
+    /// Counted models with `A_t1 < 200`.
+    pub long_tail_models: u64,
+    /// `(clamped window downloads, models)`, ascending by value, zeros included.
+    pub histogram: Vec<(u64, u64)>,
+    /// The k-th largest positive clamped value (1 when fewer than k are positive).
+    pub threshold: u64,
+    /// `(model index, clamped window downloads)` of every model at or above the threshold.
+    pub candidates: Vec<(u32, u64)>,
+}
+
+/// The windows of `census` for the job: between consecutive snapshots, all of which must carry
+/// `downloads_all_time` (the Spark path does not compute 30-day windows).
+pub fn plan(census: &Census, k: u64) -> Result<Plan, QueryError> {
+    let times = census.times();
+    if times.is_empty() {
+        return Err(QueryError::NoSnapshots {
+            dir: census.dir().to_path_buf(),
+        });
+    }
+    if let Some(thin) = times.iter().find(|&&t| {
+        census
+            .info(t)
+            .is_none_or(|info| info.era() != Era::AllTime || info.partial)
+    }) {
+        return Err(QueryError::invalid(
+            "engine",
+            format!(
+                "the snapshot at {thin} has no downloadsAllTime or is partial: the Spark path \
+                 computes all-time windows over whole snapshots only"
+            ),
+            "use the embedded engine (drop --engine spark) for this store",
+        ));
+    }
+    let windows = times
+        .windows(2)
+        .map(|pair| PlannedWindow {
+            from: pair[0].as_millis(),
+            to: pair[1].as_millis(),
+        })
+        .collect();
+    Ok(Plan {
+        schema: PLAN_SCHEMA,
+        models: hubcensus_store::models_dir(census.dir())
+            .to_string_lossy()
+            .into_owned(),
+        k,
+        windows,
+    })
+}
+
+/// Runs the job on `plan` (in a temporary directory that holds the job, the plan and the
+/// result) and reads its intermediates back, checked against the plan.
+pub fn run_job(plan: &Plan, options: &SparkOptions) -> Result<Intermediates, QueryError> {
+    let mut plan = plan.clone();
+    if let Some(uri) = &options.models_uri {
+        plan.models.clone_from(uri);
+    }
+    let work = tempfile_dir()?;
+    let result = run_in(&work, &plan, options);
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+fn run_in(work: &Path, plan: &Plan, options: &SparkOptions) -> Result<Intermediates, QueryError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| QueryError::Io { path, source }
+    };
+    let job = work.join("hubcensus_spark.py");
+    std::fs::write(&job, JOB).map_err(io(&job))?;
+    let plan_path = work.join("plan.json");
+    let plan_json = serde_json::to_vec(plan).map_err(|e| QueryError::Bug(e.to_string()))?;
+    std::fs::write(&plan_path, plan_json).map_err(io(&plan_path))?;
+    let out = work.join("intermediates.json");
+    let python = options
+        .python
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    let mut command = Command::new(&python);
+    command
+        .arg(&job)
+        .arg("--plan")
+        .arg(&plan_path)
+        .arg("--out")
+        .arg(&out);
+    match (&options.master, &options.remote) {
+        (_, Some(remote)) => {
+            command.args(["--remote", remote]);
+        }
+        (Some(master), None) => {
+            command.args(["--master", master]);
+        }
+        (None, None) => {}
+    }
+    let output = command.output().map_err(|source| QueryError::Spark {
+        message: format!("cannot run {}: {source}", python.display()),
+    })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(12).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(QueryError::Spark {
+            message: format!(
+                "the Spark job failed ({}):\n{}",
+                output.status,
+                tail.join("\n")
+            ),
+        });
+    }
+    let bytes = std::fs::read(&out).map_err(io(&out))?;
+    let intermediates: Intermediates =
+        serde_json::from_slice(&bytes).map_err(|error| QueryError::Spark {
+            message: format!(
+                "the Spark job's result {} does not parse: {error}",
+                out.display()
+            ),
+        })?;
+    check(plan, &intermediates)?;
+    Ok(intermediates)
+}
+
+/// The result answers the plan: its schema, k and windows, in order.
+fn check(plan: &Plan, intermediates: &Intermediates) -> Result<(), QueryError> {
+    let windows: Vec<PlannedWindow> = intermediates
+        .windows
+        .iter()
+        .map(|w| PlannedWindow {
+            from: w.from,
+            to: w.to,
+        })
+        .collect();
+    if intermediates.schema != INTERMEDIATES_SCHEMA
+        || intermediates.k != plan.k
+        || windows != plan.windows
+    {
+        return Err(QueryError::Spark {
+            message: format!(
+                "the Spark job answered another plan (schema {}, k {}, {} windows; asked {}, k {}, {} windows)",
+                intermediates.schema,
+                intermediates.k,
+                windows.len(),
+                INTERMEDIATES_SCHEMA,
+                plan.k,
+                plan.windows.len()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A fresh private directory under the system's temporary directory.
+fn tempfile_dir() -> Result<PathBuf, QueryError> {
+    let base = std::env::temp_dir();
+    for attempt in 0..100u32 {
+        let dir = base.join(format!(
+            "hubcensus-spark-{}-{}-{attempt}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(source) => return Err(QueryError::Io { path: dir, source }),
+        }
+    }
+    Err(QueryError::Spark {
+        message: format!("cannot make a working directory in {}", base.display()),
+    })
+}

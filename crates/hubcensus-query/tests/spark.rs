@@ -1,0 +1,109 @@
+//! The Spark path (docs/spark.md) against the embedded engine, on a demo world of 20,000 models
+//! x 5 weeks: `PySpark` in local mode computes each window's integers, hubcensus finishes them,
+//! and every figure the Spark path covers serializes to the same JSON bytes as the embedded
+//! `windows` view's. `PySpark` and Java are installed by `bash scripts/test`
+//! (spark/requirements.txt; Debian's openjdk-17-jre-headless).
+
+use hubcensus_analytics::Filter;
+use hubcensus_demo::{World, WorldConfig};
+use hubcensus_model::SourceKind;
+use hubcensus_query::Census;
+use hubcensus_query::spark::{SparkOptions, spark_windows};
+use hubcensus_query::views::windows::{WindowsQuery, windows};
+use hubcensus_store::{COLUMNS, SnapshotDraft, Writer};
+use serde_json::json;
+
+const K: u64 = 200;
+
+fn demo_store(dir: &std::path::Path, models: usize, weeks: usize) {
+    let world = World::new(WorldConfig {
+        models,
+        weeks,
+        seed: WorldConfig::DEFAULT_SEED,
+        start: WorldConfig::default_start(),
+    })
+    .unwrap();
+    let mut writer = Writer::lock(dir).unwrap();
+    for week in 0..weeks {
+        let mut builder = writer
+            .begin(SnapshotDraft {
+                as_of: world.as_of(week),
+                crawl_started: None,
+                crawl_ended: None,
+                source: SourceKind::Synthetic,
+                source_location: "spark test".into(),
+                columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+                partial: false,
+                synthetic: true,
+            })
+            .unwrap();
+        for chunk in world.snapshot(week).unwrap() {
+            builder.push(&chunk).unwrap();
+        }
+        builder.commit(false).unwrap();
+    }
+}
+
+#[test]
+fn spark_windows_equal_the_embedded_engine_figure_for_figure() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_store(dir.path(), 20_000, 5);
+    let census = Census::open(dir.path()).unwrap();
+    let embedded = windows(
+        &census,
+        &WindowsQuery {
+            k: K,
+            filter: Filter::default(),
+            cadence: None,
+        },
+    )
+    .unwrap();
+    let options = SparkOptions {
+        master: Some("local[2]".into()),
+        ..SparkOptions::default()
+    };
+    let spark = spark_windows(&census, K, &options).unwrap();
+    assert_eq!(spark.len(), 4);
+    assert_eq!(embedded.windows.len(), spark.len());
+    for (embedded, spark) in embedded.windows.iter().zip(&spark) {
+        let c = &spark.concentration;
+        let from_spark = json!({
+            "from": spark.from, "to": spark.to,
+            "total_downloads": spark.counts.total_downloads, "models": spark.counts.models,
+            "matched": spark.counts.matched, "new": spark.counts.new,
+            "unmatched": spark.counts.unmatched, "disappeared": spark.counts.disappeared,
+            "unmeasured": spark.counts.unmeasured, "negative": spark.counts.negative,
+            "clamped_downloads": spark.counts.clamped_downloads,
+            "k": c.k, "top_k_share": c.top_k_share, "n50": c.n50, "n80": c.n80, "n90": c.n90,
+            "gini": c.gini, "gini_nonzero": c.gini_nonzero, "lorenz": c.lorenz,
+            "long_tail_share": spark.long_tail_share,
+            "working_set": spark.working_set, "working_set_share": spark.working_set_share,
+            "entries": spark.entries, "exits": spark.exits, "churn": spark.churn,
+        });
+        let from_embedded = json!({
+            "from": embedded.from, "to": embedded.to,
+            "total_downloads": embedded.total_downloads, "models": embedded.models,
+            "matched": embedded.matched, "new": embedded.new,
+            "unmatched": embedded.unmatched, "disappeared": embedded.disappeared,
+            "unmeasured": embedded.unmeasured, "negative": embedded.negative,
+            "clamped_downloads": embedded.clamped_downloads,
+            "k": embedded.k, "top_k_share": embedded.top_k_share, "n50": embedded.n50,
+            "n80": embedded.n80, "n90": embedded.n90,
+            "gini": embedded.gini, "gini_nonzero": embedded.gini_nonzero,
+            "lorenz": embedded.lorenz,
+            "long_tail_share": embedded.long_tail_share,
+            "working_set": embedded.working_set,
+            "working_set_share": embedded.working_set_share,
+            "entries": embedded.entries, "exits": embedded.exits, "churn": embedded.churn,
+        });
+        // The figures are real: downloads, a full working set, churn after the first window.
+        assert!(embedded.total_downloads > 0 && embedded.working_set.len() == K as usize);
+        assert_eq!(
+            serde_json::to_string(&from_spark).unwrap(),
+            serde_json::to_string(&from_embedded).unwrap(),
+            "window ending {}",
+            embedded.to
+        );
+    }
+    assert!(spark[1].churn.is_some());
+}
