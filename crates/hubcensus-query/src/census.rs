@@ -4,6 +4,7 @@
 use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::lineage::LineageGraph;
@@ -70,7 +71,21 @@ pub struct Census {
     dir: PathBuf,
     times: Vec<Timestamp>,
     accounts: Accounts,
+    /// The lineage graphs read so far (a long-lived reader such as the server asks for the
+    /// same one again and again; reading a 2M-model graph takes seconds).
+    graphs: Mutex<Vec<CachedGraph>>,
 }
+
+/// One lineage graph read for `as_of`, with or without the tag mentions.
+struct CachedGraph {
+    as_of: Timestamp,
+    mentions: bool,
+    graph: Arc<LineageGraph>,
+    source: Option<Timestamp>,
+}
+
+/// How many lineage graphs a [`Census`] keeps (each is tens of megabytes on a 2M-model store).
+const CACHED_GRAPHS: usize = 2;
 
 impl Census {
     /// Opens the store in `dir`; an error when there is none (it is never created here). The
@@ -93,6 +108,7 @@ impl Census {
             dir: dir.to_path_buf(),
             times,
             accounts,
+            graphs: Mutex::new(Vec::new()),
         })
     }
 
@@ -223,12 +239,27 @@ impl Census {
     /// at or before `as_of` whose source carried lineage (METHODS.md §5: a listing without
     /// lineage does not erase it), and that snapshot; no snapshot carried any: an empty graph
     /// and `None`. With the `base_model:` tag mentions only when `mentions` (reading every tag
-    /// costs most of it).
+    /// costs most of it). Kept: the same graph asked again is shared, not read again.
     pub fn lineage(
         &self,
         as_of: Timestamp,
         mentions: bool,
-    ) -> Result<(LineageGraph, Option<Timestamp>), QueryError> {
+    ) -> Result<(Arc<LineageGraph>, Option<Timestamp>), QueryError> {
+        // A graph with the mentions serves a caller that does not need them.
+        let cached = |graphs: &[CachedGraph]| {
+            graphs
+                .iter()
+                .find(|c| c.as_of == as_of && (c.mentions || !mentions))
+                .map(|c| (Arc::clone(&c.graph), c.source))
+        };
+        if let Some(hit) = cached(
+            &self
+                .graphs
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ) {
+            return Ok(hit);
+        }
         let len = self.store.len();
         let read = self
             .store
@@ -236,17 +267,33 @@ impl Census {
             .map_err(QueryError::store(format!(
                 "cannot read the lineage of the snapshot at {as_of}"
             )))?;
-        Ok(match read {
+        let (graph, source) = match read {
             Some((source, table)) => (LineageGraph::new(&table, len), Some(source)),
             None => (
                 LineageGraph::new(&hubcensus_model::LineageTable::default(), len),
                 None,
             ),
-        })
+        };
+        let graph = Arc::new(graph);
+        let mut graphs = self
+            .graphs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        graphs.retain(|c| !(c.as_of == as_of && !c.mentions && mentions));
+        if graphs.len() >= CACHED_GRAPHS {
+            graphs.remove(0);
+        }
+        graphs.push(CachedGraph {
+            as_of,
+            mentions,
+            graph: Arc::clone(&graph),
+            source,
+        });
+        Ok((graph, source))
     }
 
     /// [`Census::lineage`]'s graph alone.
-    pub fn graph(&self, as_of: Timestamp, mentions: bool) -> Result<LineageGraph, QueryError> {
+    pub fn graph(&self, as_of: Timestamp, mentions: bool) -> Result<Arc<LineageGraph>, QueryError> {
         self.lineage(as_of, mentions).map(|(graph, _)| graph)
     }
 

@@ -46,7 +46,7 @@ pub fn shares(census: &Census, query: &SharesQuery) -> Result<SharesView, QueryE
     let plan = WindowPlan::all(census, query.filter.clone(), FrameColumns::AUTHOR);
     census.for_each_window(&plan, |catalog, window, end| {
         attributor.update(catalog, window.to());
-        let groups = attributor.groups(window, end, graph.as_ref(), &catalog.ids);
+        let groups = attributor.groups(window, end, graph.as_deref(), &catalog.ids);
         for (slot, &origin) in per_origin.iter_mut().zip(&query.origins) {
             slot.push(groups.shares(attributor.table(), query.dimension, origin));
         }

@@ -15,6 +15,7 @@ pub mod import;
 pub mod lineage;
 pub mod registry;
 pub mod report;
+pub mod serve;
 pub mod shares;
 pub mod snapshots;
 pub mod sync;
@@ -53,6 +54,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Write the State of Open Source report (HTML, Markdown or JSON)
     Report(report::Args),
+    /// Serve the dashboard and its JSON API on this machine (read-only)
+    Serve(serve::Args),
     /// Import and show benchmark evidence
     Evals(evals::Args),
     /// Tell whether a default model is still the right baseline for a workload
@@ -77,6 +80,7 @@ pub fn run(command: Command, context: &Context) -> anyhow::Result<ExitCode> {
         Command::Derivatives(args) => derivatives::run(args, context),
         Command::Demo(args) => demo::run(args, context),
         Command::Report(args) => report::run(args, context),
+        Command::Serve(args) => serve::run(args, context),
         Command::Evals(args) => evals::run(args, context),
         Command::Audit(args) => audit::run(args, context),
         Command::Discover(args) => discover::run(args, context),
