@@ -157,7 +157,7 @@ pub async fn shares_view(
         "type" => Dimension::Type,
         _ => Dimension::Organization,
     };
-    let origins = match params.choice("origin", &["both", "uploader", "lineage"])? {
+    let origins = match params.choice("origin", &["uploader", "lineage", "both"])? {
         "both" => vec![Origin::Uploader, Origin::Lineage],
         "uploader" => vec![Origin::Uploader],
         _ => vec![Origin::Lineage],

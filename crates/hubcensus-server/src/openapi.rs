@@ -112,7 +112,7 @@ pub const ROUTES: &[Route] = &[
             query(
                 "origin",
                 "string",
-                "both, uploader or lineage (default both)",
+                "uploader, lineage or both (default uploader, as the CLI)",
                 "both",
             ),
             query(

@@ -577,6 +577,27 @@ async fn week_page(loaded: Arc<Loaded>, params: Params) -> Result<Rendered, AppE
         ],
     });
     page.population(view.population.words.clone());
+    let bars: Vec<(String, f64)> = view
+        .models
+        .iter()
+        .take(15)
+        .map(|m| (m.id.clone(), m.downloads as f64))
+        .collect();
+    page.chart(
+        format!("The top {} by window downloads", bars.len()),
+        [WIDE, NARROW]
+            .iter()
+            .map(|canvas| {
+                svg::bar_chart(
+                    "Window downloads",
+                    &bars,
+                    Unit::Downloads,
+                    "week-top",
+                    canvas,
+                )
+            })
+            .collect(),
+    );
     if family {
         let top = api::top_view(&loaded, &params).await?;
         page.table(Table {
@@ -1057,7 +1078,10 @@ pub async fn geography(
              can attribute stay in every denominator, as the unattributed row.",
             );
             let with = |by: &str| {
-                let mut pairs: Vec<(String, String)> = vec![("by".to_owned(), by.to_owned())];
+                let mut pairs: Vec<(String, String)> = vec![
+                    ("by".to_owned(), by.to_owned()),
+                    ("origin".to_owned(), "both".to_owned()),
+                ];
                 for name in [
                     "period",
                     "task",
@@ -1071,7 +1095,7 @@ pub async fn geography(
                         pairs.push((name.to_owned(), value.to_owned()));
                     }
                 }
-                Params::parse(pairs, &["by", "period"], true)
+                Params::parse(pairs, &["by", "origin", "period"], true)
             };
             let regions = api::shares_view(&loaded, &with("region")?).await?;
             let countries = api::shares_view(&loaded, &with("country")?).await?;

@@ -10,6 +10,7 @@ mod import;
 mod readme;
 mod registry;
 mod report;
+mod serve;
 mod store;
 mod support;
 mod sync;
