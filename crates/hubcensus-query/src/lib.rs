@@ -16,6 +16,7 @@ pub mod attribution;
 mod census;
 mod engine;
 mod error;
+pub mod export;
 pub mod units;
 pub mod views;
 

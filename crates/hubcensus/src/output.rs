@@ -74,11 +74,18 @@ impl std::error::Error for Hint {}
 
 /// Writes `text` to stdout. A closed pipe (`hubcensus top | head`) is success, not an error.
 pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    write_stdout_bytes(text.as_bytes())
+}
+
+/// Whether stdout is a terminal (binary output is refused there).
+pub fn stdout_is_terminal() -> bool {
+    io::IsTerminal::is_terminal(&io::stdout())
+}
+
+/// Writes `bytes` to stdout (an export's Parquet, CSV or JSON Lines). A closed pipe is success.
+pub fn write_stdout_bytes(bytes: &[u8]) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error.into()),
         _ => Ok(()),
     }

@@ -112,3 +112,60 @@ pub fn lineage(census: &Census, query: &LineageQuery) -> Result<LineageView, Que
         tag_mentions: graph.tag_mentions(model),
     })
 }
+
+/// The version of the lineage edges table.
+pub const EDGES_SCHEMA: &str = "hubcensus.lineage_edges/1";
+
+/// One edge of the lineage graph: a model and one of its parents.
+#[derive(Clone, Debug, Serialize)]
+pub struct Edge {
+    pub model: String,
+    pub parent: String,
+    /// The model's relation to its parents (one per model, METHODS.md §5).
+    pub relation: Option<Relation>,
+    /// How many parents the model has (more than one: a merge).
+    pub parents: u64,
+}
+
+/// Every edge of the lineage graph at one snapshot (after cycle breaking), by model id then
+/// parent id.
+#[derive(Clone, Debug, Serialize)]
+pub struct EdgesView {
+    pub schema: &'static str,
+    pub as_of: Timestamp,
+    /// The snapshot the lineage was read from (the newest at or before `as_of` that carried
+    /// lineage); `None` when none did.
+    pub lineage_from: Option<Timestamp>,
+    pub population: String,
+    pub cycles_broken: u64,
+    pub edges: Vec<Edge>,
+}
+
+/// The lineage graph's edges at `as_of` (the latest snapshot when `None`).
+pub fn edges(census: &Census, as_of: Option<&AsOf>) -> Result<EdgesView, QueryError> {
+    let position = census.position(as_of)?;
+    let as_of = census.times()[position];
+    let ids = census.ids()?;
+    let (graph, source) = census.lineage(as_of, false)?;
+    let mut edges: Vec<Edge> = Vec::new();
+    for model in 0..graph.len() {
+        let parents = graph.parents(model);
+        for &parent in parents {
+            edges.push(Edge {
+                model: ids[model].to_owned(),
+                parent: ids[parent as usize].to_owned(),
+                relation: graph.relation(model),
+                parents: parents.len() as u64,
+            });
+        }
+    }
+    edges.sort_by(|a, b| a.model.cmp(&b.model).then_with(|| a.parent.cmp(&b.parent)));
+    Ok(EdgesView {
+        schema: EDGES_SCHEMA,
+        as_of,
+        lineage_from: source,
+        population: census.lineage_words(as_of, source),
+        cycles_broken: graph.cycles().len() as u64,
+        edges,
+    })
+}

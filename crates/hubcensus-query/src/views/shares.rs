@@ -33,33 +33,65 @@ pub struct SharesView {
 }
 
 pub fn shares(census: &Census, query: &SharesQuery) -> Result<SharesView, QueryError> {
+    let mut views = shares_of(
+        census,
+        &[query.dimension],
+        &query.origins,
+        &[query.period],
+        &query.filter,
+    )?;
+    views
+        .pop()
+        .ok_or_else(|| QueryError::Bug("shares gave no view".into()))
+}
+
+/// The shares of every dimension in `dimensions` and every period in `periods` (for each origin
+/// in `origins`) from one walk over the store's windows: the view [`shares`] gives for each
+/// (dimension, period), in that order, dimension-major. Exports ask for all of them at once.
+pub fn shares_of(
+    census: &Census,
+    dimensions: &[Dimension],
+    origins: &[Origin],
+    periods: &[Period],
+    filter: &Filter,
+) -> Result<Vec<SharesView>, QueryError> {
     let latest = census.latest().ok_or_else(|| QueryError::NoSnapshots {
         dir: census.dir().to_path_buf(),
     })?;
-    let graph = if query.origins.contains(&Origin::Lineage) {
+    let graph = if origins.contains(&Origin::Lineage) {
         Some(census.graph(latest, false)?)
     } else {
         None
     };
-    let mut per_origin: Vec<Vec<Shares>> = vec![Vec::new(); query.origins.len()];
+    // Per dimension, per origin, the weekly shares in time order.
+    let mut weekly: Vec<Vec<Vec<Shares>>> = vec![vec![Vec::new(); origins.len()]; dimensions.len()];
     let mut attributor = Attributor::new(census.accounts());
-    let plan = WindowPlan::all(census, query.filter.clone(), FrameColumns::AUTHOR);
+    let plan = WindowPlan::all(census, filter.clone(), FrameColumns::AUTHOR);
     census.for_each_window(&plan, |catalog, window, end| {
         attributor.update(catalog, window.to());
         let groups = attributor.groups(window, end, graph.as_deref(), &catalog.ids);
-        for (slot, &origin) in per_origin.iter_mut().zip(&query.origins) {
-            slot.push(groups.shares(attributor.table(), query.dimension, origin));
+        for (per_origin, &dimension) in weekly.iter_mut().zip(dimensions) {
+            for (slot, &origin) in per_origin.iter_mut().zip(origins) {
+                slot.push(groups.shares(attributor.table(), dimension, origin));
+            }
         }
         Ok(())
     })?;
-    Ok(SharesView {
-        schema: SCHEMA,
-        by: query.dimension,
-        period: query.period,
-        registry_version: hubcensus_registry::Registry::embedded().version(),
-        results: per_origin
-            .iter()
-            .flat_map(|windows| shares::sum_over_periods(windows, query.period))
-            .collect(),
-    })
+    let registry_version = hubcensus_registry::Registry::embedded().version();
+    let mut views = Vec::with_capacity(dimensions.len() * periods.len());
+    for (per_origin, &dimension) in weekly.iter().zip(dimensions) {
+        for &period in periods {
+            views.push(SharesView {
+                schema: SCHEMA,
+                by: dimension,
+                period,
+                registry_version: registry_version.clone(),
+                results: per_origin
+                    .iter()
+                    .flat_map(|windows| shares::sum_over_periods(windows, period))
+                    .collect(),
+            });
+        }
+    }
+    Ok(views)
 }

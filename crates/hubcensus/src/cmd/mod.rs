@@ -11,6 +11,7 @@ pub mod derivatives;
 pub mod discover;
 pub mod enrich;
 pub mod evals;
+pub mod export;
 pub mod import;
 pub mod lineage;
 pub mod registry;
@@ -56,6 +57,8 @@ pub enum Command {
     Report(report::Args),
     /// Serve the dashboard and its JSON API on this machine (read-only)
     Serve(serve::Args),
+    /// Export a table behind a figure as Parquet, CSV or JSON Lines
+    Export(export::Args),
     /// Import and show benchmark evidence
     Evals(evals::Args),
     /// Tell whether a default model is still the right baseline for a workload
@@ -81,6 +84,7 @@ pub fn run(command: Command, context: &Context) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => demo::run(args, context),
         Command::Report(args) => report::run(args, context),
         Command::Serve(args) => serve::run(args, context),
+        Command::Export(args) => export::run(args, context),
         Command::Evals(args) => evals::run(args, context),
         Command::Audit(args) => audit::run(args, context),
         Command::Discover(args) => discover::run(args, context),

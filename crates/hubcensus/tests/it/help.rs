@@ -22,6 +22,7 @@ fn every_help_states_the_cost_and_shows_examples() {
         &["demo"],
         &["report"],
         &["evals"],
+        &["export"],
         &["audit"],
         &["discover"],
     ] {

@@ -5,6 +5,7 @@ mod analytics;
 mod attribution;
 mod demo;
 mod evals;
+mod export;
 mod help;
 mod import;
 mod readme;
