@@ -415,6 +415,7 @@ pub async fn openapi_route(
             Ok(Rendered {
                 content_type: JSON,
                 body: json_bytes(&crate::openapi::document()),
+                filename: None,
             })
         },
     )
@@ -430,4 +431,96 @@ pub async fn not_found() -> Response {
         },
         Kind::Json,
     )
+}
+
+/// `/api/v1/export/<table>`: the table behind a chart as a file, written by the export API of
+/// hubcensus-query (`hubcensus export`'s tables, columns and parameters), in `format` parquet
+/// (the default), csv or json (JSON Lines).
+pub async fn export_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(table): Path<String>,
+    Query(pairs): Pairs,
+) -> Response {
+    use hubcensus_query::export::{self, Format, Table};
+    let table: Table = match table.parse() {
+        Ok(table) => table,
+        Err(error) => {
+            let error = AppError::from(error);
+            let AppError::BadParameter { message, hint, .. } = error else {
+                return error_response(&error, Kind::Json);
+            };
+            return error_response(&AppError::NotFound { message, hint }, Kind::Json);
+        }
+    };
+    let mut format = Format::Parquet;
+    let mut rest: Vec<(String, String)> = Vec::new();
+    for (name, value) in pairs {
+        if name == "format" && value.trim().is_empty() {
+            // A blank value is no value, as for every parameter.
+        } else if name == "format" {
+            match Format::ALL.into_iter().find(|f| f.name() == value) {
+                Some(chosen) => format = chosen,
+                None => {
+                    return error_response(
+                        &AppError::bad(
+                            "format",
+                            format!("format must be parquet, csv or json, not {value:?}"),
+                            "e.g. format=csv",
+                        ),
+                        Kind::Json,
+                    );
+                }
+            }
+        } else if !export::PARAM_KEYS.contains(&name.as_str()) {
+            return error_response(
+                &AppError::bad(
+                    &name.chars().take(60).collect::<String>(),
+                    format!(
+                        "unknown export parameter {:?}",
+                        name.chars().take(60).collect::<String>()
+                    ),
+                    format!("parameters: format, {}", export::PARAM_KEYS.join(", ")),
+                ),
+                Kind::Json,
+            );
+        } else if !value.trim().is_empty() {
+            rest.push((name, value));
+        }
+    }
+    let params =
+        match export::Params::from_pairs(rest.iter().map(|(a, b)| (a.as_str(), b.as_str()))) {
+            Ok(params) => params,
+            Err(error) => return error_response(&AppError::from(error), Kind::Json),
+        };
+    if let Err(error) = params.check(table) {
+        return error_response(&AppError::from(error), Kind::Json);
+    }
+    rest.sort();
+    let key = format!(
+        "/api/v1/export/{}?format={}&{}",
+        table.name(),
+        format.name(),
+        rest.iter()
+            .map(|(a, b)| format!("{a}={b}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    cached(&state, &headers, key, Kind::Json, |loaded| async move {
+        let body = blocking(move || {
+            let batch = export::batch(&loaded.census, table, &params)?;
+            let mut out = Vec::new();
+            export::write(&batch, format, &mut out).map_err(|error| {
+                hubcensus_query::QueryError::Bug(format!("cannot write an export: {error}"))
+            })?;
+            Ok(out)
+        })
+        .await?;
+        Ok(Rendered {
+            content_type: format.media_type(),
+            body: axum::body::Bytes::from(body),
+            filename: Some(format!("hubcensus-{}.{}", table.name(), format.extension())),
+        })
+    })
+    .await
 }

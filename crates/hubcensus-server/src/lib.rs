@@ -40,6 +40,7 @@ fn api_handler(path: &str) -> MethodRouter<AppState> {
         "/api/v1/who/{name}" => get(api::who_route),
         "/api/v1/snapshots" => get(api::snapshots_route),
         "/api/v1/openapi.json" => get(api::openapi_route),
+        "/api/v1/export/{table}" => get(api::export_route),
         other => panic!("bug: the API route {other} has no handler"),
     }
 }

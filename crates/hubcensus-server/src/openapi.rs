@@ -210,6 +210,43 @@ pub const ROUTES: &[Route] = &[
         filters: false,
     },
     Route {
+        path: "/api/v1/export/{table}",
+        axum_path: "/api/v1/export/{table}",
+        summary: "The table behind a chart as a file: the tables, columns and parameters of `hubcensus export` (docs/exports.md); Parquet by default",
+        schema: "",
+        params: &[
+            Param {
+                name: "table",
+                location: "path",
+                description: "windows, working-set, families, churn, shares, lineage-edges, derivatives, registry, evals or snapshots",
+                kind: "string",
+                example: "windows",
+            },
+            query(
+                "format",
+                "string",
+                "parquet (default), csv or json (JSON Lines)",
+                "csv",
+            ),
+            AS_OF,
+            K,
+            query(
+                "by",
+                "string",
+                "shares: country, region, type, organization (comma-separated)",
+                "",
+            ),
+            query("origin", "string", "shares: uploader, lineage or both", ""),
+            query(
+                "period",
+                "string",
+                "shares: week, month, quarter or year (comma-separated)",
+                "",
+            ),
+        ],
+        filters: true,
+    },
+    Route {
         path: "/api/v1/openapi.json",
         axum_path: "/api/v1/openapi.json",
         summary: "This description",
@@ -251,7 +288,15 @@ pub fn document() -> Value {
                 } else {
                     format!("A `{}` view with a `meta` block", route.schema)
                 },
-                "content": { "application/json": { "schema": { "type": "object" } } },
+                "content": if route.path.starts_with("/api/v1/export/") {
+                    json!({
+                        "application/vnd.apache.parquet": {},
+                        "text/csv": {},
+                        "application/x-ndjson": {},
+                    })
+                } else {
+                    json!({ "application/json": { "schema": { "type": "object" } } })
+                },
             }),
         );
         responses.insert(

@@ -230,6 +230,7 @@ impl Page {
         Ok(Rendered {
             content_type: HTML,
             body: Bytes::from(html),
+            filename: None,
         })
     }
 }
@@ -308,6 +309,32 @@ fn date(t: hubcensus_model::Timestamp) -> String {
 
 fn share(value: Option<f64>) -> String {
     format::percent(value, 2)
+}
+
+/// Links downloading the table behind a chart as CSV and Parquet (`/api/v1/export/<table>`),
+/// with the page's filters and `extra` parameters.
+fn downloads(table: &str, params: &Params, extra: &[(&str, String)]) -> Block {
+    let mut query: Vec<String> = extra
+        .iter()
+        .map(|(name, value)| format!("{name}={}", encode(value)))
+        .collect();
+    for name in crate::params::FILTERS {
+        if let Some(value) = params.get(name) {
+            query.push(format!("{name}={}", encode(value)));
+        }
+    }
+    let query: String = query.iter().flat_map(|q| ["&", q.as_str()]).collect();
+    Block::Links {
+        links: ["csv", "parquet"]
+            .iter()
+            .map(|format| {
+                (
+                    format!("Download this table ({table}) as {}", format.to_uppercase()),
+                    format!("/api/v1/export/{table}?format={format}{query}"),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// The population filter fields of a form.
@@ -455,6 +482,7 @@ pub async fn overview(
                     })
                     .collect(),
             });
+            page.push(downloads("snapshots", &params, &[]));
             page.push(Block::Links {
                 links: vec![
                     ("This week's working set".to_owned(), "/week".to_owned()),
@@ -663,6 +691,11 @@ async fn week_page(loaded: Arc<Loaded>, params: Params) -> Result<Rendered, AppE
                 })
                 .collect(),
         });
+        page.push(downloads(
+            "working-set",
+            &params,
+            &[("as_of", current.clone()), ("k", view.k.to_string())],
+        ));
         page.table(Table {
             caption: "Exits: in last week's set, not this week's".to_owned(),
             population: view
@@ -937,6 +970,7 @@ pub async fn badge(
         Ok(Rendered {
             content_type: SVG,
             body: Bytes::from(badge_svg(&id, "hubcensus", &value)),
+            filename: None,
         })
     })
     .await
@@ -1128,6 +1162,16 @@ pub async fn geography(
                     ));
                 }
             }
+            let period = params.choice("period", &["week", "month", "quarter", "year"])?;
+            page.push(downloads(
+                "shares",
+                &params,
+                &[
+                    ("by", "region,country".to_owned()),
+                    ("origin", "both".to_owned()),
+                    ("period", period.to_owned()),
+                ],
+            ));
             page.render()
         },
     )
@@ -1280,6 +1324,7 @@ pub async fn concentration(
                 })
                 .collect(),
         });
+        page.push(downloads("windows", &params, &[("k", view.k.to_string())]));
         page.render()
     })
     .await
@@ -1374,6 +1419,7 @@ pub async fn families(
                     })
                     .collect(),
             });
+            page.push(downloads("derivatives", &params, &[]));
             page.render()
         },
     )
@@ -1598,6 +1644,7 @@ pub async fn quality(
                     })
                     .collect(),
             });
+            page.push(downloads("windows", &params, &[]));
             let mut columns = String::new();
             for snapshot in &loaded.snapshots {
                 let _ = writeln!(
@@ -1682,7 +1729,8 @@ pub async fn feed(
             );
         }
         xml.push_str("</feed>\n");
-        Ok(Rendered { content_type: ATOM, body: Bytes::from(xml) })
+        Ok(Rendered { content_type: ATOM, body: Bytes::from(xml),
+            filename: None, })
     })
     .await
 }

@@ -70,6 +70,12 @@ where
                 HeaderValue::from_static(rendered.content_type),
             );
             set_validators(headers, &etag);
+            if let Some(filename) = &rendered.filename
+                && let Ok(value) =
+                    HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
+            {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
             response
         }
         Err(error) => error_response(&error, kind),
@@ -150,6 +156,7 @@ pub fn with_meta(view: &impl Serialize, meta: &Meta) -> Result<Rendered, AppErro
     Ok(Rendered {
         content_type: JSON,
         body: Bytes::from(body),
+        filename: None,
     })
 }
 

@@ -30,6 +30,8 @@ const WATCH_EVERY: Duration = Duration::from_secs(5);
 pub struct Rendered {
     pub content_type: &'static str,
     pub body: axum::body::Bytes,
+    /// A download's file name (sent as `Content-Disposition: attachment`).
+    pub filename: Option<String>,
 }
 
 /// The store at one state, with the views computed over it.

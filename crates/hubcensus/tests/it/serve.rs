@@ -99,7 +99,7 @@ impl Server {
         Response {
             status,
             headers,
-            body: String::from_utf8(body).expect("a UTF-8 body"),
+            body: String::from_utf8_lossy(&body).into_owned(),
         }
     }
 }
@@ -185,12 +185,20 @@ fn serve_answers_every_documented_route_with_its_schema_and_meta() {
     let namespace = model.split('/').next().unwrap().to_owned();
     for (path, item) in paths {
         let operation = &item["get"];
-        let concrete = path.replace("{id}", &model).replace("{name}", &namespace);
+        let concrete = path
+            .replace("{id}", &model)
+            .replace("{name}", &namespace)
+            .replace("{table}", "windows");
         let response = server.get(&concrete);
         assert_eq!(response.status, 200, "{concrete}: {}", response.body);
-        assert_eq!(response.content_type(), "application/json", "{concrete}");
-        let body = response.json();
+        if concrete.starts_with("/api/v1/export/") {
+            assert_eq!(response.content_type(), "application/vnd.apache.parquet");
+            assert!(response.body.starts_with("PAR1"));
+        } else {
+            assert_eq!(response.content_type(), "application/json", "{concrete}");
+        }
         if let Some(schema) = operation["x-hubcensus-schema"].as_str() {
+            let body = response.json();
             assert_eq!(body["schema"], schema, "{concrete}");
             let meta = &body["meta"];
             for key in [
@@ -227,6 +235,19 @@ fn serve_answers_every_documented_route_with_its_schema_and_meta() {
         assert_eq!(refused.status, 400, "{concrete}");
         assert_eq!(refused.parameter(), "no_such_parameter");
     }
+    // The tables behind the charts download as CSV too, named as files.
+    let csv = server.get("/api/v1/export/working-set?format=csv&k=5");
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert_eq!(csv.content_type(), "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.headers["content-disposition"],
+        "attachment; filename=\"hubcensus-working-set.csv\""
+    );
+    assert_eq!(server.get("/api/v1/export/no-such-table").status, 404);
+    assert_eq!(
+        server.get("/api/v1/export/windows?format=xlsx").parameter(),
+        "format"
+    );
     // And no API route exists without its description.
     let unknown = server.get("/api/v1/no-such-route");
     assert_eq!(unknown.status, 404);
