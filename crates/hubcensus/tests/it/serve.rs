@@ -541,6 +541,10 @@ fn serve_escapes_hostile_text_in_every_context() {
             "{path}: {}",
             response.body
         );
+        if path.contains("license=") {
+            // The store holds these values: the page renders them.
+            assert_eq!(response.status, 200, "{path}: {}", response.body);
+        }
         let body = &response.body;
         assert!(
             !body.contains("<script>console") && !body.contains("<script>alert"),
@@ -560,6 +564,22 @@ fn serve_escapes_hostile_text_in_every_context() {
             "{path}: only the page's own script"
         );
     }
+    // In the browser: the pages load, and no payload runs (each would log to the console).
+    let mut browser = Devtools::start("1400,900");
+    for path in [format!("/week?{query}"), format!("/concentration?{query}")] {
+        browser.call(
+            "Page.navigate",
+            &serde_json::json!({"url": server.url(&path)}),
+        );
+        browser.wait_for("!!document.querySelector('footer')");
+        // Hover every element: an injected onmouseover would fire.
+        browser.evaluate(
+            "document.querySelectorAll('*').forEach(e => e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))); true",
+        );
+        browser.evaluate("document.querySelectorAll('a').forEach(a => { if (a.href.startsWith('javascript:')) throw new Error('XSS-url ' + a.href); }); true");
+    }
+    assert!(browser.console.is_empty(), "{:?}", browser.console);
+    drop(browser);
     let api = server.get(&format!("/api/v1/working-set?{query}"));
     assert_eq!(api.status, 200, "{}", api.body);
     assert_eq!(
@@ -696,8 +716,195 @@ fn serve_pages_render_in_chromium_without_console_errors() {
     }
 }
 
+/// Chromium driven over the `DevTools` protocol on a pipe (`--remote-debugging-pipe`: messages
+/// are JSON terminated by a NUL byte, on the browser's file descriptors 3 and 4, here two named
+/// pipes opened by the shell that starts it). No WebSocket, no other process.
+struct Devtools {
+    child: Child,
+    to_browser: std::fs::File,
+    from_browser: BufReader<std::fs::File>,
+    next_id: u64,
+    session: Option<String>,
+    /// Console calls and exceptions seen so far.
+    console: Vec<String>,
+    _directory: tempfile::TempDir,
+}
+
+impl Devtools {
+    fn start(size: &str) -> Self {
+        let directory = tempfile::tempdir().unwrap();
+        let to = directory.path().join("to-browser");
+        let from = directory.path().join("from-browser");
+        for fifo in [&to, &from] {
+            assert!(Command::new("mkfifo").arg(fifo).status().unwrap().success());
+        }
+        let profile = directory.path().join("profile");
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg("exec \"$0\" \"$@\" 3<\"$TO_BROWSER\" 4>\"$FROM_BROWSER\"")
+            .arg(chromium())
+            .args(CHROMIUM_FLAGS)
+            .arg("--remote-debugging-pipe")
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--window-size={size}"))
+            .arg("about:blank")
+            .env("TO_BROWSER", &to)
+            .env("FROM_BROWSER", &from)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The shell opens the browser's input first, then its output: the same order here.
+        let to_browser = std::fs::OpenOptions::new().write(true).open(&to).unwrap();
+        let from_browser = BufReader::new(std::fs::File::open(&from).unwrap());
+        let mut devtools = Self {
+            child,
+            to_browser,
+            from_browser,
+            next_id: 0,
+            session: None,
+            console: Vec::new(),
+            _directory: directory,
+        };
+        let target = devtools.call(
+            "Target.createTarget",
+            &serde_json::json!({"url": "about:blank"}),
+        );
+        let target_id = target["targetId"].as_str().unwrap().to_owned();
+        let attached = devtools.call(
+            "Target.attachToTarget",
+            &serde_json::json!({"targetId": target_id, "flatten": true}),
+        );
+        devtools.session = Some(attached["sessionId"].as_str().unwrap().to_owned());
+        devtools.call("Runtime.enable", &serde_json::json!({}));
+        devtools.call("Page.enable", &serde_json::json!({}));
+        devtools
+    }
+
+    /// Sends `method` (to the page once attached) and waits for its result, recording console
+    /// events on the way.
+    fn call(&mut self, method: &str, params: &Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = serde_json::json!({"id": id, "method": method, "params": params.clone()});
+        if let Some(session) = &self.session {
+            message["sessionId"] = Value::String(session.clone());
+        }
+        let mut bytes = serde_json::to_vec(&message).unwrap();
+        bytes.push(0);
+        self.to_browser.write_all(&bytes).unwrap();
+        loop {
+            let mut raw = Vec::new();
+            let read = self.from_browser.read_until(0, &mut raw).unwrap();
+            assert!(read > 0, "the browser closed its pipe");
+            raw.pop();
+            let answer: Value = serde_json::from_slice(&raw).unwrap();
+            match answer["method"].as_str() {
+                Some("Runtime.consoleAPICalled") => {
+                    let kind = answer["params"]["type"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    if kind == "error" || kind == "warning" || kind == "assert" {
+                        self.console
+                            .push(format!("console.{kind}: {}", answer["params"]["args"]));
+                    }
+                }
+                Some("Runtime.exceptionThrown") => {
+                    self.console.push(format!(
+                        "exception: {}",
+                        answer["params"]["exceptionDetails"]
+                    ));
+                }
+                _ => {}
+            }
+            if answer["id"] == id {
+                assert!(answer["error"].is_null(), "{method}: {answer}");
+                return answer["result"].clone();
+            }
+        }
+    }
+
+    /// The value of a JavaScript expression in the page.
+    fn evaluate(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            &serde_json::json!({"expression": expression, "returnByValue": true}),
+        );
+        assert!(
+            result["exceptionDetails"].is_null(),
+            "{expression}: {result}"
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Waits (up to 30 s) until `condition` holds in a fully loaded page.
+    fn wait_for(&mut self, condition: &str) {
+        let expression = format!("document.readyState === 'complete' && ({condition})");
+        for _ in 0..300 {
+            if self.evaluate(&expression) == Value::Bool(true) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("timed out waiting for {condition}");
+    }
+}
+
+impl Drop for Devtools {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
-fn serve_filter_change_updates_the_url_and_the_table() {
+fn serve_filter_change_in_the_browser_updates_the_url_and_the_table() {
+    let server = Server::start(demo_store());
+    for size in ["1400,900", "390,844"] {
+        let mut browser = Devtools::start(size);
+        browser.call(
+            "Page.navigate",
+            &serde_json::json!({"url": server.url("/week")}),
+        );
+        browser
+            .wait_for("location.pathname === '/week' && !!document.querySelector('#working-set')");
+        let models = "Array.from(document.querySelectorAll('#working-set tbody a')).map(a => a.textContent).join(' ')";
+        let before = browser.evaluate(models);
+        // Tick "New models only": the page's script submits the form with the field changed.
+        browser.evaluate(
+            "(() => { const box = document.querySelector('form.filters input[name=new_models]'); \
+             box.checked = true; box.dispatchEvent(new Event('change')); return true; })()",
+        );
+        browser.wait_for("location.search.includes('new_models=true') && !!document.querySelector('#working-set')");
+        let search = browser.evaluate("location.search");
+        let after = browser.evaluate(models);
+        assert_ne!(before, after, "the table did not change at {size}");
+        assert!(
+            !after.as_str().unwrap().is_empty(),
+            "an empty table at {size}"
+        );
+        // Only the fields set are in the URL (no blank task=...), and the week chosen is kept.
+        let search = search.as_str().unwrap();
+        assert!(
+            search.contains("as_of=") && !search.contains("task="),
+            "{search}"
+        );
+        assert_eq!(
+            browser.evaluate("document.querySelector('input[name=new_models]').checked"),
+            Value::Bool(true)
+        );
+        assert!(
+            browser.console.is_empty(),
+            "console at {size}: {:?}",
+            browser.console
+        );
+    }
+}
+
+#[test]
+fn serve_filter_in_the_url_changes_the_table() {
     let server = Server::start(demo_store());
     let task = server.get("/api/v1/working-set?k=1&task=text-generation");
     assert_eq!(task.status, 200, "{}", task.body);
