@@ -967,3 +967,36 @@ fn serve_is_reachable_only_on_loopback_unless_asked_and_warns() {
         &["error: no store at", "hint:"],
     );
 }
+
+#[test]
+fn serve_sees_a_snapshot_committed_while_it_runs() {
+    let dir = hostile_store();
+    let server = Server::start(dir.path());
+    let before = server.get("/api/v1/snapshots");
+    assert_eq!(before.json()["snapshots"].as_array().unwrap().len(), 2);
+    let etag = before.headers["etag"].clone();
+    let as_of = Timestamp::parse("2026-09-06").unwrap();
+    let records: Vec<ModelRecord> = (0..30u64)
+        .map(|i| {
+            let mut record =
+                ModelRecord::new(ModelId::new(format!("org{}/model-{i}", i % 3)).unwrap());
+            record.downloads_all_time = Some(5_000 * (i + 1));
+            record
+        })
+        .collect();
+    support::commit(dir.path(), support::draft(as_of), &records);
+    // The watcher looks every 5 s; the memos start again with the new state.
+    for _ in 0..100 {
+        let now = server.get("/api/v1/snapshots");
+        if now.json()["snapshots"].as_array().unwrap().len() == 3 {
+            assert_ne!(now.headers["etag"], etag);
+            assert_eq!(
+                server.get("/api/v1/working-set").json()["population"]["to"],
+                "2026-09-06T00:00:00Z"
+            );
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("the server never saw the new snapshot");
+}
