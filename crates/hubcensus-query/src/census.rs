@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::lineage::LineageGraph;
-use hubcensus_model::{Ids, SnapshotInfo, Timestamp};
+use hubcensus_model::{FrameColumns, Ids, SnapshotInfo, Timestamp};
 use hubcensus_store::{FrameSet, Store};
 
 use crate::QueryError;
@@ -74,7 +74,21 @@ pub struct Census {
     /// The lineage graphs read so far (a long-lived reader such as the server asks for the
     /// same one again and again; reading a 2M-model graph takes seconds).
     graphs: Mutex<Vec<CachedGraph>>,
+    /// The frame sets [`Census::load_shared`] read (one snapshot's frame, for views of one
+    /// model), the newest last.
+    frame_sets: Mutex<Vec<CachedFrames>>,
 }
+
+/// One frame set read for `times` with `columns`.
+struct CachedFrames {
+    times: Vec<Timestamp>,
+    columns: FrameColumns,
+    set: Arc<FrameSet>,
+}
+
+/// How many frame sets a [`Census`] keeps (one 2M-model frame with its author codes is about
+/// 10 MB).
+const CACHED_FRAME_SETS: usize = 4;
 
 /// One lineage graph read for `as_of`, with or without the tag mentions.
 struct CachedGraph {
@@ -109,6 +123,7 @@ impl Census {
             times,
             accounts,
             graphs: Mutex::new(Vec::new()),
+            frame_sets: Mutex::new(Vec::new()),
         })
     }
 
@@ -323,5 +338,52 @@ impl Census {
             Some(error) => Err(error),
             None => Ok(set),
         }
+    }
+
+    /// [`Census::load_for`] with `columns` besides the filter's, kept: the same frames asked
+    /// again (a server's model pages) are shared, not decoded again.
+    pub fn load_shared(
+        &self,
+        times: &[Timestamp],
+        filter: &Filter,
+        columns: FrameColumns,
+    ) -> Result<Arc<FrameSet>, QueryError> {
+        let wanted = columns | filter.columns();
+        {
+            let sets = self
+                .frame_sets
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(hit) = sets
+                .iter()
+                .find(|c| c.times == times && c.columns.contains(wanted))
+            {
+                if let Some(error) = crate::engine::unknown_value(filter, &hit.set.catalog) {
+                    return Err(error);
+                }
+                return Ok(Arc::clone(&hit.set));
+            }
+        }
+        let set = self
+            .store
+            .load_frames_with(times, wanted)
+            .map_err(QueryError::store("cannot load snapshot frames"))?;
+        if let Some(error) = crate::engine::unknown_value(filter, &set.catalog) {
+            return Err(error);
+        }
+        let set = Arc::new(set);
+        let mut sets = self
+            .frame_sets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sets.len() >= CACHED_FRAME_SETS {
+            sets.remove(0);
+        }
+        sets.push(CachedFrames {
+            times: times.to_vec(),
+            columns: wanted,
+            set: Arc::clone(&set),
+        });
+        Ok(set)
     }
 }

@@ -225,12 +225,39 @@ impl AppState {
         }
     }
 
-    /// Computes the default views ahead of the first request (the weekly history and the
-    /// windows), so that a first visit is as fast as later ones.
+    /// Computes ahead of the first request what every visit needs: the weekly history, then
+    /// one model's view (which reads the lineage graph and the latest snapshot's frame, kept by
+    /// the census for every later model page).
     pub async fn warm(self) {
         let loaded = self.loaded();
-        if let Err(error) = loaded.history(&Filter::default(), 200).await {
-            tracing::warn!("warming the weekly history failed: {error:?}");
+        let history = match loaded.history(&Filter::default(), 200).await {
+            Ok(history) => history,
+            Err(error) => {
+                tracing::warn!("warming the weekly history failed: {error:?}");
+                return;
+            }
+        };
+        let inner = Arc::clone(&loaded);
+        let warmed = blocking(move || {
+            use hubcensus_query::views::history::{
+                ModelQuery, WorkingSetQuery, model, working_set,
+            };
+            let week = working_set(&inner.census, &history, &WorkingSetQuery::default())?;
+            if let Some(top) = week.models.first() {
+                model(
+                    &inner.census,
+                    &history,
+                    &ModelQuery {
+                        id: top.id.clone(),
+                        limit: 20,
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+        if let Err(error) = warmed {
+            tracing::warn!("warming the model pages failed: {error:?}");
         }
     }
 }

@@ -54,7 +54,7 @@ pub fn lineage(census: &Census, query: &LineageQuery) -> Result<LineageView, Que
         })? as usize;
     let ids = census.ids()?;
     let (graph, source) = census.lineage(as_of, true)?;
-    let set = census.load_for(&[as_of], &query.filter)?;
+    let set = census.load_shared(&[as_of], &query.filter, hubcensus_model::FrameColumns::NONE)?;
     let frame = &set.frames[0];
     let matcher = query.filter.matcher(&set.catalog, as_of);
     let accepted = |m: u32| matcher.accepts(frame, m as usize);

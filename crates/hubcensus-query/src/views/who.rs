@@ -287,12 +287,11 @@ fn model_origin(
         return outside(Place::NotInSnapshot(snapshot));
     };
     let index = index as usize;
-    let set = census
-        .store()
-        .load_frames_with(&[snapshot], FrameColumns::AUTHOR)
-        .map_err(QueryError::store(format!(
-            "cannot load the snapshot at {snapshot}"
-        )))?;
+    let set = census.load_shared(
+        &[snapshot],
+        &hubcensus_analytics::Filter::default(),
+        FrameColumns::AUTHOR,
+    )?;
     let end = &set.frames[0];
     let (graph, source) = census.lineage(snapshot, false)?;
     // A model absent from the snapshot is still placed by the lineage it had in the snapshot the
@@ -306,11 +305,11 @@ fn model_origin(
         None => false,
         Some(source) if source == snapshot => true,
         Some(source) => census
-            .store()
-            .load_frames_with(&[source], FrameColumns::NONE)
-            .map_err(QueryError::store(format!(
-                "cannot load the snapshot at {source}"
-            )))?
+            .load_shared(
+                &[source],
+                &hubcensus_analytics::Filter::default(),
+                FrameColumns::NONE,
+            )?
             .frames[0]
             .present
             .get(index)
