@@ -243,6 +243,17 @@ impl Census {
         picked
     }
 
+    /// Builds the store's key dictionary now, so that every later id lookup (`lineage`, `who`,
+    /// a model's weekly series) is a hash lookup rather than a pass over the dictionary's file
+    /// (0.2 s each at 2 million models; building it costs about 3 s once). For a long-lived
+    /// reader such as the server.
+    pub fn prepare_lookups(&self) -> Result<(), QueryError> {
+        self.store
+            .try_resolve("")
+            .map(|_| ())
+            .map_err(QueryError::store("cannot read the store's key dictionary"))
+    }
+
     /// The current id of every dense index (read once, then shared).
     pub fn ids(&self) -> Result<Ids, QueryError> {
         self.store

@@ -226,8 +226,8 @@ impl AppState {
     }
 
     /// Computes ahead of the first request what every visit needs: the weekly history, then
-    /// one model's view (which reads the lineage graph and the latest snapshot's frame, kept by
-    /// the census for every later model page).
+    /// the key dictionary (id lookups), then one model's view (which reads the lineage graph and
+    /// the latest snapshot's frame, kept by the census for every later model page).
     pub async fn warm(self) {
         let loaded = self.loaded();
         let history = match loaded.history(&Filter::default(), 200).await {
@@ -242,6 +242,7 @@ impl AppState {
             use hubcensus_query::views::history::{
                 ModelQuery, WorkingSetQuery, model, working_set,
             };
+            inner.census.prepare_lookups()?;
             let week = working_set(&inner.census, &history, &WorkingSetQuery::default())?;
             if let Some(top) = week.models.first() {
                 model(
