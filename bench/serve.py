@@ -20,9 +20,9 @@ byte (one connection, `time.perf_counter`):
 - the working-set API right after start: it waits for the weekly history the server starts
   reading at start (one pass of the window engine over the store);
 - the shares API's first request (its own pass over every window);
-- the first model page (the weekly history is ready; the page reads the lineage graph and the
-  latest snapshot's authors), then the first request of other models' pages (the lineage graph
-  is kept: the usual cold page).
+- after `--settle` seconds (the server's background warm-up: weekly history, key dictionary,
+  one model's view, which reads the lineage graph and the latest snapshot's frame), the first
+  model page asked for, then the first request of other models' pages (the usual cold page).
 Warm: wrk on the same URLs (model pages: `--models` different models, each asked once before).
 
 Memory: the server's peak and current RSS (VmHWM, VmRSS from /proc) at the end.
@@ -129,6 +129,9 @@ def main():
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rate", type=float, default=TARGET_RATE)
     parser.add_argument("--models", type=int, default=50)
+    parser.add_argument("--settle", type=float, default=10.0,
+                        help="seconds to wait after the shares request, for the server's "
+                             "warm-up (history, key dictionary, one model's view) to finish")
     parser.add_argument("--check-targets", action="store_true")
     args = parser.parse_args()
 
@@ -168,13 +171,15 @@ def main():
             fail(f"/api/v1/shares answered {status}: {body[:300]}")
         cold["shares API, first request"] = seconds
 
+        time.sleep(args.settle)
+
         def model_path(model):
             return "/model/" + urllib.parse.quote(model, safe="/")
 
         status, body, seconds = get(address, model_path(models[0]))
         if status != 200:
             fail(f"the model page answered {status}: {body[:300]}")
-        cold["model page, first of any model (reads the lineage graph)"] = seconds
+        cold["model page, first request after the warm-up"] = seconds
         others = []
         for model in models[1:]:
             status, _, seconds = get(address, model_path(model))

@@ -77,6 +77,8 @@ pub struct Census {
     /// The frame sets [`Census::load_shared`] read (one snapshot's frame, for views of one
     /// model), the newest last.
     frame_sets: Mutex<Vec<CachedFrames>>,
+    /// Dense indices sorted by current id, once [`Census::prepare_lookups`] ran.
+    id_order: std::sync::OnceLock<Vec<u32>>,
 }
 
 /// One frame set read for `times` with `columns`.
@@ -124,6 +126,7 @@ impl Census {
             accounts,
             graphs: Mutex::new(Vec::new()),
             frame_sets: Mutex::new(Vec::new()),
+            id_order: std::sync::OnceLock::new(),
         })
     }
 
@@ -243,14 +246,33 @@ impl Census {
         picked
     }
 
-    /// Builds the store's key dictionary now, so that every later id lookup (`lineage`, `who`,
-    /// a model's weekly series) is a hash lookup rather than a pass over the dictionary's file
-    /// (0.2 s each at 2 million models; building it costs about 3 s once). For a long-lived
-    /// reader such as the server.
+    /// Sorts the dense indices by current id once, so that a later lookup of a current id
+    /// ([`Census::resolve`]: `lineage`, `who`, a model's weekly series) is a binary search
+    /// rather than a pass over the key dictionary's file (0.2 s each at 2 million models). Four
+    /// bytes per model (building the whole dictionary instead took the server from 0.5 to 1.3
+    /// GB). For a long-lived reader such as the server.
     pub fn prepare_lookups(&self) -> Result<(), QueryError> {
+        let ids = self.ids()?;
+        let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
+        let _ = self.id_order.set(order);
+        Ok(())
+    }
+
+    /// The dense index of a model id (any id in its history) or `_id` key: a current id by
+    /// binary search once [`Census::prepare_lookups`] ran, anything else by the store's one
+    /// pass over the dictionary's file.
+    pub fn resolve(&self, id_or_key: &str) -> Result<Option<u32>, QueryError> {
+        if let Some(order) = self.id_order.get() {
+            let ids = self.ids()?;
+            if let Ok(position) =
+                order.binary_search_by(|&index| ids[index as usize].cmp(id_or_key))
+            {
+                return Ok(Some(order[position]));
+            }
+        }
         self.store
-            .try_resolve("")
-            .map(|_| ())
+            .resolve_one(id_or_key)
             .map_err(QueryError::store("cannot read the store's key dictionary"))
     }
 

@@ -344,9 +344,7 @@ pub fn model_weeks(
     id: &str,
 ) -> Result<(String, Vec<ModelWeek>), QueryError> {
     let index = census
-        .store()
-        .resolve_one(id)
-        .map_err(QueryError::store("cannot read the store's key dictionary"))?
+        .resolve(id)?
         .ok_or_else(|| QueryError::UnknownModel { id: id.to_owned() })?;
     let weeks = history
         .windows

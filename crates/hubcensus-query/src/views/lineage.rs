@@ -46,9 +46,7 @@ pub fn lineage(census: &Census, query: &LineageQuery) -> Result<LineageView, Que
     let position = census.position(query.as_of.as_ref())?;
     let as_of = census.times()[position];
     let model = census
-        .store()
-        .resolve_one(&query.model)
-        .map_err(QueryError::store("cannot read the store's key dictionary"))?
+        .resolve(&query.model)?
         .ok_or_else(|| QueryError::UnknownModel {
             id: query.model.clone(),
         })? as usize;

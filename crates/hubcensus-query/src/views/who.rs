@@ -279,11 +279,7 @@ fn model_origin(
         });
         Ok((origin, place, uploader))
     };
-    let Some(index) = census
-        .store()
-        .resolve_one(id.as_str())
-        .map_err(QueryError::store("cannot read the store's key dictionary"))?
-    else {
+    let Some(index) = census.resolve(id.as_str())? else {
         return outside(Place::NotInSnapshot(snapshot));
     };
     let index = index as usize;
