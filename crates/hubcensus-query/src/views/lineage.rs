@@ -46,15 +46,13 @@ pub fn lineage(census: &Census, query: &LineageQuery) -> Result<LineageView, Que
     let position = census.position(query.as_of.as_ref())?;
     let as_of = census.times()[position];
     let model = census
-        .store()
-        .resolve_one(&query.model)
-        .map_err(QueryError::store("cannot read the store's key dictionary"))?
+        .resolve(&query.model)?
         .ok_or_else(|| QueryError::UnknownModel {
             id: query.model.clone(),
         })? as usize;
     let ids = census.ids()?;
     let (graph, source) = census.lineage(as_of, true)?;
-    let set = census.load_for(&[as_of], &query.filter)?;
+    let set = census.load_shared(&[as_of], &query.filter, hubcensus_model::FrameColumns::NONE)?;
     let frame = &set.frames[0];
     let matcher = query.filter.matcher(&set.catalog, as_of);
     let accepted = |m: u32| matcher.accepts(frame, m as usize);

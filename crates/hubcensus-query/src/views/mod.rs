@@ -5,6 +5,7 @@ pub mod churn;
 pub mod coverage;
 pub mod derivatives;
 pub mod evidence;
+pub mod history;
 pub mod lineage;
 pub mod report;
 pub mod shares;

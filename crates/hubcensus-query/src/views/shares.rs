@@ -69,7 +69,7 @@ pub fn shares_of(
     let plan = WindowPlan::all(census, filter.clone(), FrameColumns::AUTHOR);
     census.for_each_window(&plan, |catalog, window, end| {
         attributor.update(catalog, window.to());
-        let groups = attributor.groups(window, end, graph.as_ref(), &catalog.ids);
+        let groups = attributor.groups(window, end, graph.as_deref(), &catalog.ids);
         for (per_origin, &dimension) in weekly.iter_mut().zip(dimensions) {
             for (slot, &origin) in per_origin.iter_mut().zip(origins) {
                 slot.push(groups.shares(attributor.table(), dimension, origin));

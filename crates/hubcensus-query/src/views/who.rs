@@ -279,20 +279,15 @@ fn model_origin(
         });
         Ok((origin, place, uploader))
     };
-    let Some(index) = census
-        .store()
-        .resolve_one(id.as_str())
-        .map_err(QueryError::store("cannot read the store's key dictionary"))?
-    else {
+    let Some(index) = census.resolve(id.as_str())? else {
         return outside(Place::NotInSnapshot(snapshot));
     };
     let index = index as usize;
-    let set = census
-        .store()
-        .load_frames_with(&[snapshot], FrameColumns::AUTHOR)
-        .map_err(QueryError::store(format!(
-            "cannot load the snapshot at {snapshot}"
-        )))?;
+    let set = census.load_shared(
+        &[snapshot],
+        &hubcensus_analytics::Filter::default(),
+        FrameColumns::AUTHOR,
+    )?;
     let end = &set.frames[0];
     let (graph, source) = census.lineage(snapshot, false)?;
     // A model absent from the snapshot is still placed by the lineage it had in the snapshot the
@@ -306,11 +301,11 @@ fn model_origin(
         None => false,
         Some(source) if source == snapshot => true,
         Some(source) => census
-            .store()
-            .load_frames_with(&[source], FrameColumns::NONE)
-            .map_err(QueryError::store(format!(
-                "cannot load the snapshot at {source}"
-            )))?
+            .load_shared(
+                &[source],
+                &hubcensus_analytics::Filter::default(),
+                FrameColumns::NONE,
+            )?
             .frames[0]
             .present
             .get(index)

@@ -125,7 +125,7 @@ pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, Que
             }
             attributor.update(catalog, window.to());
             let window_groups = attributor.groups(window, end, None, &catalog.ids);
-            builder.push(catalog, &window_groups, end, graph.as_ref(), query.k);
+            builder.push(catalog, &window_groups, end, graph.as_deref(), query.k);
             let hhi = |dimension| {
                 window_groups
                     .shares(attributor.table(), dimension, Origin::Uploader)

@@ -431,6 +431,13 @@ fn summary(
     match report {
         Some(path) => {
             let _ = writeln!(out, "\nreport: {}", path.display());
+            if let Destination::Store(data_dir) = destination {
+                let _ = writeln!(
+                    out,
+                    "dashboard: hubcensus --data-dir {} serve --open   (then http://127.0.0.1:8080/)",
+                    data_dir.display()
+                );
+            }
         }
         None => {
             let _ = writeln!(

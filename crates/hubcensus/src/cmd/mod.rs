@@ -16,6 +16,7 @@ pub mod import;
 pub mod lineage;
 pub mod registry;
 pub mod report;
+pub mod serve;
 pub mod shares;
 pub mod snapshots;
 pub mod sync;
@@ -54,6 +55,8 @@ pub enum Command {
     Demo(demo::Args),
     /// Write the State of Open Source report (HTML, Markdown or JSON)
     Report(report::Args),
+    /// Serve the dashboard and its JSON API on this machine (read-only)
+    Serve(serve::Args),
     /// Export a table behind a figure as Parquet, CSV or JSON Lines
     Export(export::Args),
     /// Import and show benchmark evidence
@@ -80,6 +83,7 @@ pub fn run(command: Command, context: &Context) -> anyhow::Result<ExitCode> {
         Command::Derivatives(args) => derivatives::run(args, context),
         Command::Demo(args) => demo::run(args, context),
         Command::Report(args) => report::run(args, context),
+        Command::Serve(args) => serve::run(args, context),
         Command::Export(args) => export::run(args, context),
         Command::Evals(args) => evals::run(args, context),
         Command::Audit(args) => audit::run(args, context),

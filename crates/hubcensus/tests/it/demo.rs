@@ -150,7 +150,9 @@ fn demo_fills_the_store_with_synthetic_snapshots() {
     );
     let report_path = temp.path().join("demo-report.html");
     assert!(
-        stdout.contains(&format!("report: {}", report_path.display())),
+        stdout.contains(&format!("report: {}", report_path.display()))
+            && stdout.contains("dashboard: hubcensus --data-dir ")
+            && stdout.contains(" serve --open"),
         "{stdout}"
     );
     let report = std::fs::read_to_string(report_path).unwrap();

@@ -11,6 +11,7 @@ mod import;
 mod readme;
 mod registry;
 mod report;
+mod serve;
 mod store;
 mod support;
 mod sync;

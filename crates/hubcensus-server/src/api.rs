@@ -1,0 +1,526 @@
+//! The JSON API under `/api/v1/`: each route calls one query-layer view and answers its typed
+//! result, the same JSON as the CLI's `--format json` (the same `schema` names), with a `meta`
+//! block added: the snapshots used, source, schema era, population, registry version and a
+//! citation line.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use hubcensus_analytics::shares::{Dimension, Origin, Period};
+use hubcensus_query::views::churn::{ChurnQuery, churn};
+use hubcensus_query::views::derivatives::{DerivativesQuery, derivatives};
+use hubcensus_query::views::history::{ModelQuery, WorkingSetQuery, model, working_set};
+use hubcensus_query::views::shares::{SharesQuery, shares};
+use hubcensus_query::views::top::{TopQuery, top};
+use hubcensus_query::views::who::{WhoQuery, WhoView, who};
+use hubcensus_query::views::windows::{WindowsQuery, windows};
+use serde::Serialize;
+
+use crate::error::AppError;
+use crate::params::{Params, check_id};
+use crate::respond::{JSON, Kind, cached, error_response, json_bytes, with_meta};
+use crate::state::{AppState, Loaded, Rendered, blocking};
+
+pub type Pairs = Query<Vec<(String, String)>>;
+
+/// Parses the parameters, then answers from the memo or `compute`.
+async fn answer<F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    route: &str,
+    pairs: Vec<(String, String)>,
+    allowed: &[&str],
+    filters: bool,
+    compute: F,
+) -> Response
+where
+    F: FnOnce(Arc<Loaded>, Params) -> Fut,
+    Fut: Future<Output = Result<Rendered, AppError>>,
+{
+    let params = match Params::parse(pairs, allowed, filters) {
+        Ok(params) => params,
+        Err(error) => return error_response(&error, Kind::Json),
+    };
+    let key = format!("{route}?{}", params.canonical());
+    cached(state, headers, key, Kind::Json, |loaded| {
+        compute(loaded, params)
+    })
+    .await
+}
+
+pub async fn working_set_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/working-set",
+        pairs,
+        &["as_of", "k"],
+        true,
+        |loaded, params| async move {
+            let view = working_set_view(&loaded, &params).await?;
+            with_meta(
+                &view,
+                &loaded.meta(
+                    &view.population.words,
+                    Some(&[view.population.from, view.population.to]),
+                ),
+            )
+        },
+    )
+    .await
+}
+
+/// The working-set view of a request's week, filter and k (the API and the week page).
+pub async fn working_set_view(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+) -> Result<hubcensus_query::views::history::WorkingSetView, AppError> {
+    let k = params.k(200)?;
+    let filter = params.filter()?;
+    let as_of = params.as_of()?;
+    let history = loaded.history(&filter, k).await?;
+    let inner = Arc::clone(loaded);
+    blocking(move || working_set(&inner.census, &history, &WorkingSetQuery { as_of })).await
+}
+
+pub async fn windows_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/windows",
+        pairs,
+        &["k"],
+        true,
+        |loaded, params| async move {
+            let view = windows_view(&loaded, &params).await?;
+            let population = view.filter.describe();
+            with_meta(&view, &loaded.meta(&population, None))
+        },
+    )
+    .await
+}
+
+pub async fn windows_view(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+) -> Result<hubcensus_query::views::windows::WindowsView, AppError> {
+    let query = WindowsQuery {
+        k: params.k(200)?,
+        filter: params.filter()?,
+        cadence: None,
+    };
+    let inner = Arc::clone(loaded);
+    blocking(move || windows(&inner.census, &query)).await
+}
+
+pub async fn shares_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/shares",
+        pairs,
+        &["by", "origin", "period"],
+        true,
+        |loaded, params| async move {
+            let view = shares_view(&loaded, &params).await?;
+            let population = view
+                .results
+                .last()
+                .map_or_else(String::new, |s| s.population.words.clone());
+            with_meta(&view, &loaded.meta(&population, None))
+        },
+    )
+    .await
+}
+
+pub async fn shares_view(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+) -> Result<hubcensus_query::views::shares::SharesView, AppError> {
+    let dimension = match params.choice("by", &["country", "region", "type", "organization"])? {
+        "country" => Dimension::Country,
+        "region" => Dimension::Region,
+        "type" => Dimension::Type,
+        _ => Dimension::Organization,
+    };
+    let origins = match params.choice("origin", &["uploader", "lineage", "both"])? {
+        "both" => vec![Origin::Uploader, Origin::Lineage],
+        "uploader" => vec![Origin::Uploader],
+        _ => vec![Origin::Lineage],
+    };
+    let period = match params.choice("period", &["week", "month", "quarter", "year"])? {
+        "week" => Period::Week,
+        "month" => Period::Month,
+        "quarter" => Period::Quarter,
+        _ => Period::Year,
+    };
+    let query = SharesQuery {
+        dimension,
+        origins,
+        period,
+        filter: params.filter()?,
+    };
+    let inner = Arc::clone(loaded);
+    blocking(move || shares(&inner.census, &query)).await
+}
+
+pub async fn top_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/top",
+        pairs,
+        &["as_of", "k", "family"],
+        true,
+        |loaded, params| async move {
+            let view = top_view(&loaded, &params).await?;
+            with_meta(
+                &view,
+                &loaded.meta(
+                    &view.population.words,
+                    Some(&[view.population.from, view.population.to]),
+                ),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn top_view(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+) -> Result<hubcensus_query::views::top::TopView, AppError> {
+    let query = TopQuery {
+        k: params.k(200)?,
+        as_of: params.as_of()?,
+        family: params.switch("family")?,
+        filter: params.filter()?,
+    };
+    let inner = Arc::clone(loaded);
+    blocking(move || top(&inner.census, &query)).await
+}
+
+pub async fn churn_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/churn",
+        pairs,
+        &["as_of", "k"],
+        true,
+        |loaded, params| async move {
+            let query = ChurnQuery {
+                k: params.k(200)?,
+                as_of: params.as_of()?,
+                filter: params.filter()?,
+            };
+            let inner = Arc::clone(&loaded);
+            let view = blocking(move || churn(&inner.census, &query)).await?;
+            with_meta(
+                &view,
+                &loaded.meta(
+                    &view.population.words,
+                    Some(&[view.previous_population.from, view.population.to]),
+                ),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn derivatives_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/derivatives",
+        pairs,
+        &["as_of", "top"],
+        true,
+        |loaded, params| async move {
+            let view = derivatives_view(&loaded, &params).await?;
+            with_meta(&view, &loaded.meta(&view.population, Some(&[view.as_of])))
+        },
+    )
+    .await
+}
+
+pub async fn derivatives_view(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+) -> Result<hubcensus_query::views::derivatives::DerivativesView, AppError> {
+    let query = DerivativesQuery {
+        top: params.bounded("top", 20, 1, 1_000)? as usize,
+        as_of: params.as_of()?,
+        filter: params.filter()?,
+    };
+    let inner = Arc::clone(loaded);
+    blocking(move || derivatives(&inner.census, &query)).await
+}
+
+pub async fn model_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(pairs): Pairs,
+) -> Response {
+    if let Err(error) = check_id("id", &id) {
+        return error_response(&error, Kind::Json);
+    }
+    let route = format!("/api/v1/model/{id}");
+    answer(
+        &state,
+        &headers,
+        &route,
+        pairs,
+        &["limit"],
+        false,
+        |loaded, params| async move {
+            let view = model_view(&loaded, &params, id).await?;
+            with_meta(&view, &loaded.meta(&view.population.words, None))
+        },
+    )
+    .await
+}
+
+pub async fn model_view(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+    id: String,
+) -> Result<hubcensus_query::views::history::ModelView, AppError> {
+    let limit = params.bounded("limit", 20, 1, crate::params::MAX_LIMIT as u64)? as usize;
+    let history = loaded
+        .history(&hubcensus_analytics::Filter::default(), 200)
+        .await?;
+    let inner = Arc::clone(loaded);
+    blocking(move || model(&inner.census, &history, &ModelQuery { id, limit })).await
+}
+
+pub async fn who_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    Query(pairs): Pairs,
+) -> Response {
+    if let Err(error) = check_id("name", &name) {
+        return error_response(&error, Kind::Json);
+    }
+    let route = format!("/api/v1/who/{name}");
+    answer(
+        &state,
+        &headers,
+        &route,
+        pairs,
+        &[],
+        false,
+        |loaded, _| async move {
+            let view = who_view(&loaded, name).await?;
+            with_meta(
+                &view,
+                &loaded.meta("attribution by the embedded registry", None),
+            )
+        },
+    )
+    .await
+}
+
+pub async fn who_view(loaded: &Arc<Loaded>, name: String) -> Result<WhoView, AppError> {
+    let inner = Arc::clone(loaded);
+    blocking(move || {
+        let now = inner
+            .census
+            .latest()
+            .unwrap_or(hubcensus_model::Timestamp::from_millis(0));
+        who(
+            Some(&inner.census),
+            &WhoQuery {
+                name,
+                at: None,
+                snapshot: None,
+                now,
+            },
+        )
+    })
+    .await
+}
+
+/// The store's snapshots as their manifests record them.
+#[derive(Serialize)]
+struct SnapshotsView<'a> {
+    schema: &'static str,
+    snapshots: &'a [hubcensus_model::SnapshotInfo],
+}
+
+pub async fn snapshots_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/snapshots",
+        pairs,
+        &[],
+        false,
+        |loaded, _| async move {
+            let view = SnapshotsView {
+                schema: "hubcensus.snapshots/v1",
+                snapshots: &loaded.snapshots,
+            };
+            with_meta(&view, &loaded.meta("every snapshot in the store", None))
+        },
+    )
+    .await
+}
+
+pub async fn openapi_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/openapi.json",
+        pairs,
+        &[],
+        false,
+        |_, _| async move {
+            Ok(Rendered {
+                content_type: JSON,
+                body: json_bytes(&crate::openapi::document()),
+                filename: None,
+            })
+        },
+    )
+    .await
+}
+
+/// Any other path under `/api/`: a JSON 404.
+pub async fn not_found() -> Response {
+    error_response(
+        &AppError::NotFound {
+            message: "no such API route".to_owned(),
+            hint: "the routes are listed at /api/v1/openapi.json".to_owned(),
+        },
+        Kind::Json,
+    )
+}
+
+/// `/api/v1/export/<table>`: the table behind a chart as a file, written by the export API of
+/// hubcensus-query (`hubcensus export`'s tables, columns and parameters), in `format` parquet
+/// (the default), csv or json (JSON Lines).
+pub async fn export_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(table): Path<String>,
+    Query(pairs): Pairs,
+) -> Response {
+    use hubcensus_query::export::{self, Format, Table};
+    let table: Table = match table.parse() {
+        Ok(table) => table,
+        Err(error) => {
+            let error = AppError::from(error);
+            let AppError::BadParameter { message, hint, .. } = error else {
+                return error_response(&error, Kind::Json);
+            };
+            return error_response(&AppError::NotFound { message, hint }, Kind::Json);
+        }
+    };
+    let mut format = Format::Parquet;
+    let mut rest: Vec<(String, String)> = Vec::new();
+    for (name, value) in pairs {
+        if name == "format" && value.trim().is_empty() {
+            // A blank value is no value, as for every parameter.
+        } else if name == "format" {
+            match Format::ALL.into_iter().find(|f| f.name() == value) {
+                Some(chosen) => format = chosen,
+                None => {
+                    return error_response(
+                        &AppError::bad(
+                            "format",
+                            format!("format must be parquet, csv or json, not {value:?}"),
+                            "e.g. format=csv",
+                        ),
+                        Kind::Json,
+                    );
+                }
+            }
+        } else if !export::PARAM_KEYS.contains(&name.as_str()) {
+            return error_response(
+                &AppError::bad(
+                    &name.chars().take(60).collect::<String>(),
+                    format!(
+                        "unknown export parameter {:?}",
+                        name.chars().take(60).collect::<String>()
+                    ),
+                    format!("parameters: format, {}", export::PARAM_KEYS.join(", ")),
+                ),
+                Kind::Json,
+            );
+        } else if !value.trim().is_empty() {
+            rest.push((name, value));
+        }
+    }
+    let params =
+        match export::Params::from_pairs(rest.iter().map(|(a, b)| (a.as_str(), b.as_str()))) {
+            Ok(params) => params,
+            Err(error) => return error_response(&AppError::from(error), Kind::Json),
+        };
+    if let Err(error) = params.check(table) {
+        return error_response(&AppError::from(error), Kind::Json);
+    }
+    rest.sort();
+    let key = format!(
+        "/api/v1/export/{}?format={}&{}",
+        table.name(),
+        format.name(),
+        rest.iter()
+            .map(|(a, b)| format!("{a}={b}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    cached(&state, &headers, key, Kind::Json, |loaded| async move {
+        let body = blocking(move || {
+            let batch = export::batch(&loaded.census, table, &params)?;
+            let mut out = Vec::new();
+            export::write(&batch, format, &mut out).map_err(|error| {
+                hubcensus_query::QueryError::Bug(format!("cannot write an export: {error}"))
+            })?;
+            Ok(out)
+        })
+        .await?;
+        Ok(Rendered {
+            content_type: format.media_type(),
+            body: axum::body::Bytes::from(body),
+            filename: Some(format!("hubcensus-{}.{}", table.name(), format.extension())),
+        })
+    })
+    .await
+}

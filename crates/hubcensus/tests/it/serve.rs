@@ -1,0 +1,1002 @@
+//! `hubcensus serve`: the real binary listening on a loopback port (`--addr 127.0.0.1:0`, the
+//! bound address read from its first line on stderr), asked over plain HTTP/1.1. Every route's
+//! success and error cases (status, content type, schema), the `OpenAPI` document against the
+//! router, `ETag`s, the security headers, hostile text and paths; then headless Chromium loads
+//! every page at a desktop and a phone size.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use hubcensus_model::{ModelId, ModelRecord, Timestamp};
+use serde_json::Value;
+
+use crate::support;
+
+/// A running `hubcensus serve`, stopped when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hubcensus"))
+            .env_clear()
+            .env("HUBCENSUS_HOME", data_dir)
+            .env("NO_COLOR", "1")
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start hubcensus serve");
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let start = line
+            .find("http://")
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            + "http://".len();
+        let end = start + line[start..].find('/').unwrap();
+        Self {
+            address: line[start..end].to_owned(),
+            child,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    fn get(&self, path: &str) -> Response {
+        self.get_with(path, &[])
+    }
+
+    /// One request on a fresh connection (`Connection: close`), the answer read to its end.
+    fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Response {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        let mut request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.address
+        );
+        for (name, value) in headers {
+            request = request + name + ": " + value + "\r\n";
+        }
+        request.push_str("\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("the end of the headers");
+        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut lines = head.lines();
+        let status: u16 = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: BTreeMap<String, String> = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_owned()))
+            .collect();
+        let mut body = raw[split + 4..].to_vec();
+        if headers
+            .get("transfer-encoding")
+            .is_some_and(|v| v == "chunked")
+        {
+            body = dechunk(&body);
+        }
+        Response {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size =
+            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
+                .unwrap();
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&data[line_end + 2..line_end + 2 + size]);
+        data = &data[line_end + 2 + size + 2..];
+    }
+}
+
+struct Response {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: String,
+}
+
+impl Response {
+    fn content_type(&self) -> &str {
+        self.headers.get("content-type").map_or("", String::as_str)
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
+    }
+
+    /// The parameter a 400's JSON body names.
+    fn parameter(&self) -> String {
+        self.json()["error"]["parameter"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+/// A small demo store (3,000 models, 5 weeks), made once for this module's tests.
+fn demo_store() -> &'static Path {
+    static STORE: OnceLock<PathBuf> = OnceLock::new();
+    STORE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        support::hubcensus(&dir)
+            .args(["demo", "--models", "3000", "--weeks", "5", "-q"])
+            .assert()
+            .success();
+        dir
+    })
+}
+
+/// The id of the top model of the latest week.
+fn top_model(server: &Server) -> String {
+    server.get("/api/v1/working-set?k=1").json()["models"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn serve_answers_every_documented_route_with_its_schema_and_meta() {
+    let server = Server::start(demo_store());
+    let openapi = server.get("/api/v1/openapi.json");
+    assert_eq!(openapi.status, 200);
+    assert_eq!(openapi.content_type(), "application/json");
+    let document = openapi.json();
+    let paths = document["paths"].as_object().unwrap();
+    assert!(paths.len() >= 10, "{paths:?}");
+    let model = top_model(&server);
+    let namespace = model.split('/').next().unwrap().to_owned();
+    for (path, item) in paths {
+        let operation = &item["get"];
+        let concrete = path
+            .replace("{id}", &model)
+            .replace("{name}", &namespace)
+            .replace("{table}", "windows");
+        let response = server.get(&concrete);
+        assert_eq!(response.status, 200, "{concrete}: {}", response.body);
+        if concrete.starts_with("/api/v1/export/") {
+            assert_eq!(response.content_type(), "application/vnd.apache.parquet");
+            assert!(response.body.starts_with("PAR1"));
+        } else {
+            assert_eq!(response.content_type(), "application/json", "{concrete}");
+        }
+        if let Some(schema) = operation["x-hubcensus-schema"].as_str() {
+            let body = response.json();
+            assert_eq!(body["schema"], schema, "{concrete}");
+            let meta = &body["meta"];
+            for key in [
+                "snapshots",
+                "source",
+                "schema_era",
+                "population",
+                "registry_version",
+                "citation",
+            ] {
+                assert!(!meta[key].is_null(), "{concrete}: meta.{key} missing");
+            }
+            assert_eq!(meta["synthetic"], true, "{concrete}");
+            assert!(
+                meta["citation"]
+                    .as_str()
+                    .unwrap()
+                    .contains("synthetic demo data")
+            );
+        }
+        // Every documented query parameter is accepted (an undocumented one is refused below).
+        for parameter in operation["parameters"].as_array().unwrap() {
+            if parameter["in"] == "query" {
+                let name = parameter["name"].as_str().unwrap();
+                let response = server.get(&format!("{concrete}?{name}="));
+                assert_eq!(
+                    response.status, 200,
+                    "{concrete}?{name}=: {}",
+                    response.body
+                );
+            }
+        }
+        let refused = server.get(&format!("{concrete}?no_such_parameter=1"));
+        assert_eq!(refused.status, 400, "{concrete}");
+        assert_eq!(refused.parameter(), "no_such_parameter");
+    }
+    // The tables behind the charts download as CSV too, named as files.
+    let csv = server.get("/api/v1/export/working-set?format=csv&k=5");
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert_eq!(csv.content_type(), "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.headers["content-disposition"],
+        "attachment; filename=\"hubcensus-working-set.csv\""
+    );
+    assert_eq!(server.get("/api/v1/export/no-such-table").status, 404);
+    assert_eq!(
+        server.get("/api/v1/export/windows?format=xlsx").parameter(),
+        "format"
+    );
+    // And no API route exists without its description.
+    let unknown = server.get("/api/v1/no-such-route");
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.content_type(), "application/json");
+}
+
+#[test]
+fn serve_api_matches_the_cli_json() {
+    let dir = demo_store();
+    let server = Server::start(dir);
+    for (route, args) in [
+        (
+            "/api/v1/top?k=20",
+            vec!["top", "--k", "20", "--format", "json"],
+        ),
+        (
+            "/api/v1/shares?by=region&origin=both",
+            vec![
+                "shares", "--by", "region", "--origin", "both", "--format", "json",
+            ],
+        ),
+        (
+            "/api/v1/windows?k=50",
+            vec!["windows", "--k", "50", "--format", "json"],
+        ),
+    ] {
+        let mut api = server.get(route).json();
+        api.as_object_mut().unwrap().remove("meta");
+        let cli = support::json_of(dir, &args);
+        assert_eq!(api, cli, "{route} differs from hubcensus {args:?}");
+    }
+}
+
+#[test]
+fn serve_refuses_bad_parameters_naming_them() {
+    let server = Server::start(demo_store());
+    for (path, parameter) in [
+        ("/api/v1/working-set?k=0", "k"),
+        ("/api/v1/working-set?k=1001", "k"),
+        ("/api/v1/working-set?k=ten", "k"),
+        ("/api/v1/working-set?as_of=yesterday", "as_of"),
+        ("/api/v1/working-set?as_of=1999-01-01", "as_of"),
+        ("/api/v1/working-set?min_params=7", "min_params"),
+        (
+            "/api/v1/working-set?min_params=8B&max_params=1B",
+            "min_params",
+        ),
+        ("/api/v1/working-set?task=no-such-task", "task"),
+        ("/api/v1/shares?by=planet", "by"),
+        ("/api/v1/shares?origin=moon", "origin"),
+        ("/api/v1/top?family=maybe", "family"),
+        ("/api/v1/top?k=1&k=2", "k"),
+        ("/api/v1/derivatives?top=0", "top"),
+        ("/api/v1/model/a/b?limit=100000", "limit"),
+        ("/week?k=0", "k"),
+        ("/compare?models=a/b,c/d,e/f,g/h,i/j,k/l", "models"),
+    ] {
+        let response = server.get(path);
+        assert_eq!(response.status, 400, "{path}: {}", response.body);
+        if path.starts_with("/api/") {
+            assert_eq!(response.content_type(), "application/json", "{path}");
+            assert_eq!(response.parameter(), parameter, "{path}: {}", response.body);
+            assert!(!response.json()["error"]["hint"].is_null(), "{path}");
+        } else {
+            assert_eq!(
+                response.content_type(),
+                "text/html; charset=utf-8",
+                "{path}"
+            );
+            assert!(
+                response.body.contains(&format!("Parameter: {parameter}")),
+                "{path}: {}",
+                response.body
+            );
+        }
+    }
+    for (path, kind) in [
+        ("/api/v1/model/nobody/nothing", "application/json"),
+        ("/model/nobody/nothing", "text/html; charset=utf-8"),
+        ("/badge/nobody/nothing.svg", "application/json"),
+        ("/no/such/page", "text/html; charset=utf-8"),
+    ] {
+        let response = server.get(path);
+        assert_eq!(response.status, 404, "{path}: {}", response.body);
+        assert_eq!(response.content_type(), kind, "{path}");
+    }
+}
+
+#[test]
+fn serve_pages_feed_and_badge_answer_with_their_content_types() {
+    let server = Server::start(demo_store());
+    let model = top_model(&server);
+    let namespace = model.split('/').next().unwrap().to_owned();
+    let week = server.get("/api/v1/working-set").json()["population"]["to"]
+        .as_str()
+        .unwrap()[..10]
+        .to_owned();
+    for path in [
+        "/".to_owned(),
+        "/week".to_owned(),
+        format!("/week/{week}"),
+        "/week?family=true".to_owned(),
+        "/week?new_models=true&k=50".to_owned(),
+        format!("/model/{model}"),
+        "/geography".to_owned(),
+        "/geography?period=month".to_owned(),
+        "/concentration".to_owned(),
+        "/families".to_owned(),
+        format!("/org/{namespace}"),
+        format!("/compare?models={model}"),
+        "/search?q=qwen".to_owned(),
+        "/quality".to_owned(),
+    ] {
+        let response = server.get(&path);
+        assert_eq!(response.status, 200, "{path}: {}", response.body);
+        assert_eq!(
+            response.content_type(),
+            "text/html; charset=utf-8",
+            "{path}"
+        );
+        assert!(
+            response.body.contains("Synthetic demo data"),
+            "{path}: no banner"
+        );
+        assert!(response.body.contains("Cite as: hubcensus"), "{path}");
+    }
+    let week_page = server.get("/week").body;
+    assert!(week_page.contains(&format!("href=\"/model/{model}\"")));
+    assert!(server.get(&format!("/model/{model}")).body.contains("<svg"));
+
+    let feed = server.get("/feeds/working-set.atom");
+    assert_eq!(feed.status, 200);
+    assert_eq!(feed.content_type(), "application/atom+xml");
+    // One entry per week that has a week before it.
+    let weeks = server.get("/api/v1/working-set").json()["weeks"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(feed.body.starts_with("<?xml"), "{}", feed.body);
+    assert_eq!(
+        feed.body.matches("<entry>").count(),
+        weeks - 1,
+        "{}",
+        feed.body
+    );
+
+    let badge = server.get(&format!("/badge/{model}.svg"));
+    assert_eq!(badge.status, 200);
+    assert_eq!(badge.content_type(), "image/svg+xml");
+    assert!(badge.body.contains("#1 ·"), "{}", badge.body);
+    assert_eq!(server.get(&format!("/badge/{model}")).status, 400);
+
+    for (path, kind) in [
+        ("/static/app.css", "text/css"),
+        ("/static/app.js", "text/javascript"),
+    ] {
+        let response = server.get(path);
+        assert_eq!(response.status, 200);
+        assert!(response.content_type().starts_with(kind), "{path}");
+    }
+}
+
+#[test]
+fn serve_sends_etags_security_headers_and_304s() {
+    let server = Server::start(demo_store());
+    let first = server.get("/api/v1/windows");
+    let etag = first.headers.get("etag").expect("an ETag").clone();
+    assert_eq!(first.headers["cache-control"], "no-cache");
+    let again = server.get_with("/api/v1/windows", &[("If-None-Match", &etag)]);
+    assert_eq!(again.status, 304);
+    assert!(again.body.is_empty());
+    // Another request, another ETag; the same request, the same one.
+    assert_ne!(server.get("/api/v1/windows?k=10").headers["etag"], etag);
+    assert_eq!(server.get("/api/v1/windows").headers["etag"], etag);
+    for path in [
+        "/",
+        "/api/v1/windows",
+        "/no/such/page",
+        "/api/v1/working-set?k=0",
+        "/static/app.js",
+    ] {
+        let response = server.get(path);
+        let policy = &response.headers["content-security-policy"];
+        assert!(
+            policy.starts_with("default-src 'none'") && !policy.contains("unsafe"),
+            "{path}: {policy}"
+        );
+        assert_eq!(
+            response.headers["x-content-type-options"], "nosniff",
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn serve_refuses_paths_that_would_climb_or_hold_control_characters() {
+    let server = Server::start(demo_store());
+    for path in [
+        "/model/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/model/a/../../Cargo.toml",
+        "/model/%2e%2e/%2e%2e/etc/passwd",
+        "/api/v1/model/..%2F..%2Fmanifest.json",
+        "/api/v1/model/a%0Ab",
+        "/api/v1/model/a%00b",
+        "/badge/..%2F..%2Fetc%2Fpasswd.svg",
+        "/org/..",
+        "/static/..%2F..%2FCargo.toml",
+        "/static/%2e%2e/%2e%2e/Cargo.toml",
+    ] {
+        let response = server.get(path);
+        assert!(
+            [400, 404].contains(&response.status),
+            "{path}: {} {}",
+            response.status,
+            response.body
+        );
+        for leaked in ["root:", "[package]", "[workspace]", "schema_version"] {
+            assert!(!response.body.contains(leaked), "{path} leaked {leaked:?}");
+        }
+    }
+}
+
+/// A store whose free text (tasks, libraries, licences, `_id` keys) is hostile: every context
+/// it reaches (HTML text, attributes, JSON) must escape it.
+fn hostile_store() -> tempfile::TempDir {
+    const HOSTILE: [&str; 3] = [
+        "<script>console.error('XSS-script')</script>",
+        "\" onmouseover=\"console.error('XSS-attribute')\" x=\"",
+        "javascript:console.error('XSS-url')",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (week, day) in [(0u64, "2026-08-23"), (1, "2026-08-30")] {
+        let as_of = Timestamp::parse(day).unwrap();
+        let records: Vec<ModelRecord> = (0..30u64)
+            .map(|i| {
+                let mut record =
+                    ModelRecord::new(ModelId::new(format!("org{}/model-{i}", i % 3)).unwrap());
+                record.object_id = Some(format!("{}{i}", HOSTILE[(i % 3) as usize]));
+                record.downloads_all_time = Some(1_000 * (i + 1) * (week + 1));
+                record.created_at = Some(Timestamp::from_secs(1_700_000_000));
+                record.pipeline_tag = Some(HOSTILE[0].to_owned());
+                record.library_name = Some(HOSTILE[1].to_owned());
+                record.license = Some(HOSTILE[2].to_owned());
+                record
+            })
+            .collect();
+        support::commit(dir.path(), support::draft(as_of), &records);
+    }
+    dir
+}
+
+fn hostile_query() -> String {
+    format!(
+        "task={}&library={}&license={}",
+        hubcensus_server_encode("<script>console.error('XSS-script')</script>"),
+        hubcensus_server_encode("\" onmouseover=\"console.error('XSS-attribute')\" x=\""),
+        hubcensus_server_encode("javascript:console.error('XSS-url')"),
+    )
+}
+
+/// Percent-encodes everything but unreserved characters.
+fn hubcensus_server_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn serve_escapes_hostile_text_in_every_context() {
+    let dir = hostile_store();
+    let server = Server::start(dir.path());
+    let query = hostile_query();
+    for path in [
+        format!("/week?{query}"),
+        format!("/concentration?{query}"),
+        format!("/geography?{query}"),
+        "/week?task=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_owned(),
+        "/model/%3Cscript%3Ealert(1)%3C%2Fscript%3E/x".to_owned(),
+        "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_owned(),
+        "/org/%22%20onmouseover%3D%22alert(1)".to_owned(),
+    ] {
+        let response = server.get(&path);
+        assert!(
+            [200, 400, 404].contains(&response.status),
+            "{path}: {}",
+            response.body
+        );
+        if path.contains("license=") {
+            // The store holds these values: the page renders them.
+            assert_eq!(response.status, 200, "{path}: {}", response.body);
+        }
+        let body = &response.body;
+        assert!(
+            !body.contains("<script>console") && !body.contains("<script>alert"),
+            "{path}: unescaped script"
+        );
+        assert!(
+            !body.contains("\" onmouseover=\""),
+            "{path}: unescaped attribute"
+        );
+        assert!(
+            !body.contains("href=\"javascript:"),
+            "{path}: a javascript: link"
+        );
+        assert_eq!(
+            body.matches("<script").count(),
+            1,
+            "{path}: only the page's own script"
+        );
+    }
+    // In the browser: the pages load, and no payload runs (each would log to the console).
+    let mut browser = Devtools::start("1400,900");
+    for path in [format!("/week?{query}"), format!("/concentration?{query}")] {
+        browser.call(
+            "Page.navigate",
+            &serde_json::json!({"url": server.url(&path)}),
+        );
+        browser.wait_for("!!document.querySelector('footer')");
+        // Hover every element: an injected onmouseover would fire.
+        browser.evaluate(
+            "document.querySelectorAll('*').forEach(e => e.dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))); true",
+        );
+        browser.evaluate("document.querySelectorAll('a').forEach(a => { if (a.href.startsWith('javascript:')) throw new Error('XSS-url ' + a.href); }); true");
+    }
+    assert!(browser.console.is_empty(), "{:?}", browser.console);
+    drop(browser);
+    let api = server.get(&format!("/api/v1/working-set?{query}"));
+    assert_eq!(api.status, 200, "{}", api.body);
+    assert_eq!(
+        api.json()["population"]["filter"]["task"],
+        "<script>console.error('XSS-script')</script>"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headless Chromium
+
+const CHROMIUM_FLAGS: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+];
+
+fn chromium() -> PathBuf {
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        if let Ok(output) = Command::new("sh")
+            .arg("-c")
+            .arg(format!("command -v {name}"))
+            .output()
+            && output.status.success()
+        {
+            return PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        }
+    }
+    panic!(
+        "the serve browser tests need a headless Chromium on PATH (scripts/test installs Debian's chromium)"
+    );
+}
+
+/// Runs Chromium on `url` with `extra` flags; its stderr (console messages logged there) and
+/// stdout.
+fn run_chromium(url: &str, size: &str, extra: &[&str]) -> (String, String) {
+    let profile = tempfile::tempdir().unwrap();
+    let output = Command::new(chromium())
+        .args(CHROMIUM_FLAGS)
+        .args(["--enable-logging=stderr", "--v=0"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("--window-size={size}"))
+        .args(extra)
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "chromium failed on {url}: {stderr}"
+    );
+    (stderr, String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn console_errors(stderr: &str) -> Vec<&str> {
+    stderr
+        .lines()
+        .filter(|line| {
+            [
+                "Uncaught",
+                "ERROR:CONSOLE",
+                ":CONSOLE(",
+                "Content Security Policy",
+                "XSS-",
+            ]
+            .iter()
+            .any(|marker| line.contains(marker))
+        })
+        .collect()
+}
+
+/// The size of a PNG screenshot: a blank page compresses to a few kilobytes, a page with text
+/// and painted charts to far more (the DOM check below says the charts are there).
+fn screenshot_bytes(png: &Path) -> usize {
+    std::fs::read(png)
+        .expect("chromium wrote no screenshot")
+        .len()
+}
+
+#[test]
+fn serve_pages_render_in_chromium_without_console_errors() {
+    let server = Server::start(demo_store());
+    let model = top_model(&server);
+    let directory = tempfile::tempdir().unwrap();
+    let pages = [
+        ("overview", "/".to_owned()),
+        ("week", "/week".to_owned()),
+        ("model", format!("/model/{model}")),
+        ("geography", "/geography".to_owned()),
+        ("concentration", "/concentration".to_owned()),
+        ("families", "/families".to_owned()),
+        ("compare", format!("/compare?models={model}")),
+        ("quality", "/quality".to_owned()),
+    ];
+    for (name, path) in &pages {
+        for (label, size) in [("desktop", "1400,900"), ("phone", "390,844")] {
+            let png = directory.path().join(format!("{name}-{label}.png"));
+            let (stderr, _) = run_chromium(
+                &server.url(path),
+                size,
+                &[&format!("--screenshot={}", png.display())],
+            );
+            let errors = console_errors(&stderr);
+            assert!(errors.is_empty(), "{path} at {size}: {errors:?}");
+            assert!(
+                screenshot_bytes(&png) > 20_000,
+                "{path} at {size}: the screenshot is nearly blank"
+            );
+            if let Ok(keep) = std::env::var("HUBCENSUS_SCREENSHOT_DIR") {
+                std::fs::copy(
+                    &png,
+                    Path::new(&keep).join(format!("serve-{name}-{label}.png")),
+                )
+                .unwrap();
+            }
+        }
+        // The laid-out page: its charts are drawn (an SVG with paths) and its script ran (it
+        // marks sortable headers).
+        let (_, dom) = run_chromium(&server.url(path), "1400,900", &["--dump-dom"]);
+        assert!(
+            dom.contains("<svg") || *name == "quality",
+            "{path}: no chart"
+        );
+        assert!(
+            dom.contains("class=\"num sortable\"") || dom.contains("class=\"sortable\""),
+            "{path}: the script did not run"
+        );
+    }
+}
+
+/// Chromium driven over the `DevTools` protocol on a pipe (`--remote-debugging-pipe`: messages
+/// are JSON terminated by a NUL byte, on the browser's file descriptors 3 and 4, here two named
+/// pipes opened by the shell that starts it). No WebSocket, no other process.
+struct Devtools {
+    child: Child,
+    to_browser: std::fs::File,
+    from_browser: BufReader<std::fs::File>,
+    next_id: u64,
+    session: Option<String>,
+    /// Console calls and exceptions seen so far.
+    console: Vec<String>,
+    _directory: tempfile::TempDir,
+}
+
+impl Devtools {
+    fn start(size: &str) -> Self {
+        let directory = tempfile::tempdir().unwrap();
+        let to = directory.path().join("to-browser");
+        let from = directory.path().join("from-browser");
+        for fifo in [&to, &from] {
+            assert!(Command::new("mkfifo").arg(fifo).status().unwrap().success());
+        }
+        let profile = directory.path().join("profile");
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg("exec \"$0\" \"$@\" 3<\"$TO_BROWSER\" 4>\"$FROM_BROWSER\"")
+            .arg(chromium())
+            .args(CHROMIUM_FLAGS)
+            .arg("--remote-debugging-pipe")
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .arg(format!("--window-size={size}"))
+            .arg("about:blank")
+            .env("TO_BROWSER", &to)
+            .env("FROM_BROWSER", &from)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The shell opens the browser's input first, then its output: the same order here.
+        let to_browser = std::fs::OpenOptions::new().write(true).open(&to).unwrap();
+        let from_browser = BufReader::new(std::fs::File::open(&from).unwrap());
+        let mut devtools = Self {
+            child,
+            to_browser,
+            from_browser,
+            next_id: 0,
+            session: None,
+            console: Vec::new(),
+            _directory: directory,
+        };
+        let target = devtools.call(
+            "Target.createTarget",
+            &serde_json::json!({"url": "about:blank"}),
+        );
+        let target_id = target["targetId"].as_str().unwrap().to_owned();
+        let attached = devtools.call(
+            "Target.attachToTarget",
+            &serde_json::json!({"targetId": target_id, "flatten": true}),
+        );
+        devtools.session = Some(attached["sessionId"].as_str().unwrap().to_owned());
+        devtools.call("Runtime.enable", &serde_json::json!({}));
+        devtools.call("Page.enable", &serde_json::json!({}));
+        devtools
+    }
+
+    /// Sends `method` (to the page once attached) and waits for its result, recording console
+    /// events on the way.
+    fn call(&mut self, method: &str, params: &Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = serde_json::json!({"id": id, "method": method, "params": params.clone()});
+        if let Some(session) = &self.session {
+            message["sessionId"] = Value::String(session.clone());
+        }
+        let mut bytes = serde_json::to_vec(&message).unwrap();
+        bytes.push(0);
+        self.to_browser.write_all(&bytes).unwrap();
+        loop {
+            let mut raw = Vec::new();
+            let read = self.from_browser.read_until(0, &mut raw).unwrap();
+            assert!(read > 0, "the browser closed its pipe");
+            raw.pop();
+            let answer: Value = serde_json::from_slice(&raw).unwrap();
+            match answer["method"].as_str() {
+                Some("Runtime.consoleAPICalled") => {
+                    let kind = answer["params"]["type"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    if kind == "error" || kind == "warning" || kind == "assert" {
+                        self.console
+                            .push(format!("console.{kind}: {}", answer["params"]["args"]));
+                    }
+                }
+                Some("Runtime.exceptionThrown") => {
+                    self.console.push(format!(
+                        "exception: {}",
+                        answer["params"]["exceptionDetails"]
+                    ));
+                }
+                _ => {}
+            }
+            if answer["id"] == id {
+                assert!(answer["error"].is_null(), "{method}: {answer}");
+                return answer["result"].clone();
+            }
+        }
+    }
+
+    /// The value of a JavaScript expression in the page.
+    fn evaluate(&mut self, expression: &str) -> Value {
+        let result = self.call(
+            "Runtime.evaluate",
+            &serde_json::json!({"expression": expression, "returnByValue": true}),
+        );
+        assert!(
+            result["exceptionDetails"].is_null(),
+            "{expression}: {result}"
+        );
+        result["result"]["value"].clone()
+    }
+
+    /// Waits (up to 30 s) until `condition` holds in a fully loaded page.
+    fn wait_for(&mut self, condition: &str) {
+        let expression = format!("document.readyState === 'complete' && ({condition})");
+        for _ in 0..300 {
+            if self.evaluate(&expression) == Value::Bool(true) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("timed out waiting for {condition}");
+    }
+}
+
+impl Drop for Devtools {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_filter_change_in_the_browser_updates_the_url_and_the_table() {
+    let server = Server::start(demo_store());
+    for size in ["1400,900", "390,844"] {
+        let mut browser = Devtools::start(size);
+        browser.call(
+            "Page.navigate",
+            &serde_json::json!({"url": server.url("/week")}),
+        );
+        browser
+            .wait_for("location.pathname === '/week' && !!document.querySelector('#working-set')");
+        let models = "Array.from(document.querySelectorAll('#working-set tbody a')).map(a => a.textContent).join(' ')";
+        let before = browser.evaluate(models);
+        // Tick "New models only": the page's script submits the form with the field changed.
+        browser.evaluate(
+            "(() => { const box = document.querySelector('form.filters input[name=new_models]'); \
+             box.checked = true; box.dispatchEvent(new Event('change')); return true; })()",
+        );
+        browser.wait_for("location.search.includes('new_models=true') && !!document.querySelector('#working-set')");
+        let search = browser.evaluate("location.search");
+        let after = browser.evaluate(models);
+        assert_ne!(before, after, "the table did not change at {size}");
+        assert!(
+            !after.as_str().unwrap().is_empty(),
+            "an empty table at {size}"
+        );
+        // Only the fields set are in the URL (no blank task=...), and the week chosen is kept.
+        let search = search.as_str().unwrap();
+        assert!(
+            search.contains("as_of=") && !search.contains("task="),
+            "{search}"
+        );
+        assert_eq!(
+            browser.evaluate("document.querySelector('input[name=new_models]').checked"),
+            Value::Bool(true)
+        );
+        assert!(
+            browser.console.is_empty(),
+            "console at {size}: {:?}",
+            browser.console
+        );
+    }
+}
+
+#[test]
+fn serve_filter_in_the_url_changes_the_table() {
+    let server = Server::start(demo_store());
+    let task = server.get("/api/v1/working-set?k=1&task=text-generation");
+    assert_eq!(task.status, 200, "{}", task.body);
+    // The page with its form; Chromium runs the page's own script with a field changed through
+    // the URL the script builds: the form's action plus the non-blank fields.
+    let (_, all) = run_chromium(&server.url("/week"), "1400,900", &["--dump-dom"]);
+    let (_, filtered) = run_chromium(
+        &server.url("/week?task=text-generation"),
+        "1400,900",
+        &["--dump-dom"],
+    );
+    let models = |dom: &str| -> Vec<String> {
+        dom.split("href=\"/model/")
+            .skip(1)
+            .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+            .collect()
+    };
+    assert!(!models(&filtered).is_empty());
+    assert_ne!(
+        models(&filtered),
+        models(&all),
+        "the filter did not change the table"
+    );
+    assert!(
+        filtered.contains("value=\"text-generation\""),
+        "the form keeps the filter"
+    );
+    assert!(
+        filtered.contains("task = text-generation"),
+        "the population says the filter"
+    );
+}
+
+#[test]
+fn serve_is_reachable_only_on_loopback_unless_asked_and_warns() {
+    let dir = demo_store();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hubcensus"))
+        .env_clear()
+        .env("HUBCENSUS_HOME", dir)
+        .args(["serve", "--addr", "0.0.0.0:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        line.starts_with("warning: listening on 0.0.0.0:0, which is not a loopback address"),
+        "{line}"
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    support::fails_with(
+        support::hubcensus(empty.path()).arg("serve"),
+        &["error: no store at", "hint:"],
+    );
+}
+
+#[test]
+fn serve_sees_a_snapshot_committed_while_it_runs() {
+    let dir = hostile_store();
+    let server = Server::start(dir.path());
+    let before = server.get("/api/v1/snapshots");
+    assert_eq!(before.json()["snapshots"].as_array().unwrap().len(), 2);
+    let etag = before.headers["etag"].clone();
+    let as_of = Timestamp::parse("2026-09-06").unwrap();
+    let records: Vec<ModelRecord> = (0..30u64)
+        .map(|i| {
+            let mut record =
+                ModelRecord::new(ModelId::new(format!("org{}/model-{i}", i % 3)).unwrap());
+            record.downloads_all_time = Some(5_000 * (i + 1));
+            record
+        })
+        .collect();
+    support::commit(dir.path(), support::draft(as_of), &records);
+    // The watcher looks every 5 s; the memos start again with the new state.
+    for _ in 0..100 {
+        let now = server.get("/api/v1/snapshots");
+        if now.json()["snapshots"].as_array().unwrap().len() == 3 {
+            assert_ne!(now.headers["etag"], etag);
+            assert_eq!(
+                server.get("/api/v1/working-set").json()["population"]["to"],
+                "2026-09-06T00:00:00Z"
+            );
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("the server never saw the new snapshot");
+}
