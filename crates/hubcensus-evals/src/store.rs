@@ -230,7 +230,7 @@ mod tests {
                 });
             }
         });
-        assert_eq!(store.load().unwrap()[0].value, 8.0);
+        assert!((store.load().unwrap()[0].value - 8.0).abs() < 1e-9);
         assert!(waited.into_inner() > 0, "the threads never contended");
     }
 

@@ -30,7 +30,7 @@ fn commit(dir: &std::path::Path, as_of: Timestamp, records: &[ModelRecord], repl
 /// values, a few tasks and licenses, counts that grow with the week.
 fn week(n: u64, week: u64) -> Vec<ModelRecord> {
     (0..n)
-        .filter(|i| (i + week) % 11 != 0)
+        .filter(|i| !(i + week).is_multiple_of(11))
         .map(|i| {
             let id = if i % 97 == 0 {
                 format!("legacy{i}")

@@ -52,7 +52,7 @@ pub fn top(census: &Census, query: &TopQuery) -> Result<TopView, QueryError> {
     } else {
         None
     };
-    top_with_graph(census, query, graph.as_ref())
+    top_with_graph(census, query, graph.as_deref())
 }
 
 /// [`top`], with families folded by `graph` (required when `query.family`) rather than by the
