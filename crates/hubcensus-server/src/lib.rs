@@ -66,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .route("/compare", get(pages::compare))
         .route("/search", get(pages::search_route))
         .route("/quality", get(pages::quality))
+        .route("/contributors", get(pages::contributors))
         .route("/audit", get(pages::audit))
         .route("/discover", get(pages::discover))
         .route("/feeds/working-set.atom", get(pages::feed))

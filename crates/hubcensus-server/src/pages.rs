@@ -29,10 +29,11 @@ use crate::respond::{ATOM, HTML, Kind, SVG, cached, error_response};
 use crate::state::{AppState, Loaded, Rendered, blocking};
 
 /// The navigation: path and label.
-const NAV: [(&str, &str); 9] = [
+const NAV: [(&str, &str); 10] = [
     ("/", "Overview"),
     ("/week", "This week"),
     ("/geography", "Geography"),
+    ("/contributors", "Contributors"),
     ("/concentration", "Concentration"),
     ("/families", "Families"),
     ("/compare", "Compare"),
@@ -1658,6 +1659,144 @@ pub async fn quality(
             }
             page.heading("Columns each snapshot carried");
             page.push(Block::Code { text: columns });
+            page.render()
+        },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contributors
+
+/// A series as a long table: one row per period and group.
+fn series_table(series: &Series, id: &'static str, value: &'static str, unit: Unit) -> Table {
+    Table {
+        caption: series.title.clone(),
+        population: format::population(&series.population),
+        id,
+        headers: vec![
+            ("Period", false),
+            ("Contributor type", false),
+            (value, true),
+        ],
+        rows: series
+            .periods
+            .iter()
+            .enumerate()
+            .flat_map(|(i, period)| {
+                series.groups.iter().map(move |group| {
+                    let v = group.values.get(i).copied().flatten();
+                    vec![
+                        Cell::text(period.clone()),
+                        Cell::text(group.name.clone()),
+                        Cell::number(format::value(v, unit), v),
+                    ]
+                })
+            })
+            .collect(),
+    }
+}
+
+pub async fn contributors(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    page(
+        &state,
+        &headers,
+        "/contributors",
+        pairs,
+        &["k"],
+        true,
+        |loaded, params| async move {
+            let mut page = Page::new(
+                &loaded,
+                "Contributors: who builds what is used",
+                "/contributors",
+            );
+            let mut fields = vec![Field::Text {
+                name: "k",
+                label: "Working set (k)",
+                value: params.get("k").unwrap_or_default().to_owned(),
+                placeholder: "200",
+            }];
+            fields.extend(filter_fields(&params));
+            page.form = Some(Form {
+                action: "/contributors".to_owned(),
+                fields,
+            });
+            let query = hubcensus_query::views::report::ReportQuery {
+                k: params.k(200)?,
+                filter: params.filter()?,
+                origins: vec![hubcensus_analytics::shares::Origin::Uploader],
+                ..hubcensus_query::views::report::ReportQuery::default()
+            };
+            let inner = Arc::clone(&loaded);
+            let view =
+                blocking(move || hubcensus_query::views::report::builders(&inner.census, &query))
+                    .await?;
+            page.para(
+                "Contributor types of the uploading namespace (individual, community, academic, \
+                 nonprofit, government, industry; organizations the registry does not know are \
+                 unclassified), as the report's \"Who builds\" section. A credible release is a \
+                 model that entered a weekly working set within 90 days of its creation \
+                 (docs/methodology.md).",
+            );
+            page.chart(
+                view.types_over_time.title.clone(),
+                series_chart(&view.types_over_time, "contributor-types", true),
+            );
+            page.table(series_table(
+                &view.types_over_time,
+                "contributor-types-over-time",
+                "Share",
+                view.types_over_time.unit,
+            ));
+            let latest = &view.types;
+            page.table(Table {
+                caption: format!("{} shares of the latest window", latest.dimension),
+                population: format::population(&latest.population),
+                id: "contributor-types",
+                headers: vec![
+                    ("Contributor type", false),
+                    ("Models", true),
+                    ("Downloads", true),
+                    ("Share", true),
+                ],
+                rows: latest
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        vec![
+                            Cell::text(row.group.clone()),
+                            Cell::count(row.models),
+                            Cell::count(row.downloads),
+                            Cell::number(share(row.share), row.share),
+                        ]
+                    })
+                    .collect(),
+            });
+            if view.credible_releases.periods.is_empty() {
+                page.heading(view.credible_releases.title.clone());
+                page.para("No model entered a working set within 90 days of its creation.");
+            } else {
+                page.chart(
+                    view.credible_releases.title.clone(),
+                    series_chart(&view.credible_releases, "credible-releases", false),
+                );
+            }
+            page.table(series_table(
+                &view.credible_releases,
+                "credible-releases",
+                "Releases",
+                view.credible_releases.unit,
+            ));
+            page.push(downloads(
+                "shares",
+                &params,
+                &[("by", "type".to_owned()), ("origin", "uploader".to_owned())],
+            ));
             page.render()
         },
     )

@@ -344,6 +344,27 @@ fn serve_api_matches_the_cli_json() {
         let cli = support::json_of(dir, &args);
         assert_eq!(api, cli, "{route} differs from hubcensus {args:?}");
     }
+    // The Contributors page shows the report's "Who builds" figures (one function for both).
+    let report = support::json_of(dir, &["report", "--format", "json", "-o", "-"]);
+    let page = server.get("/contributors").body;
+    let rows = report["builders"]["types"]["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let group = row["group"].as_str().unwrap();
+        assert!(page.contains(&format!(">{group}</td>")), "{group}");
+        assert!(
+            page.contains(&format!("data-value=\"{}\"", row["downloads"])),
+            "{group}: {}",
+            row["downloads"]
+        );
+    }
+    let credible = &report["builders"]["credible_releases"];
+    for period in credible["periods"].as_array().unwrap() {
+        assert!(
+            page.contains(&format!(">{}</td>", period.as_str().unwrap())),
+            "{period}"
+        );
+    }
     // The audit (whose exit status says the verdict, so not through json_of).
     let model = top_model(&server);
     let mut api = server
@@ -430,6 +451,9 @@ fn serve_refuses_bad_parameters_naming_them() {
         ),
         ("/audit?model=a/b&workload=poetry", "workload"),
         ("/discover?task=text-generation&since=0d", "since"),
+        ("/contributors?k=0", "k"),
+        ("/contributors?period=week", "period"),
+        ("/contributors?min_params=7", "min_params"),
     ] {
         let response = server.get(path);
         assert_eq!(response.status, 400, "{path}: {}", response.body);
@@ -498,6 +522,8 @@ fn serve_pages_feed_and_badge_answer_with_their_content_types() {
         format!("/audit?model={model}&workload=reasoning&max_params=100B&include_base=true"),
         "/discover".to_owned(),
         "/discover?task=text-generation&contributor=individual,unknown&since=13w".to_owned(),
+        "/contributors".to_owned(),
+        "/contributors?k=50&task=text-generation".to_owned(),
     ] {
         let response = server.get(&path);
         assert_eq!(response.status, 200, "{path}: {}", response.body);
@@ -512,7 +538,11 @@ fn serve_pages_feed_and_badge_answer_with_their_content_types() {
         );
         assert!(response.body.contains("Cite as: hubcensus"), "{path}");
     }
-    for item in ["href=\"/audit\"", "href=\"/discover\""] {
+    for item in [
+        "href=\"/audit\"",
+        "href=\"/discover\"",
+        "href=\"/contributors\"",
+    ] {
         assert!(
             week_page_nav(&server).contains(item),
             "the nav lacks {item}"
@@ -688,6 +718,7 @@ fn serve_escapes_hostile_text_in_every_context() {
         format!("/week?{query}"),
         format!("/concentration?{query}"),
         format!("/geography?{query}"),
+        format!("/contributors?{query}"),
         "/week?task=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_owned(),
         "/model/%3Cscript%3Ealert(1)%3C%2Fscript%3E/x".to_owned(),
         "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_owned(),
@@ -731,7 +762,15 @@ fn serve_escapes_hostile_text_in_every_context() {
     }
     // In the browser: the pages load, and no payload runs (each would log to the console).
     let mut browser = Devtools::start("1400,900");
-    for path in [format!("/week?{query}"), format!("/concentration?{query}")] {
+    for path in [
+        format!("/week?{query}"),
+        format!("/concentration?{query}"),
+        format!("/contributors?{query}"),
+        format!(
+            "/discover?task={}&contributor=individual,community,unclassified,unknown,industry&min_downloads=0",
+            hubcensus_server_encode("<script>console.error('XSS-script')</script>")
+        ),
+    ] {
         browser.call(
             "Page.navigate",
             &serde_json::json!({"url": server.url(&path)}),
@@ -842,6 +881,7 @@ fn serve_pages_render_in_chromium_without_console_errors() {
         ("geography", "/geography".to_owned()),
         ("concentration", "/concentration".to_owned()),
         ("families", "/families".to_owned()),
+        ("contributors", "/contributors".to_owned()),
         ("compare", format!("/compare?models={model}")),
         ("quality", "/quality".to_owned()),
         (
