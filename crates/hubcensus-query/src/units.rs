@@ -36,6 +36,22 @@ pub fn parse_params(text: &str) -> Result<u64, String> {
     }
 }
 
+/// Parses a span of days: `90d`, `13w` (weeks), or a bare number of days; positive.
+pub fn parse_days(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, days) = if let Some(number) = text.strip_suffix('d') {
+        (number, 1)
+    } else if let Some(number) = text.strip_suffix('w') {
+        (number, 7)
+    } else {
+        (text, 1)
+    };
+    match number.parse::<i64>() {
+        Ok(value) if value > 0 && value <= 36_500 => Ok(value * days),
+        _ => Err(format!("{text:?} is not a window (e.g. 90d, 13w)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_params;
@@ -60,5 +76,14 @@ mod tests {
             assert_eq!(parse_params(text).ok(), expected, "{text}");
         }
         assert!(parse_params("7").unwrap_err().contains("7B"));
+    }
+
+    #[test]
+    fn days() {
+        assert_eq!(super::parse_days("90d"), Ok(90));
+        assert_eq!(super::parse_days("13w"), Ok(91));
+        assert_eq!(super::parse_days("30"), Ok(30));
+        assert!(super::parse_days("0d").is_err());
+        assert!(super::parse_days("soon").is_err());
     }
 }

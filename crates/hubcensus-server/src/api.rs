@@ -9,8 +9,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use hubcensus_analytics::shares::{Dimension, Origin, Period};
+use hubcensus_evals::audit::{AuditQuery, LicensePolicy, SizePolicy};
+use hubcensus_evals::discover::DiscoverQuery;
 use hubcensus_query::views::churn::{ChurnQuery, churn};
 use hubcensus_query::views::derivatives::{DerivativesQuery, derivatives};
+use hubcensus_query::views::evidence::{self, AuditView, DiscoverView, Evidence};
 use hubcensus_query::views::history::{ModelQuery, WorkingSetQuery, model, working_set};
 use hubcensus_query::views::shares::{SharesQuery, shares};
 use hubcensus_query::views::top::{TopQuery, top};
@@ -365,6 +368,183 @@ pub async fn who_view(loaded: &Arc<Loaded>, name: String) -> Result<WhoView, App
                 now,
             },
         )
+    })
+    .await
+}
+
+/// The parameters of an audit (the API and the page).
+pub const AUDIT_PARAMS: [&str; 6] = [
+    "model",
+    "workload",
+    "max_params",
+    "license",
+    "include_base",
+    "as_of",
+];
+
+/// The parameters of discover (the API and the page).
+pub const DISCOVER_PARAMS: [&str; 5] = ["task", "contributor", "since", "min_downloads", "as_of"];
+
+/// The snapshots up to `as_of` (all when `None`): what evidence ending there may have used.
+fn snapshots_until(
+    loaded: &Loaded,
+    as_of: Option<hubcensus_model::Timestamp>,
+) -> Vec<hubcensus_model::Timestamp> {
+    loaded
+        .snapshots
+        .iter()
+        .map(|s| s.as_of)
+        .filter(|t| as_of.is_none_or(|as_of| *t <= as_of))
+        .collect()
+}
+
+pub async fn audit_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/audit",
+        pairs,
+        &AUDIT_PARAMS,
+        false,
+        |loaded, params| async move {
+            let view = audit_view(&loaded, &params).await?;
+            let used = snapshots_until(&loaded, view.audit.as_of);
+            with_meta(&view, &loaded.meta(&view.audit.provenance, Some(&used)))
+        },
+    )
+    .await
+}
+
+/// The audit a request asks for, by `evidence::audit` over the store (as `hubcensus audit`).
+/// A model in none of the snapshots is a 404.
+pub async fn audit_view(loaded: &Arc<Loaded>, params: &Params) -> Result<AuditView, AppError> {
+    let id = params.required("model", "e.g. model=org/name")?;
+    check_id("model", id)?;
+    let model = hubcensus_model::ModelId::new(id).map_err(|error| {
+        AppError::bad(
+            "model",
+            format!("{id:?} is not a model id: {error}"),
+            "ids look like org/name",
+        )
+    })?;
+    let workloads = evidence::workloads(None)?;
+    let names = workloads.names().collect::<Vec<_>>().join(", ");
+    let workload = params.required("workload", &format!("workloads: {names}"))?;
+    let benchmarks = workloads
+        .benchmarks(workload)
+        .map_err(|_| {
+            AppError::bad(
+                "workload",
+                format!("no workload {workload:?}"),
+                format!("workloads: {names}"),
+            )
+        })?
+        .to_vec();
+    let query = AuditQuery {
+        model,
+        workload: workload.to_owned(),
+        benchmarks,
+        size: SizePolicy {
+            max_params: params.size("max_params")?,
+            ..SizePolicy::default()
+        },
+        license: match params.choice("license", &["any", "permissive"])? {
+            "permissive" => LicensePolicy::Permissive,
+            _ => LicensePolicy::Any,
+        },
+        include_base: params.switch("include_base")?,
+    };
+    let as_of = params.as_of()?;
+    let dir = loaded.census.dir().to_path_buf();
+    blocking(move || {
+        let source = Evidence::open(None, &dir)?;
+        evidence::audit(&source, &dir, &query, as_of.as_ref())
+    })
+    .await
+    .map_err(|error| match error {
+        // The id was checked above: what the audit says of the model is that it is absent.
+        AppError::BadParameter {
+            parameter,
+            message,
+            hint,
+        } if parameter == "model" => AppError::NotFound { message, hint },
+        error => error,
+    })
+}
+
+pub async fn discover_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        &state,
+        &headers,
+        "/api/v1/discover",
+        pairs,
+        &DISCOVER_PARAMS,
+        false,
+        |loaded, params| async move {
+            let view = discover_view(&loaded, &params).await?;
+            let used = snapshots_until(&loaded, view.discover.as_of);
+            with_meta(&view, &loaded.meta(&view.discover.provenance, Some(&used)))
+        },
+    )
+    .await
+}
+
+/// What discover finds for a request, by `evidence::discover` over the store (as `hubcensus
+/// discover`).
+pub async fn discover_view(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+) -> Result<DiscoverView, AppError> {
+    let task = params.required("task", "e.g. task=text-generation")?;
+    let names: Vec<&str> = params
+        .get("contributor")
+        .unwrap_or(evidence::DEFAULT_CONTRIBUTORS)
+        .split(',')
+        .collect();
+    let (contributors, include_unknown) =
+        evidence::contributor_types(&names).map_err(|message| {
+            AppError::bad("contributor", message, evidence::CONTRIBUTOR_TYPES_HINT)
+        })?;
+    if contributors.is_empty() && !include_unknown {
+        return Err(AppError::bad(
+            "contributor",
+            "contributor names no type",
+            evidence::CONTRIBUTOR_TYPES_HINT,
+        ));
+    }
+    let since_days = params
+        .get("since")
+        .map(|text| {
+            hubcensus_query::units::parse_days(text)
+                .map_err(|message| AppError::bad("since", message, "e.g. since=90d or since=13w"))
+        })
+        .transpose()?;
+    let defaults = DiscoverQuery::new(task);
+    let query = DiscoverQuery {
+        contributors,
+        include_unknown,
+        since_days: since_days.unwrap_or(defaults.since_days),
+        min_weekly_downloads: params.bounded(
+            "min_downloads",
+            defaults.min_weekly_downloads,
+            0,
+            1_000_000_000_000,
+        )?,
+        ..defaults
+    };
+    let as_of = params.as_of()?;
+    let dir = loaded.census.dir().to_path_buf();
+    blocking(move || {
+        let source = Evidence::open(None, &dir)?;
+        evidence::discover(&source, &dir, &query, as_of.as_ref())
     })
     .await
 }

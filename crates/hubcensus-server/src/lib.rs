@@ -39,6 +39,8 @@ fn api_handler(path: &str) -> MethodRouter<AppState> {
         "/api/v1/model/{id}" => get(api::model_route),
         "/api/v1/who/{name}" => get(api::who_route),
         "/api/v1/snapshots" => get(api::snapshots_route),
+        "/api/v1/audit" => get(api::audit_route),
+        "/api/v1/discover" => get(api::discover_route),
         "/api/v1/openapi.json" => get(api::openapi_route),
         "/api/v1/export/{table}" => get(api::export_route),
         other => panic!("bug: the API route {other} has no handler"),
@@ -64,6 +66,9 @@ pub fn router(state: AppState) -> Router {
         .route("/compare", get(pages::compare))
         .route("/search", get(pages::search_route))
         .route("/quality", get(pages::quality))
+        .route("/contributors", get(pages::contributors))
+        .route("/audit", get(pages::audit))
+        .route("/discover", get(pages::discover))
         .route("/feeds/working-set.atom", get(pages::feed))
         .route("/badge/{*id}", get(pages::badge))
         .route("/static/app.css", get(pages::stylesheet))

@@ -13,6 +13,8 @@ pub struct Param {
     /// A JSON Schema type: `string`, `integer` or `boolean`.
     pub kind: &'static str,
     pub example: &'static str,
+    /// Whether a request must give it (a path parameter always must).
+    pub required: bool,
 }
 
 /// One API route.
@@ -41,6 +43,20 @@ const fn query(
         description,
         kind,
         example,
+        required: false,
+    }
+}
+
+/// A query parameter a request must give; `example` is a value that answers.
+const fn required(
+    name: &'static str,
+    kind: &'static str,
+    description: &'static str,
+    example: &'static str,
+) -> Param {
+    Param {
+        required: true,
+        ..query(name, kind, description, example)
     }
 }
 
@@ -177,6 +193,7 @@ pub const ROUTES: &[Route] = &[
                 description: "A model id (org/name), a former id or an _id key",
                 kind: "string",
                 example: "",
+                required: true,
             },
             query(
                 "limit",
@@ -198,6 +215,7 @@ pub const ROUTES: &[Route] = &[
             description: "A namespace (Qwen) or a model id (Qwen/Qwen3-8B)",
             kind: "string",
             example: "Qwen",
+            required: true,
         }],
         filters: false,
     },
@@ -221,6 +239,7 @@ pub const ROUTES: &[Route] = &[
                 description: "windows, working-set, families, churn, shares, lineage-edges, derivatives, registry, evals or snapshots",
                 kind: "string",
                 example: "windows",
+                required: true,
             },
             query(
                 "format",
@@ -247,6 +266,80 @@ pub const ROUTES: &[Route] = &[
         filters: true,
     },
     Route {
+        path: "/api/v1/audit",
+        axum_path: "/api/v1/audit",
+        summary: "Whether a default model is still the right baseline for a workload: the verdict with its evidence (as `hubcensus audit --format json`); 404 for a model in no snapshot",
+        schema: "hubcensus.audit/2",
+        params: &[
+            required(
+                "model",
+                "string",
+                "The default model to audit (a Hub id, org/name)",
+                "{model}",
+            ),
+            required(
+                "workload",
+                "string",
+                "code, embedding, instruction-following, long-context, multilingual or reasoning",
+                "reasoning",
+            ),
+            query(
+                "max_params",
+                "string",
+                "Candidates have at most this many parameters (70B, 500M) instead of being within twice or half the default's size",
+                "",
+            ),
+            query(
+                "license",
+                "string",
+                "Acceptable candidate licences: any (default) or permissive",
+                "any",
+            ),
+            query(
+                "include_base",
+                "boolean",
+                "Compare an instruct or chat default with base models too",
+                "false",
+            ),
+            AS_OF,
+        ],
+        filters: false,
+    },
+    Route {
+        path: "/api/v1/discover",
+        axum_path: "/api/v1/discover",
+        summary: "Credible releases of a task by small teams and individuals: models that entered the working set or whose weekly downloads grew (as `hubcensus discover --format json`)",
+        schema: "hubcensus.discover/1",
+        params: &[
+            required(
+                "task",
+                "string",
+                "The task (pipeline_tag), e.g. text-generation",
+                "text-generation",
+            ),
+            query(
+                "contributor",
+                "string",
+                "Contributor types, comma-separated: individual, community, academic, nonprofit, government, industry, unclassified, unknown (default individual,community,unclassified)",
+                "individual,community,unclassified",
+            ),
+            query(
+                "since",
+                "string",
+                "The window: days (90d) or weeks (13w); default 90d",
+                "90d",
+            ),
+            query(
+                "min_downloads",
+                "integer",
+                "Minimum weekly downloads now for a riser (default 1000)",
+                "1000",
+            ),
+            AS_OF,
+        ],
+        filters: false,
+    },
+    Route {
         path: "/api/v1/openapi.json",
         axum_path: "/api/v1/openapi.json",
         summary: "This description",
@@ -270,13 +363,17 @@ pub fn document() -> Value {
                 &[]
             })
             .map(|param| {
-                json!({
+                let mut described = json!({
                     "name": param.name,
                     "in": param.location,
-                    "required": param.location == "path",
+                    "required": param.required || param.location == "path",
                     "description": param.description,
                     "schema": { "type": param.kind },
-                })
+                });
+                if !param.example.is_empty() {
+                    described["example"] = json!(param.example);
+                }
+                described
             })
             .collect();
         let mut responses = serde_json::Map::new();

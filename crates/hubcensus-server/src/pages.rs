@@ -29,13 +29,16 @@ use crate::respond::{ATOM, HTML, Kind, SVG, cached, error_response};
 use crate::state::{AppState, Loaded, Rendered, blocking};
 
 /// The navigation: path and label.
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 10] = [
     ("/", "Overview"),
     ("/week", "This week"),
     ("/geography", "Geography"),
+    ("/contributors", "Contributors"),
     ("/concentration", "Concentration"),
     ("/families", "Families"),
     ("/compare", "Compare"),
+    ("/audit", "Audit"),
+    ("/discover", "Discover"),
     ("/quality", "Data quality"),
 ];
 
@@ -1660,6 +1663,538 @@ pub async fn quality(
         },
     )
     .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contributors
+
+/// A series as a long table: one row per period and group.
+fn series_table(series: &Series, id: &'static str, value: &'static str, unit: Unit) -> Table {
+    Table {
+        caption: series.title.clone(),
+        population: format::population(&series.population),
+        id,
+        headers: vec![
+            ("Period", false),
+            ("Contributor type", false),
+            (value, true),
+        ],
+        rows: series
+            .periods
+            .iter()
+            .enumerate()
+            .flat_map(|(i, period)| {
+                series.groups.iter().map(move |group| {
+                    let v = group.values.get(i).copied().flatten();
+                    vec![
+                        Cell::text(period.clone()),
+                        Cell::text(group.name.clone()),
+                        Cell::number(format::value(v, unit), v),
+                    ]
+                })
+            })
+            .collect(),
+    }
+}
+
+pub async fn contributors(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    page(
+        &state,
+        &headers,
+        "/contributors",
+        pairs,
+        &["k"],
+        true,
+        |loaded, params| async move {
+            let mut page = Page::new(
+                &loaded,
+                "Contributors: who builds what is used",
+                "/contributors",
+            );
+            let mut fields = vec![Field::Text {
+                name: "k",
+                label: "Working set (k)",
+                value: params.get("k").unwrap_or_default().to_owned(),
+                placeholder: "200",
+            }];
+            fields.extend(filter_fields(&params));
+            page.form = Some(Form {
+                action: "/contributors".to_owned(),
+                fields,
+            });
+            let query = hubcensus_query::views::report::ReportQuery {
+                k: params.k(200)?,
+                filter: params.filter()?,
+                origins: vec![hubcensus_analytics::shares::Origin::Uploader],
+                ..hubcensus_query::views::report::ReportQuery::default()
+            };
+            let inner = Arc::clone(&loaded);
+            let view =
+                blocking(move || hubcensus_query::views::report::builders(&inner.census, &query))
+                    .await?;
+            page.para(
+                "Contributor types of the uploading namespace (individual, community, academic, \
+                 nonprofit, government, industry; organizations the registry does not know are \
+                 unclassified), as the report's \"Who builds\" section. A credible release is a \
+                 model that entered a weekly working set within 90 days of its creation \
+                 (docs/methodology.md).",
+            );
+            page.chart(
+                view.types_over_time.title.clone(),
+                series_chart(&view.types_over_time, "contributor-types", true),
+            );
+            page.table(series_table(
+                &view.types_over_time,
+                "contributor-types-over-time",
+                "Share",
+                view.types_over_time.unit,
+            ));
+            let latest = &view.types;
+            page.table(Table {
+                caption: format!("{} shares of the latest window", latest.dimension),
+                population: format::population(&latest.population),
+                id: "contributor-types",
+                headers: vec![
+                    ("Contributor type", false),
+                    ("Models", true),
+                    ("Downloads", true),
+                    ("Share", true),
+                ],
+                rows: latest
+                    .rows
+                    .iter()
+                    .map(|row| {
+                        vec![
+                            Cell::text(row.group.clone()),
+                            Cell::count(row.models),
+                            Cell::count(row.downloads),
+                            Cell::number(share(row.share), row.share),
+                        ]
+                    })
+                    .collect(),
+            });
+            if view.credible_releases.periods.is_empty() {
+                page.heading(view.credible_releases.title.clone());
+                page.para("No model entered a working set within 90 days of its creation.");
+            } else {
+                page.chart(
+                    view.credible_releases.title.clone(),
+                    series_chart(&view.credible_releases, "credible-releases", false),
+                );
+            }
+            page.table(series_table(
+                &view.credible_releases,
+                "credible-releases",
+                "Releases",
+                view.credible_releases.unit,
+            ));
+            page.push(downloads(
+                "shares",
+                &params,
+                &[("by", "type".to_owned()), ("origin", "uploader".to_owned())],
+            ));
+            page.render()
+        },
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit and discover
+
+fn optional_count(value: Option<u64>) -> Cell {
+    value.map_or_else(|| Cell::number("n/a", None), Cell::count)
+}
+
+fn optional_text(value: Option<&str>) -> Cell {
+    Cell::text(value.unwrap_or("n/a"))
+}
+
+fn parameters(value: Option<u64>) -> Cell {
+    value.map_or_else(
+        || Cell::number("n/a", None),
+        |v| Cell::number(format::compact(v), Some(v as f64)),
+    )
+}
+
+fn rank(value: Option<u32>) -> Cell {
+    value.map_or_else(
+        || Cell::number("not in the set", None),
+        |r| Cell::number(format!("#{r}"), Some(f64::from(r))),
+    )
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    page(
+        &state,
+        &headers,
+        "/audit",
+        pairs,
+        &api::AUDIT_PARAMS,
+        false,
+        audit_page,
+    )
+    .await
+}
+
+async fn audit_page(loaded: Arc<Loaded>, params: Params) -> Result<Rendered, AppError> {
+    let mut page = Page::new(&loaded, "Audit a default model", "/audit");
+    let workloads = hubcensus_query::views::evidence::workloads(None)?;
+    let choices: Vec<(String, String)> = workloads
+        .names()
+        .map(|name| (name.to_owned(), name.to_owned()))
+        .collect();
+    let text = |name, label, placeholder| Field::Text {
+        name,
+        label,
+        value: params.get(name).unwrap_or_default().to_owned(),
+        placeholder,
+    };
+    page.form = Some(Form {
+        action: "/audit".to_owned(),
+        fields: vec![
+            text("model", "Model id", "org/name"),
+            select(
+                "workload",
+                "Workload",
+                &choices,
+                Some(params.get("workload").unwrap_or("reasoning")),
+            ),
+            text("max_params", "Max size", "14B"),
+            select(
+                "license",
+                "Licences",
+                &[
+                    ("any".to_owned(), "Any".to_owned()),
+                    ("permissive".to_owned(), "Permissive only".to_owned()),
+                ],
+                params.get("license"),
+            ),
+            Field::Check {
+                name: "include_base",
+                label: "Include base models",
+                checked: params.switch("include_base").unwrap_or(false),
+            },
+        ],
+    });
+    if params.get("model").is_none() {
+        page.para(
+            "Whether a default model is still the right baseline for a workload: same-task, \
+             same-size candidates from the working set and the model's family, compared on the \
+             workload's benchmarks, with the adoption evidence (rank, downloads, trend). The \
+             same audit as `hubcensus audit`; the method is in docs/evals.md.",
+        );
+        return page.render();
+    }
+    let view = api::audit_view(&loaded, &params).await?;
+    let audit = &view.audit;
+    page.population(audit.provenance.clone());
+    page.push(Block::Cards {
+        cards: vec![
+            (
+                "Verdict".to_owned(),
+                audit.verdict.to_string(),
+                format!("for the {} workload", audit.workload),
+            ),
+            (
+                "Rank now".to_owned(),
+                audit
+                    .default
+                    .rank_now
+                    .map_or_else(|| "not in the set".to_owned(), |r| format!("#{r}")),
+                format!("in the top {} of the last week", audit.working_set_size),
+            ),
+            (
+                "Downloads last week".to_owned(),
+                format::count(audit.default.downloads_last_week),
+                "window downloads".to_owned(),
+            ),
+            (
+                "Candidates".to_owned(),
+                audit.candidates.len().to_string(),
+                "same task and size".to_owned(),
+            ),
+        ],
+    });
+    page.heading("Why");
+    for reason in &audit.reasons {
+        page.para(reason.clone());
+    }
+    if !audit.missing.is_empty() {
+        page.heading("Missing evidence");
+        for missing in &audit.missing {
+            page.para(missing.clone());
+        }
+    }
+    let default = &audit.default;
+    page.heading("The default");
+    page.push(Block::Facts {
+        facts: vec![
+            ("Model".to_owned(), Cell::model(default.id.as_str())),
+            (
+                "Organization".to_owned(),
+                optional_text(default.organization.as_deref()),
+            ),
+            (
+                "Contributor type".to_owned(),
+                Cell::text(
+                    default
+                        .contributor
+                        .map_or_else(|| "unknown".to_owned(), |c| c.to_string()),
+                ),
+            ),
+            ("Task".to_owned(), optional_text(default.task.as_deref())),
+            ("Parameters".to_owned(), parameters(default.parameters)),
+            (
+                "Licence".to_owned(),
+                optional_text(default.license.as_deref()),
+            ),
+            (
+                "Change over 4 weeks".to_owned(),
+                Cell::text(
+                    default
+                        .change_4w
+                        .map_or_else(|| "n/a".to_owned(), |c| format::percent(Some(c), 1)),
+                ),
+            ),
+            (
+                "Trend".to_owned(),
+                Cell::text(default.trend.as_ref().map_or_else(
+                    || "n/a".to_owned(),
+                    |t| {
+                        format!(
+                            "{} over {} weeks",
+                            format::percent(Some(t.change), 1),
+                            t.weeks
+                        )
+                    },
+                )),
+            ),
+            (
+                "Share of its task".to_owned(),
+                Cell::text(share(default.task_share)),
+            ),
+            (
+                "Successor".to_owned(),
+                default
+                    .new_version
+                    .as_ref()
+                    .map_or_else(|| Cell::text("none known"), |id| Cell::model(id.as_str())),
+            ),
+        ],
+    });
+    page.table(Table {
+        caption: format!(
+            "Benchmark scores of the default on the {} workload ({})",
+            audit.workload,
+            audit.benchmarks.join(", ")
+        ),
+        population: "the evals store's records".to_owned(),
+        id: "audit-scores",
+        headers: vec![
+            ("Benchmark", false),
+            ("Metric", false),
+            ("Value", true),
+            ("Source", false),
+            ("Date", false),
+        ],
+        rows: default
+            .scores
+            .iter()
+            .map(|score| {
+                vec![
+                    Cell::text(score.benchmark.clone()),
+                    Cell::text(score.metric.clone()),
+                    Cell::number(format::decimal(Some(score.value), 2), Some(score.value)),
+                    Cell::text(score.source.clone()),
+                    optional_text(score.date.as_deref()),
+                ]
+            })
+            .collect(),
+    });
+    page.table(Table {
+        caption: "Candidates".to_owned(),
+        population: format!(
+            "left out: {} of another task, {} of unknown size, {} of another size, {} by licence, {} base models",
+            audit.excluded.other_task,
+            audit.excluded.unknown_size,
+            audit.excluded.other_size,
+            audit.excluded.license,
+            audit.excluded.base
+        ),
+        id: "audit-candidates",
+        headers: vec![
+            ("Model", false),
+            ("Why a candidate", false),
+            ("Parameters", true),
+            ("Licence", false),
+            ("Rank now", true),
+            ("Downloads last week", true),
+            ("Better on", true),
+            ("Worse on", true),
+            ("Shared series", true),
+        ],
+        rows: audit
+            .candidates
+            .iter()
+            .map(|candidate| {
+                let report = &candidate.report;
+                vec![
+                    Cell::model(report.id.as_str()),
+                    Cell::text(candidate.origin.clone()),
+                    parameters(report.parameters),
+                    optional_text(report.license.as_deref()),
+                    rank(report.rank_now),
+                    optional_count(report.downloads_last_week),
+                    Cell::count(candidate.wins as u64),
+                    Cell::count(candidate.losses as u64),
+                    Cell::count(candidate.shared as u64),
+                ]
+            })
+            .collect(),
+    });
+    page.push(Block::Links {
+        links: vec![(
+            "This audit as JSON".to_owned(),
+            format!("/api/v1/audit?{}", params.canonical()),
+        )],
+    });
+    page.render()
+}
+
+pub async fn discover(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    page(
+        &state,
+        &headers,
+        "/discover",
+        pairs,
+        &api::DISCOVER_PARAMS,
+        false,
+        discover_page,
+    )
+    .await
+}
+
+async fn discover_page(loaded: Arc<Loaded>, params: Params) -> Result<Rendered, AppError> {
+    let mut page = Page::new(&loaded, "Discover credible releases", "/discover");
+    let text = |name, label, value: &str, placeholder| Field::Text {
+        name,
+        label,
+        value: params.get(name).unwrap_or(value).to_owned(),
+        placeholder,
+    };
+    page.form = Some(Form {
+        action: "/discover".to_owned(),
+        fields: vec![
+            text("task", "Task", "", "text-generation"),
+            text(
+                "contributor",
+                "Contributor types",
+                hubcensus_query::views::evidence::DEFAULT_CONTRIBUTORS,
+                "individual,community",
+            ),
+            text("since", "Since", "90d", "90d or 13w"),
+            text("min_downloads", "Min weekly downloads", "1000", "1000"),
+        ],
+    });
+    if params.get("task").is_none() {
+        page.para(
+            "Models of a task by small teams and individuals that entered the weekly working \
+             set, or whose weekly downloads grew at least twofold, in the window. The same \
+             search as `hubcensus discover`; contributor types: individual, community, academic, \
+             nonprofit, government, industry, unclassified, unknown.",
+        );
+        return page.render();
+    }
+    let view = api::discover_view(&loaded, &params).await?;
+    let found = &view.discover;
+    page.population(format!(
+        "{}; {} models of the task in the evidence, {} of other contributor types and {} of unknown type left out",
+        found.provenance, found.models_in_task, found.other_contributors, found.unknown_contributor
+    ));
+    for missing in &found.missing {
+        page.para(missing.clone());
+    }
+    page.table(Table {
+        caption: format!(
+            "Credible releases of {} since {}",
+            found.task,
+            found.baseline.map_or_else(|| "n/a".to_owned(), date)
+        ),
+        population: format!(
+            "contributor types: {}",
+            found
+                .contributors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        id: "discover",
+        headers: vec![
+            ("Model", false),
+            ("How", false),
+            ("Organization", false),
+            ("Contributor type", false),
+            ("Parameters", true),
+            ("Licence", false),
+            ("Rank now", true),
+            ("Weekly downloads then", true),
+            ("Weekly downloads now", true),
+            ("Growth", true),
+        ],
+        rows: found
+            .found
+            .iter()
+            .map(|riser| {
+                vec![
+                    Cell::model(riser.id.as_str()),
+                    Cell::text(match riser.rise {
+                        hubcensus_evals::discover::Rise::EnteredWorkingSet => {
+                            "entered the working set"
+                        }
+                        hubcensus_evals::discover::Rise::Grew => "grew",
+                    }),
+                    optional_text(riser.organization.as_deref()),
+                    Cell::text(
+                        riser
+                            .contributor
+                            .map_or_else(|| "unknown".to_owned(), |c| c.to_string()),
+                    ),
+                    parameters(riser.parameters),
+                    optional_text(riser.license.as_deref()),
+                    rank(riser.rank_now),
+                    optional_count(riser.downloads_baseline),
+                    optional_count(riser.downloads_now),
+                    Cell::number(
+                        riser
+                            .growth
+                            .map_or_else(|| "n/a".to_owned(), |g| format!("×{g:.1}")),
+                        riser.growth,
+                    ),
+                ]
+            })
+            .collect(),
+    });
+    page.push(Block::Links {
+        links: vec![(
+            "These releases as JSON".to_owned(),
+            format!("/api/v1/discover?{}", params.canonical()),
+        )],
+    });
+    page.render()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -99,6 +99,23 @@ impl Params {
         self.values.get(name).map(String::as_str)
     }
 
+    /// A parameter the route cannot answer without.
+    pub fn required(&self, name: &str, hint: &str) -> Result<&str, AppError> {
+        self.get(name)
+            .ok_or_else(|| AppError::bad(name, format!("{name} is required"), hint))
+    }
+
+    /// A parameter count (`7B`, `500M`), as the CLI's `--min-params`.
+    pub fn size(&self, name: &str) -> Result<Option<u64>, AppError> {
+        self.get(name)
+            .map(|text| {
+                parse_params(text).map_err(|message| {
+                    AppError::bad(name, message, format!("e.g. {name}=7B or {name}=500M"))
+                })
+            })
+            .transpose()
+    }
+
     /// The working-set size or top-k `k`: 1 to [`MAX_K`], `default` when absent.
     pub fn k(&self, default: u64) -> Result<u64, AppError> {
         self.bounded("k", default, 1, MAX_K)
@@ -167,15 +184,7 @@ impl Params {
 
     /// The population filter, validated as the CLI's.
     pub fn filter(&self) -> Result<Filter, AppError> {
-        let size = |name: &str| {
-            self.get(name)
-                .map(|text| {
-                    parse_params(text).map_err(|message| {
-                        AppError::bad(name, message, format!("e.g. {name}=7B or {name}=500M"))
-                    })
-                })
-                .transpose()
-        };
+        let size = |name: &str| self.size(name);
         let filter = Filter {
             task: self.get("task").map(str::to_owned),
             library: self.get("library").map(str::to_owned),

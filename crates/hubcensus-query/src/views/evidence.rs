@@ -12,8 +12,8 @@ use hubcensus_evals::store::EvalStore;
 use hubcensus_evals::workload::WorkloadMap;
 use hubcensus_evals::{EvalRecord, ModelEvidence, World};
 use hubcensus_model::{
-    Catalog, Column, FrameColumns, Lineage, LineageSource, ModelId, Relation, SnapshotFrame,
-    Timestamp,
+    Catalog, Column, ContributorType, FrameColumns, Lineage, LineageSource, ModelId, Relation,
+    SnapshotFrame, Timestamp,
 };
 use serde::Serialize;
 
@@ -80,6 +80,32 @@ pub struct AuditView {
 pub struct DiscoverView {
     pub schema: &'static str,
     pub discover: Discovery,
+}
+
+/// The contributor types `discover` looks for unless asked otherwise: individuals, community
+/// groups, and organizations the registry does not know.
+pub const DEFAULT_CONTRIBUTORS: &str = "individual,community,unclassified";
+
+/// What `discover` accepts as contributor types, in words for a hint.
+pub const CONTRIBUTOR_TYPES_HINT: &str = "contributor types: individual, community, academic, nonprofit, government, industry, unclassified, unknown";
+
+/// The contributor types `discover` looks for, from their names (`unknown`: a namespace of no
+/// known type, the second value). Blank names are skipped.
+pub fn contributor_types<S: AsRef<str>>(
+    names: &[S],
+) -> Result<(BTreeSet<ContributorType>, bool), String> {
+    let mut types = BTreeSet::new();
+    let mut unknown = false;
+    for name in names.iter().map(|name| name.as_ref().trim()) {
+        match name {
+            "" => {}
+            "unknown" => unknown = true,
+            name => {
+                types.insert(name.parse::<ContributorType>()?);
+            }
+        }
+    }
+    Ok((types, unknown))
 }
 
 /// The workloads: the built-in map, with the TOML file `path` laid over it.

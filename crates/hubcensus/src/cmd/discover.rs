@@ -1,13 +1,11 @@
 //! `hubcensus discover`: find credible releases from small teams and individuals in a domain.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 use hubcensus_evals::discover::DiscoverQuery;
 use hubcensus_evals::render;
-use hubcensus_model::ContributorType;
 use hubcensus_query::views::evidence::{self, Evidence};
 
 use crate::context::Context;
@@ -38,11 +36,11 @@ pub struct Args {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "individual,community,unclassified"
+        default_value = evidence::DEFAULT_CONTRIBUTORS
     )]
     contributor: Vec<String>,
     /// The window: days (90d) or weeks (13w)
-    #[arg(long, default_value = "90d", value_parser = parse_since)]
+    #[arg(long, default_value = "90d", value_parser = hubcensus_query::units::parse_days)]
     since: i64,
     /// Minimum growth of weekly downloads over the window (×)
     #[arg(long, default_value_t = 2.0)]
@@ -63,36 +61,11 @@ pub struct Args {
     as_of: Option<hubcensus_query::AsOf>,
 }
 
-/// `90d`, `13w`, or a number of days.
-fn parse_since(text: &str) -> Result<i64, String> {
-    let text = text.trim();
-    let (number, days) = if let Some(number) = text.strip_suffix('d') {
-        (number, 1)
-    } else if let Some(number) = text.strip_suffix('w') {
-        (number, 7)
-    } else {
-        (text, 1)
-    };
-    match number.parse::<i64>() {
-        Ok(value) if value > 0 => Ok(value * days),
-        _ => Err(format!("{text:?} is not a window (e.g. 90d, 13w)")),
-    }
-}
-
 #[allow(clippy::needless_pass_by_value)] // the signature every subcommand shares (cmd/mod.rs)
 pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
-    let include_unknown = args.contributor.iter().any(|kind| kind.trim() == "unknown");
-    let contributors = args
-        .contributor
-        .iter()
-        .filter(|kind| kind.trim() != "unknown")
-        .map(|kind| kind.trim().parse::<ContributorType>())
-        .collect::<Result<BTreeSet<_>, _>>()
+    let (contributors, include_unknown) = evidence::contributor_types(&args.contributor)
         .map_err(anyhow::Error::msg)
-        .context(Hint(
-            "contributor types: individual, community, academic, nonprofit, government, industry, unclassified, unknown"
-                .into(),
-        ))?;
+        .context(Hint(evidence::CONTRIBUTOR_TYPES_HINT.into()))?;
     if !(args.min_growth.is_finite() && args.min_growth > 0.0) {
         return Err(
             anyhow::anyhow!("--min-growth must be positive, got {}", args.min_growth).context(
@@ -120,18 +93,4 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     };
     write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_since;
-
-    #[test]
-    fn windows() {
-        assert_eq!(parse_since("90d"), Ok(90));
-        assert_eq!(parse_since("13w"), Ok(91));
-        assert_eq!(parse_since("30"), Ok(30));
-        assert!(parse_since("0d").is_err());
-        assert!(parse_since("soon").is_err());
-    }
 }

@@ -164,6 +164,14 @@ fn demo_store() -> &'static Path {
     })
 }
 
+/// The navigation of a page.
+fn week_page_nav(server: &Server) -> String {
+    let body = server.get("/").body;
+    let start = body.find("<nav>").expect("a nav");
+    let end = body.find("</nav>").expect("a nav's end");
+    body[start..end].to_owned()
+}
+
 /// The id of the top model of the latest week.
 fn top_model(server: &Server) -> String {
     server.get("/api/v1/working-set?k=1").json()["models"][0]["id"]
@@ -185,10 +193,33 @@ fn serve_answers_every_documented_route_with_its_schema_and_meta() {
     let namespace = model.split('/').next().unwrap().to_owned();
     for (path, item) in paths {
         let operation = &item["get"];
-        let concrete = path
+        let path = path
             .replace("{id}", &model)
             .replace("{name}", &namespace)
             .replace("{table}", "windows");
+        // A required query parameter takes its documented example ({model}: a model in the
+        // store).
+        let parameters = operation["parameters"].as_array().unwrap();
+        let required: Vec<String> = parameters
+            .iter()
+            .filter(|p| p["in"] == "query" && p["required"] == true)
+            .map(|p| {
+                let example = p["example"]
+                    .as_str()
+                    .expect("a required parameter's example");
+                format!(
+                    "{}={}",
+                    p["name"].as_str().unwrap(),
+                    example.replace("{model}", &model)
+                )
+            })
+            .collect();
+        let concrete = if required.is_empty() {
+            path.clone()
+        } else {
+            format!("{path}?{}", required.join("&"))
+        };
+        let join = if required.is_empty() { '?' } else { '&' };
         let response = server.get(&concrete);
         assert_eq!(response.status, 200, "{concrete}: {}", response.body);
         if concrete.starts_with("/api/v1/export/") {
@@ -220,10 +251,10 @@ fn serve_answers_every_documented_route_with_its_schema_and_meta() {
             );
         }
         // Every documented query parameter is accepted (an undocumented one is refused below).
-        for parameter in operation["parameters"].as_array().unwrap() {
-            if parameter["in"] == "query" {
+        for parameter in parameters {
+            if parameter["in"] == "query" && parameter["required"] != true {
                 let name = parameter["name"].as_str().unwrap();
-                let response = server.get(&format!("{concrete}?{name}="));
+                let response = server.get(&format!("{concrete}{join}{name}="));
                 assert_eq!(
                     response.status, 200,
                     "{concrete}?{name}=: {}",
@@ -231,9 +262,29 @@ fn serve_answers_every_documented_route_with_its_schema_and_meta() {
                 );
             }
         }
-        let refused = server.get(&format!("{concrete}?no_such_parameter=1"));
+        let refused = server.get(&format!("{concrete}{join}no_such_parameter=1"));
         assert_eq!(refused.status, 400, "{concrete}");
         assert_eq!(refused.parameter(), "no_such_parameter");
+        // Without a required parameter: a 400 naming it.
+        for parameter in parameters {
+            if parameter["in"] == "query" && parameter["required"] == true {
+                let name = parameter["name"].as_str().unwrap();
+                let rest: Vec<&String> = required
+                    .iter()
+                    .filter(|r| !r.starts_with(&format!("{name}=")))
+                    .collect();
+                let without = format!(
+                    "{path}?{}",
+                    rest.iter()
+                        .map(|r| r.as_str())
+                        .collect::<Vec<_>>()
+                        .join("&")
+                );
+                let response = server.get(&without);
+                assert_eq!(response.status, 400, "{without}: {}", response.body);
+                assert_eq!(response.parameter(), name, "{without}");
+            }
+        }
     }
     // The tables behind the charts download as CSV too, named as files.
     let csv = server.get("/api/v1/export/working-set?format=csv&k=5");
@@ -273,12 +324,73 @@ fn serve_api_matches_the_cli_json() {
             "/api/v1/windows?k=50",
             vec!["windows", "--k", "50", "--format", "json"],
         ),
+        (
+            "/api/v1/discover?task=text-generation&since=13w&contributor=individual,unknown",
+            vec![
+                "discover",
+                "--task",
+                "text-generation",
+                "--since",
+                "13w",
+                "--contributor",
+                "individual,unknown",
+                "--format",
+                "json",
+            ],
+        ),
     ] {
         let mut api = server.get(route).json();
         api.as_object_mut().unwrap().remove("meta");
         let cli = support::json_of(dir, &args);
         assert_eq!(api, cli, "{route} differs from hubcensus {args:?}");
     }
+    // The Contributors page shows the report's "Who builds" figures (one function for both).
+    let report = support::json_of(dir, &["report", "--format", "json", "-o", "-"]);
+    let page = server.get("/contributors").body;
+    let rows = report["builders"]["types"]["rows"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let group = row["group"].as_str().unwrap();
+        assert!(page.contains(&format!(">{group}</td>")), "{group}");
+        assert!(
+            page.contains(&format!("data-value=\"{}\"", row["downloads"])),
+            "{group}: {}",
+            row["downloads"]
+        );
+    }
+    let credible = &report["builders"]["credible_releases"];
+    for period in credible["periods"].as_array().unwrap() {
+        assert!(
+            page.contains(&format!(">{}</td>", period.as_str().unwrap())),
+            "{period}"
+        );
+    }
+    // The audit (whose exit status says the verdict, so not through json_of).
+    let model = top_model(&server);
+    let mut api = server
+        .get(&format!(
+            "/api/v1/audit?model={model}&workload=reasoning&max_params=100B&license=permissive&include_base=true"
+        ))
+        .json();
+    api.as_object_mut().unwrap().remove("meta");
+    let output = support::hubcensus(dir)
+        .args([
+            "audit",
+            &model,
+            "--workload",
+            "reasoning",
+            "--max-params",
+            "100B",
+            "--license",
+            "permissive",
+            "--include-base",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let cli: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(api, cli, "the audit API differs from hubcensus audit");
 }
 
 #[test]
@@ -304,6 +416,44 @@ fn serve_refuses_bad_parameters_naming_them() {
         ("/api/v1/model/a/b?limit=100000", "limit"),
         ("/week?k=0", "k"),
         ("/compare?models=a/b,c/d,e/f,g/h,i/j,k/l", "models"),
+        ("/api/v1/audit?workload=reasoning", "model"),
+        ("/api/v1/audit?model=a/../b&workload=reasoning", "model"),
+        ("/api/v1/audit?model=a/b&workload=poetry", "workload"),
+        (
+            "/api/v1/audit?model=a/b&workload=reasoning&max_params=7",
+            "max_params",
+        ),
+        (
+            "/api/v1/audit?model=a/b&workload=reasoning&license=gpl",
+            "license",
+        ),
+        (
+            "/api/v1/audit?model=a/b&workload=reasoning&include_base=maybe",
+            "include_base",
+        ),
+        (
+            "/api/v1/audit?model=a/b&workload=reasoning&as_of=1999-01-01",
+            "as_of",
+        ),
+        ("/api/v1/discover", "task"),
+        ("/api/v1/discover?task=text-generation&since=soon", "since"),
+        (
+            "/api/v1/discover?task=text-generation&contributor=aliens",
+            "contributor",
+        ),
+        (
+            "/api/v1/discover?task=text-generation&min_downloads=-1",
+            "min_downloads",
+        ),
+        (
+            "/api/v1/discover?task=text-generation&as_of=yesterday",
+            "as_of",
+        ),
+        ("/audit?model=a/b&workload=poetry", "workload"),
+        ("/discover?task=text-generation&since=0d", "since"),
+        ("/contributors?k=0", "k"),
+        ("/contributors?period=week", "period"),
+        ("/contributors?min_params=7", "min_params"),
     ] {
         let response = server.get(path);
         assert_eq!(response.status, 400, "{path}: {}", response.body);
@@ -328,6 +478,14 @@ fn serve_refuses_bad_parameters_naming_them() {
         ("/api/v1/model/nobody/nothing", "application/json"),
         ("/model/nobody/nothing", "text/html; charset=utf-8"),
         ("/badge/nobody/nothing.svg", "application/json"),
+        (
+            "/api/v1/audit?model=nobody/nothing&workload=reasoning",
+            "application/json",
+        ),
+        (
+            "/audit?model=nobody/nothing&workload=reasoning",
+            "text/html; charset=utf-8",
+        ),
         ("/no/such/page", "text/html; charset=utf-8"),
     ] {
         let response = server.get(path);
@@ -360,6 +518,12 @@ fn serve_pages_feed_and_badge_answer_with_their_content_types() {
         format!("/compare?models={model}"),
         "/search?q=qwen".to_owned(),
         "/quality".to_owned(),
+        "/audit".to_owned(),
+        format!("/audit?model={model}&workload=reasoning&max_params=100B&include_base=true"),
+        "/discover".to_owned(),
+        "/discover?task=text-generation&contributor=individual,unknown&since=13w".to_owned(),
+        "/contributors".to_owned(),
+        "/contributors?k=50&task=text-generation".to_owned(),
     ] {
         let response = server.get(&path);
         assert_eq!(response.status, 200, "{path}: {}", response.body);
@@ -374,6 +538,30 @@ fn serve_pages_feed_and_badge_answer_with_their_content_types() {
         );
         assert!(response.body.contains("Cite as: hubcensus"), "{path}");
     }
+    for item in [
+        "href=\"/audit\"",
+        "href=\"/discover\"",
+        "href=\"/contributors\"",
+    ] {
+        assert!(
+            week_page_nav(&server).contains(item),
+            "the nav lacks {item}"
+        );
+    }
+    let audit = server
+        .get(&format!("/audit?model={model}&workload=reasoning"))
+        .body;
+    assert!(audit.contains("Verdict"), "{audit}");
+    assert!(
+        audit.contains(&format!("value=\"{model}\"")),
+        "the form keeps the model"
+    );
+    let discover = server.get("/discover?task=text-generation").body;
+    assert!(discover.contains("id=\"discover\""), "{discover}");
+    assert!(
+        discover.contains("value=\"text-generation\""),
+        "the form keeps the task"
+    );
     let week_page = server.get("/week").body;
     assert!(week_page.contains(&format!("href=\"/model/{model}\"")));
     assert!(server.get(&format!("/model/{model}")).body.contains("<svg"));
@@ -530,10 +718,18 @@ fn serve_escapes_hostile_text_in_every_context() {
         format!("/week?{query}"),
         format!("/concentration?{query}"),
         format!("/geography?{query}"),
+        format!("/contributors?{query}"),
         "/week?task=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_owned(),
         "/model/%3Cscript%3Ealert(1)%3C%2Fscript%3E/x".to_owned(),
         "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E".to_owned(),
         "/org/%22%20onmouseover%3D%22alert(1)".to_owned(),
+        "/audit?model=%3Cscript%3Ealert(1)%3C%2Fscript%3E/x&workload=reasoning".to_owned(),
+        "/audit?model=org0/model-0&workload=reasoning&max_params=%22%20onmouseover%3D%22alert(1)"
+            .to_owned(),
+        format!(
+            "/discover?task={}&contributor=individual,community,unclassified,unknown,industry&min_downloads=0",
+            hubcensus_server_encode("<script>console.error('XSS-script')</script>")
+        ),
     ] {
         let response = server.get(&path);
         assert!(
@@ -566,7 +762,15 @@ fn serve_escapes_hostile_text_in_every_context() {
     }
     // In the browser: the pages load, and no payload runs (each would log to the console).
     let mut browser = Devtools::start("1400,900");
-    for path in [format!("/week?{query}"), format!("/concentration?{query}")] {
+    for path in [
+        format!("/week?{query}"),
+        format!("/concentration?{query}"),
+        format!("/contributors?{query}"),
+        format!(
+            "/discover?task={}&contributor=individual,community,unclassified,unknown,industry&min_downloads=0",
+            hubcensus_server_encode("<script>console.error('XSS-script')</script>")
+        ),
+    ] {
         browser.call(
             "Page.navigate",
             &serde_json::json!({"url": server.url(&path)}),
@@ -677,8 +881,17 @@ fn serve_pages_render_in_chromium_without_console_errors() {
         ("geography", "/geography".to_owned()),
         ("concentration", "/concentration".to_owned()),
         ("families", "/families".to_owned()),
+        ("contributors", "/contributors".to_owned()),
         ("compare", format!("/compare?models={model}")),
         ("quality", "/quality".to_owned()),
+        (
+            "audit",
+            format!("/audit?model={model}&workload=reasoning&include_base=true"),
+        ),
+        (
+            "discover",
+            "/discover?task=text-generation&contributor=individual,unknown".to_owned(),
+        ),
     ];
     for (name, path) in &pages {
         for (label, size) in [("desktop", "1400,900"), ("phone", "390,844")] {
@@ -706,7 +919,7 @@ fn serve_pages_render_in_chromium_without_console_errors() {
         // marks sortable headers).
         let (_, dom) = run_chromium(&server.url(path), "1400,900", &["--dump-dom"]);
         assert!(
-            dom.contains("<svg") || *name == "quality",
+            dom.contains("<svg") || ["quality", "audit", "discover"].contains(name),
             "{path}: no chart"
         );
         assert!(

@@ -137,6 +137,23 @@ pub fn report_with_progress(
     query: &ReportQuery,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<rv::ReportView, QueryError> {
+    with_inputs(census, query, progress, assemble)
+}
+
+/// The report's "Who builds" section alone: contributor-type shares of the last window and
+/// per week, and credible releases per quarter of creation by contributor type (the same
+/// figures as the report's, by the same function; the dashboard's Contributors page).
+pub fn builders(census: &Census, query: &ReportQuery) -> Result<rv::Builders, QueryError> {
+    with_inputs(census, query, &mut |_, _| {}, sections::builders)
+}
+
+/// Computes every window of the query's range once, then hands the inputs to `section`.
+fn with_inputs<T>(
+    census: &Census,
+    query: &ReportQuery,
+    progress: &mut dyn FnMut(usize, usize),
+    section: impl FnOnce(&Inputs<'_>) -> T,
+) -> Result<T, QueryError> {
     query.validate()?;
     let range = match census.range(query.from, query.to) {
         Err(QueryError::NoSnapshots { .. }) => {
@@ -241,7 +258,7 @@ pub fn report_with_progress(
         query,
         lineage: census.lineage_words(newest, lineage_from),
     };
-    Ok(assemble(&inputs))
+    Ok(section(&inputs))
 }
 
 /// The view, section by section.
