@@ -5,10 +5,12 @@
 //! (spark/requirements.txt; Debian's openjdk-17-jre-headless).
 
 use hubcensus_analytics::Filter;
+use hubcensus_analytics::shares::{Dimension, Origin, Period};
 use hubcensus_demo::{World, WorldConfig};
 use hubcensus_model::SourceKind;
 use hubcensus_query::Census;
-use hubcensus_query::spark::{SparkOptions, spark_windows};
+use hubcensus_query::spark::{SparkOptions, spark_windows_and_shares};
+use hubcensus_query::views::shares::shares_of;
 use hubcensus_query::views::windows::{WindowsQuery, windows};
 use hubcensus_store::{COLUMNS, SnapshotDraft, Writer};
 use serde_json::json;
@@ -45,7 +47,7 @@ fn demo_store(dir: &std::path::Path, models: usize, weeks: usize) {
 }
 
 #[test]
-fn spark_windows_equal_the_embedded_engine_figure_for_figure() {
+fn spark_windows_and_shares_equal_the_embedded_engine_figure_for_figure() {
     let dir = tempfile::tempdir().unwrap();
     demo_store(dir.path(), 20_000, 5);
     let census = Census::open(dir.path()).unwrap();
@@ -62,7 +64,36 @@ fn spark_windows_equal_the_embedded_engine_figure_for_figure() {
         master: Some("local[2]".into()),
         ..SparkOptions::default()
     };
-    let spark = spark_windows(&census, K, &options).unwrap();
+    let dimensions = [
+        Dimension::Country,
+        Dimension::Region,
+        Dimension::Type,
+        Dimension::Organization,
+    ];
+    let periods = [Period::Week, Period::Month, Period::Quarter, Period::Year];
+    // One Spark session for the windows and the shares.
+    let (spark, spark_shares) =
+        spark_windows_and_shares(&census, K, &dimensions, &periods, &options).unwrap();
+    let embedded_shares = shares_of(
+        &census,
+        &dimensions,
+        &[Origin::Uploader],
+        &periods,
+        &Filter::default(),
+    )
+    .unwrap();
+    assert_eq!(spark_shares.len(), dimensions.len() * periods.len());
+    for (embedded, spark) in embedded_shares.iter().zip(&spark_shares) {
+        // Real shares: known groups with downloads, and the unattributed row.
+        assert!(embedded.results[0].rows.len() > 1);
+        assert_eq!(
+            serde_json::to_string(spark).unwrap(),
+            serde_json::to_string(embedded).unwrap(),
+            "shares by {:?} per {:?}",
+            embedded.by,
+            embedded.period
+        );
+    }
     assert_eq!(spark.len(), 4);
     assert_eq!(embedded.windows.len(), spark.len());
     for (embedded, spark) in embedded.windows.iter().zip(&spark) {

@@ -11,9 +11,16 @@
 
 mod finish;
 mod launch;
+mod shares;
 
 pub use finish::{SparkWindow, finish};
-pub use launch::{Intermediates, SparkOptions, WindowIntermediates, plan, run_job};
+pub use launch::{
+    Intermediates, ShareIntermediates, SharesPlan, SparkOptions, WindowIntermediates, plan, run_job,
+};
+pub use shares::{
+    RegistryTable, finish_shares, registry_table, spark_shares, spark_shares_view,
+    spark_windows_and_shares,
+};
 
 use hubcensus_analytics::Filter;
 use hubcensus_model::Timestamp;
