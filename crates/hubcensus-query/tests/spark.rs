@@ -46,11 +46,38 @@ fn demo_store(dir: &std::path::Path, models: usize, weeks: usize) {
     }
 }
 
+/// Account kinds as `hubcensus enrich` records them, for a third of the namespaces (users and
+/// organizations alternately): they decide an unknown namespace's contributor type, so the
+/// shares by type test the job's join of them.
+fn record_account_kinds(dir: &std::path::Path) {
+    let census = Census::open(dir).unwrap();
+    let ids = census.ids().unwrap();
+    let namespaces: std::collections::BTreeSet<&str> = (0..ids.len())
+        .filter_map(|i| {
+            ids.get(i)
+                .and_then(|id| id.split_once('/'))
+                .map(|(ns, _)| ns)
+        })
+        .collect();
+    let mut lines = String::new();
+    for (n, namespace) in namespaces.iter().enumerate().filter(|(n, _)| n % 3 == 0) {
+        let kind = if n % 2 == 0 { "user" } else { "organization" };
+        lines.push_str(&json!({"name": namespace, "kind": kind}).to_string());
+        lines.push('\n');
+    }
+    let latest = census.latest().unwrap();
+    let folder = hubcensus_query::attribution::enrich_dir(dir, latest);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("accounts.jsonl"), lines).unwrap();
+}
+
 #[test]
 fn spark_windows_and_shares_equal_the_embedded_engine_figure_for_figure() {
     let dir = tempfile::tempdir().unwrap();
     demo_store(dir.path(), 20_000, 5);
+    record_account_kinds(dir.path());
     let census = Census::open(dir.path()).unwrap();
+    assert!(census.accounts().len() > 100);
     let embedded = windows(
         &census,
         &WindowsQuery {

@@ -6,8 +6,10 @@
 //!
 //! Covered: METHODS.md §2 (counts and flags) and §3-§4 without groups: top-k share, N50, N80,
 //! N90, both Ginis, the Lorenz curve, the long tail, the working set, its share, entries, exits
-//! and churn. Not yet: the HHIs (by author, organization, country), the family working set and
-//! the shares of §6-§7 (see docs/spark.md).
+//! and churn; the shares of §6-§7 in the uploader origin (`shares`: per attribution key, the
+//! counted models and their downloads, the registry joined as a table). Not yet: the HHIs of
+//! `windows` (by author, organization, country), the family working set and the lineage origin
+//! of the shares (see docs/spark.md).
 
 mod finish;
 mod launch;
