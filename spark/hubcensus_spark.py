@@ -16,8 +16,8 @@ and the Lorenz curve need exactly, the models with A_t1 < 200, and the candidate
 every model whose clamped downloads reach the k-th largest (hubcensus breaks their ties by id,
 METHODS.md §3). When the plan names a registry table (`shares`), also per window the uploader
 shares' integers (METHODS.md §6-§7): per attribution key, the counted models and their clamped
-downloads, the table joined on the author (see share_intermediates). No floating-point aggregate, no global window function (the k-th largest is an
-ORDER BY ... LIMIT k), ANSI mode on (an integer overflow fails instead of wrapping).
+downloads, the table joined on the author (see share_intermediates). No floating-point
+aggregate, no global window function (the k-th largest is an ORDER BY ... LIMIT k), ANSI mode on (an integer overflow fails instead of wrapping).
 
 Untrusted text (ids, authors) never reaches this job's SQL as code: the SQL is fixed, values
 come in as typed literals through the DataFrame API.
