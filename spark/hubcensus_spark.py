@@ -14,8 +14,10 @@ date) and returns, per window, only integers: the counts and flags of §2, the h
 clamped window downloads (value, models), which is what the top-k share, N50/N80/N90, both Ginis
 and the Lorenz curve need exactly, the models with A_t1 < 200, and the candidates for the top k:
 every model whose clamped downloads reach the k-th largest (hubcensus breaks their ties by id,
-METHODS.md §3). No floating-point aggregate, no global window function (the k-th largest is an
-ORDER BY ... LIMIT k), ANSI mode on (an integer overflow fails instead of wrapping).
+METHODS.md §3). When the plan names a registry table (`shares`), also per window the uploader
+shares' integers (METHODS.md §6-§7): per attribution key, the counted models and their clamped
+downloads, the table joined on the author (see share_intermediates). No floating-point
+aggregate, no global window function (the k-th largest is an ORDER BY ... LIMIT k), ANSI mode on (an integer overflow fails instead of wrapping).
 
 Untrusted text (ids, authors) never reaches this job's SQL as code: the SQL is fixed, values
 come in as typed literals through the DataFrame API.
@@ -30,7 +32,7 @@ import tempfile
 STATUSES = ("matched", "new", "unmatched", "disappeared", "unmeasured")
 
 SCHEMA_DDL = (
-    "model_index INT, downloads_all_time BIGINT, created_at TIMESTAMP, "
+    "model_index INT, author STRING, downloads_all_time BIGINT, created_at TIMESTAMP, "
     "as_of TIMESTAMP, as_of_date DATE"
 )
 
@@ -59,7 +61,54 @@ def session(master, remote):
     return spark
 
 
-def window_intermediates(spark, models, t0, t1, k):
+def registry_tables(spark, path):
+    """The registry table hubcensus wrote for the shares (docs/spark.md): per window end, the
+    attribution key of each namespace the registry names (lowercase, as the registry matches)
+    under each account kind; the account kinds enrich recorded; the keys of unnamed namespaces
+    per account kind. Small: broadcast to the join."""
+    from pyspark.sql import functions as F
+
+    with open(path) as file:
+        table = json.load(file)
+    named = spark.createDataFrame(table["named"], "to LONG, ns STRING, kind STRING, key LONG")
+    accounts = spark.createDataFrame(table["accounts"] or [], "name STRING, account STRING")
+    return F.broadcast(named), F.broadcast(accounts), table["unnamed"]
+
+
+def share_intermediates(counted, t1, registry):
+    """The uploader shares' integers of one window (METHODS.md §6-§7): per attribution key, the
+    counted models and the sum of their clamped window downloads; the counted models with no
+    author in the window's snapshot (legacy ids), as (model index, downloads), which hubcensus
+    attributes by the registry's legacy moves."""
+    from pyspark.sql import functions as F
+
+    named, accounts, unnamed = registry
+    with_author = (
+        counted.where(F.col("author").isNotNull())
+        .join(accounts, F.col("author") == F.col("name"), "left")
+        .select("x", F.lower(F.col("author")).alias("ns"), F.coalesce(F.col("account"), F.lit("")).alias("kind"))
+        .join(named.where(F.col("to") == F.lit(t1)).drop("to"), ["ns", "kind"], "left")
+    )
+    fallback = (
+        F.when(F.col("kind") == "user", F.lit(unnamed["user"]))
+        .when(F.col("kind") == "organization", F.lit(unnamed["organization"]))
+        .otherwise(F.lit(unnamed[""]))
+    )
+    groups = [
+        [r["key"], r["n"], r["s"]]
+        for r in with_author.select(F.coalesce(F.col("key"), fallback).alias("key"), "x")
+        .groupBy("key")
+        .agg(F.count("*").alias("n"), F.sum("x").alias("s"))
+        .orderBy("key")
+        .collect()
+    ]
+    authorless = [
+        [r["i"], r["x"]] for r in counted.where(F.col("author").isNull()).select("i", "x").orderBy("i").collect()
+    ]
+    return {"groups": groups, "authorless": authorless}
+
+
+def window_intermediates(spark, models, t0, t1, k, registry=None):
     from pyspark.sql import functions as F
 
     def at(ms):
@@ -72,6 +121,7 @@ def window_intermediates(spark, models, t0, t1, k):
         F.col("model_index").alias("i"),
         F.col("downloads_all_time").alias("a1"),
         F.col("created_at").alias("created"),
+        F.col("author").alias("author"),
         F.lit(True).alias("is_"),
     )
     joined = before.join(after, "i", "full_outer")
@@ -92,6 +142,7 @@ def window_intermediates(spark, models, t0, t1, k):
         status.alias("status"),
         (F.col("a1") - start).alias("d"),
         F.col("a1").alias("a1"),
+        "author",
     )
     rows = rows.select(
         "i",
@@ -99,6 +150,7 @@ def window_intermediates(spark, models, t0, t1, k):
         "d",
         F.greatest(F.col("d"), F.lit(0).cast("bigint")).alias("x"),
         "a1",
+        "author",
     ).cache()
     is_counted = F.col("status").isin("matched", "new")
 
@@ -124,8 +176,10 @@ def window_intermediates(spark, models, t0, t1, k):
         [r["i"], r["x"]]
         for r in counted.where(F.col("x") >= max(threshold, 1)).select("i", "x").orderBy("i").collect()
     ]
+    shares = share_intermediates(counted, t1, registry) if registry is not None else None
     rows.unpersist()
     return {
+        "shares": shares,
         "from": t0,
         "to": t1,
         **{name: sums[name] for name in STATUSES},
@@ -161,7 +215,10 @@ def main():
         .parquet(plan["models"])
         .where(F.col("as_of").isin([F.timestamp_millis(F.lit(t)) for t in times]) if times else F.lit(False))
     )
-    windows = [window_intermediates(spark, models, w["from"], w["to"], int(plan["k"])) for w in plan["windows"]]
+    registry = registry_tables(spark, plan["shares"]["registry"]) if plan.get("shares") else None
+    windows = [
+        window_intermediates(spark, models, w["from"], w["to"], int(plan["k"]), registry) for w in plan["windows"]
+    ]
     result = {"schema": "hubcensus.spark-intermediates/1", "k": plan["k"], "windows": windows}
     # Written whole or not at all: a temporary file, then a rename.
     directory = os.path.dirname(os.path.abspath(args.out))

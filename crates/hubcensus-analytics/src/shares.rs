@@ -393,83 +393,112 @@ impl<'w> WindowGroups<'w> {
             }
         }
         let Slots { own, extra, legacy } = slots;
-        let mut groups: BTreeMap<&str, Tally> = BTreeMap::new();
-        let mut unattributed: Tally = (0, 0);
-        let (mut with_country, mut with_type) = (0_u64, 0_u64);
         let keyed = own
             .iter()
             .enumerate()
-            .map(|(code, tally)| (code as u32, tally))
+            .map(|(code, &tally)| (code as u32, tally))
             .chain(
                 extra
                     .iter()
                     .enumerate()
-                    .map(|(index, tally)| (EXTRA + index as u32, tally)),
+                    .map(|(index, &tally)| (EXTRA + index as u32, tally)),
             );
-        for (key, &(count, sum)) in keyed {
-            if count == 0 {
-                continue;
-            }
-            let attribution = table.get(key);
-            if attribution.is_some_and(|a| a.country.is_some()) {
-                with_country += sum;
-            }
-            if attribution
-                .and_then(|a| a.contributor)
-                .is_some_and(ContributorType::is_classified)
-            {
-                with_type += sum;
-            }
-            let tally = match attribution.and_then(|a| dimension.label(a)) {
-                Some(label) => groups.entry(label).or_insert((0, 0)),
-                None => &mut unattributed,
-            };
-            tally.0 += count;
-            tally.1 += sum;
+        shares_of_tallies(
+            &window.population,
+            window.counts.total_downloads,
+            keyed,
+            legacy,
+            mixed,
+            table,
+            dimension,
+            origin,
+        )
+    }
+}
+
+/// The shares of one window from its counted models and downloads already summed per
+/// attribution key (`keyed`: `(key, (models, downloads))`, any order, a key at most once),
+/// the legacy unnamespaced and mixed tallies, and the window's `population` and total `S`:
+/// what [`WindowGroups::shares`] finishes with, and what an engine that sums elsewhere (the
+/// Spark path) calls with its own integer sums. Every sum is an integer; the rows, the HHI and
+/// the coverage follow from them alone, so equal sums give equal shares, bit for bit.
+#[allow(clippy::too_many_arguments)]
+#[must_use]
+pub fn shares_of_tallies(
+    population: &Population,
+    total: u64,
+    keyed: impl IntoIterator<Item = (u32, (u64, u64))>,
+    legacy: (u64, u64),
+    mixed: (u64, u64),
+    table: AttributionTable<'_>,
+    dimension: Dimension,
+    origin: Origin,
+) -> Shares {
+    let mut groups: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut unattributed: Tally = (0, 0);
+    let (mut with_country, mut with_type) = (0_u64, 0_u64);
+    for (key, (count, sum)) in keyed {
+        if count == 0 {
+            continue;
         }
-        let total = window.counts.total_downloads;
-        let share = |x: u64| (total > 0).then(|| x as f64 / total as f64);
-        let mut rows: Vec<ShareRow> = groups
-            .into_iter()
-            .map(|(group, (count, sum))| ShareRow {
-                group: group.to_owned(),
-                kind: GroupKind::Known,
+        let attribution = table.get(key);
+        if attribution.is_some_and(|a| a.country.is_some()) {
+            with_country += sum;
+        }
+        if attribution
+            .and_then(|a| a.contributor)
+            .is_some_and(ContributorType::is_classified)
+        {
+            with_type += sum;
+        }
+        let tally = match attribution.and_then(|a| dimension.label(a)) {
+            Some(label) => groups.entry(label).or_insert((0, 0)),
+            None => &mut unattributed,
+        };
+        tally.0 += count;
+        tally.1 += sum;
+    }
+    let share = |x: u64| (total > 0).then(|| x as f64 / total as f64);
+    let mut rows: Vec<ShareRow> = groups
+        .into_iter()
+        .map(|(group, (count, sum))| ShareRow {
+            group: group.to_owned(),
+            kind: GroupKind::Known,
+            models: count,
+            downloads: sum,
+            share: share(sum),
+        })
+        .collect();
+    for (kind, label, (count, sum)) in [
+        (GroupKind::Unattributed, UNATTRIBUTED, unattributed),
+        (GroupKind::Legacy, LEGACY, legacy),
+        (GroupKind::Mixed, MIXED, mixed),
+    ] {
+        if count > 0 || kind == GroupKind::Unattributed {
+            rows.push(ShareRow {
+                group: label.to_owned(),
+                kind,
                 models: count,
                 downloads: sum,
                 share: share(sum),
-            })
-            .collect();
-        for (kind, label, (count, sum)) in [
-            (GroupKind::Unattributed, UNATTRIBUTED, unattributed),
-            (GroupKind::Legacy, LEGACY, legacy),
-            (GroupKind::Mixed, MIXED, mixed),
-        ] {
-            if count > 0 || kind == GroupKind::Unattributed {
-                rows.push(ShareRow {
-                    group: label.to_owned(),
-                    kind,
-                    models: count,
-                    downloads: sum,
-                    share: share(sum),
-                });
-            }
+            });
         }
-        sort_rows(&mut rows);
-        let mut population = window.population.clone();
-        population.origin = Some(origin.as_str().to_owned());
-        population.coverage_country = share(with_country);
-        population.coverage_type = share(with_type);
-        population.refresh_words();
-        Shares {
-            population,
-            dimension,
-            origin,
-            period: window.to().date_string(),
-            windows: 1,
-            total,
-            hhi: Shares::hhi_of_rows(&rows),
-            rows,
-        }
+    }
+    sort_rows(&mut rows);
+    let mut population = population.clone();
+    population.origin = Some(origin.as_str().to_owned());
+    population.coverage_country = share(with_country);
+    population.coverage_type = share(with_type);
+    population.refresh_words();
+    Shares {
+        period: population.to.date_string(),
+        population,
+        dimension,
+        origin,
+        windows: 1,
+        total,
+        hhi: Shares::hhi_of_rows(&rows),
+        rows,
     }
 }
 

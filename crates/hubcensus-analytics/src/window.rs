@@ -136,6 +136,25 @@ impl WindowDownloads {
     }
 }
 
+/// The population of an all-time difference window over `(from, to]` computed elsewhere (the
+/// Spark path), from its counts and whether its snapshots were partial or synthetic: the same
+/// value the embedded engine's window carries.
+#[must_use]
+pub fn difference_population(
+    from: Timestamp,
+    to: Timestamp,
+    filter: &Filter,
+    counts: &WindowCounts,
+    partial: bool,
+    synthetic: bool,
+) -> Population {
+    let mut population = population(Measure::AllTimeDifference, from, to, filter, counts, &[]);
+    population.partial = partial;
+    population.synthetic = synthetic;
+    population.refresh_words();
+    population
+}
+
 fn population(
     measure: Measure,
     from: Timestamp,

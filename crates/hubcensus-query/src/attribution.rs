@@ -98,6 +98,11 @@ impl Accounts {
         self.kinds.len()
     }
 
+    /// Every recorded account and its kind, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, AccountKind)> + '_ {
+        self.kinds.iter().map(|(name, &kind)| (name.as_str(), kind))
+    }
+
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.kinds.is_empty()

@@ -5,10 +5,12 @@
 //! (spark/requirements.txt; Debian's openjdk-17-jre-headless).
 
 use hubcensus_analytics::Filter;
+use hubcensus_analytics::shares::{Dimension, Origin, Period};
 use hubcensus_demo::{World, WorldConfig};
 use hubcensus_model::SourceKind;
 use hubcensus_query::Census;
-use hubcensus_query::spark::{SparkOptions, spark_windows};
+use hubcensus_query::spark::{SparkOptions, spark_windows_and_shares};
+use hubcensus_query::views::shares::shares_of;
 use hubcensus_query::views::windows::{WindowsQuery, windows};
 use hubcensus_store::{COLUMNS, SnapshotDraft, Writer};
 use serde_json::json;
@@ -44,11 +46,38 @@ fn demo_store(dir: &std::path::Path, models: usize, weeks: usize) {
     }
 }
 
+/// Account kinds as `hubcensus enrich` records them, for a third of the namespaces (users and
+/// organizations alternately): they decide an unknown namespace's contributor type, so the
+/// shares by type test the job's join of them.
+fn record_account_kinds(dir: &std::path::Path) {
+    let census = Census::open(dir).unwrap();
+    let ids = census.ids().unwrap();
+    let namespaces: std::collections::BTreeSet<&str> = (0..ids.len())
+        .filter_map(|i| {
+            ids.get(i)
+                .and_then(|id| id.split_once('/'))
+                .map(|(ns, _)| ns)
+        })
+        .collect();
+    let mut lines = String::new();
+    for (n, namespace) in namespaces.iter().enumerate().filter(|(n, _)| n % 3 == 0) {
+        let kind = if n % 2 == 0 { "user" } else { "organization" };
+        lines.push_str(&json!({"name": namespace, "kind": kind}).to_string());
+        lines.push('\n');
+    }
+    let latest = census.latest().unwrap();
+    let folder = hubcensus_query::attribution::enrich_dir(dir, latest);
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("accounts.jsonl"), lines).unwrap();
+}
+
 #[test]
-fn spark_windows_equal_the_embedded_engine_figure_for_figure() {
+fn spark_windows_and_shares_equal_the_embedded_engine_figure_for_figure() {
     let dir = tempfile::tempdir().unwrap();
     demo_store(dir.path(), 20_000, 5);
+    record_account_kinds(dir.path());
     let census = Census::open(dir.path()).unwrap();
+    assert!(census.accounts().len() > 100);
     let embedded = windows(
         &census,
         &WindowsQuery {
@@ -62,7 +91,36 @@ fn spark_windows_equal_the_embedded_engine_figure_for_figure() {
         master: Some("local[2]".into()),
         ..SparkOptions::default()
     };
-    let spark = spark_windows(&census, K, &options).unwrap();
+    let dimensions = [
+        Dimension::Country,
+        Dimension::Region,
+        Dimension::Type,
+        Dimension::Organization,
+    ];
+    let periods = [Period::Week, Period::Month, Period::Quarter, Period::Year];
+    // One Spark session for the windows and the shares.
+    let (spark, spark_shares) =
+        spark_windows_and_shares(&census, K, &dimensions, &periods, &options).unwrap();
+    let embedded_shares = shares_of(
+        &census,
+        &dimensions,
+        &[Origin::Uploader],
+        &periods,
+        &Filter::default(),
+    )
+    .unwrap();
+    assert_eq!(spark_shares.len(), dimensions.len() * periods.len());
+    for (embedded, spark) in embedded_shares.iter().zip(&spark_shares) {
+        // Real shares: known groups with downloads, and the unattributed row.
+        assert!(embedded.results[0].rows.len() > 1);
+        assert_eq!(
+            serde_json::to_string(spark).unwrap(),
+            serde_json::to_string(embedded).unwrap(),
+            "shares by {:?} per {:?}",
+            embedded.by,
+            embedded.period
+        );
+    }
     assert_eq!(spark.len(), 4);
     assert_eq!(embedded.windows.len(), spark.len());
     for (embedded, spark) in embedded.windows.iter().zip(&spark) {

@@ -75,17 +75,7 @@ pub fn finish(
         out.push(SparkWindow {
             from: Timestamp::from_millis(window.from),
             to: Timestamp::from_millis(window.to),
-            counts: WindowCounts {
-                models,
-                matched: window.matched,
-                new: window.new,
-                unmatched: window.unmatched,
-                disappeared: window.disappeared,
-                unmeasured: window.unmeasured,
-                negative: window.negative,
-                clamped_downloads: window.clamped_downloads,
-                total_downloads: total,
-            },
+            counts: counts(window),
             long_tail_share: (models > 0).then(|| window.long_tail_models as f64 / models as f64),
             working_set: names(&working_set.members),
             working_set_share: working_set.share,
@@ -97,6 +87,21 @@ pub fn finish(
         previous = Some(working_set);
     }
     Ok(out)
+}
+
+/// The counts of §2 the job returned for `window`.
+pub(super) fn counts(window: &WindowIntermediates) -> WindowCounts {
+    WindowCounts {
+        models: window.matched + window.new,
+        matched: window.matched,
+        new: window.new,
+        unmatched: window.unmatched,
+        disappeared: window.disappeared,
+        unmeasured: window.unmeasured,
+        negative: window.negative,
+        clamped_downloads: window.clamped_downloads,
+        total_downloads: window.total_downloads,
+    }
 }
 
 /// The ascending vector of clamped downloads the histogram stands for, checked against the

@@ -35,6 +35,18 @@ pub struct Plan {
     pub models: String,
     pub k: u64,
     pub windows: Vec<PlannedWindow>,
+    /// The uploader shares' sums too, with this registry table (written next to the plan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shares: Option<SharesPlan>,
+}
+
+/// The registry table the job joins for the shares (`super::shares::registry_table`).
+#[derive(Clone, Debug, Serialize)]
+pub struct SharesPlan {
+    /// Where the table is, set when the job runs.
+    pub registry: String,
+    #[serde(skip)]
+    pub table: super::shares::RegistryTable,
 }
 
 /// One window, as epoch milliseconds.
@@ -73,6 +85,19 @@ pub struct WindowIntermediates {
     pub threshold: u64,
     /// `(model index, clamped window downloads)` of every model at or above the threshold.
     pub candidates: Vec<(u32, u64)>,
+    /// The uploader shares' sums, when the plan asked for them.
+    #[serde(default)]
+    pub shares: Option<ShareIntermediates>,
+}
+
+/// The exact integers of one window's uploader shares (METHODS.md §6-§7).
+#[derive(Clone, Debug, Deserialize)]
+pub struct ShareIntermediates {
+    /// `(attribution key, counted models, their clamped window downloads)`.
+    pub groups: Vec<(u32, u64, u64)>,
+    /// `(model index, clamped window downloads)` of the counted models with no author in the
+    /// window's snapshot.
+    pub authorless: Vec<(u32, u64)>,
 }
 
 /// The windows of `census` for the job: between consecutive snapshots, all of which must carry
@@ -112,6 +137,7 @@ pub fn plan(census: &Census, k: u64) -> Result<Plan, QueryError> {
             .into_owned(),
         k,
         windows,
+        shares: None,
     })
 }
 
@@ -135,6 +161,15 @@ fn run_in(work: &Path, plan: &Plan, options: &SparkOptions) -> Result<Intermedia
     };
     let job = work.join("hubcensus_spark.py");
     std::fs::write(&job, JOB).map_err(io(&job))?;
+    let mut plan = plan.clone();
+    if let Some(shares) = &mut plan.shares {
+        let path = work.join("registry.json");
+        let bytes =
+            serde_json::to_vec(&shares.table).map_err(|e| QueryError::Bug(e.to_string()))?;
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+        shares.registry = path.to_string_lossy().into_owned();
+    }
+    let plan = &plan;
     let plan_path = work.join("plan.json");
     let plan_json = serde_json::to_vec(plan).map_err(|e| QueryError::Bug(e.to_string()))?;
     std::fs::write(&plan_path, plan_json).map_err(io(&plan_path))?;
@@ -183,6 +218,11 @@ fn run_in(work: &Path, plan: &Plan, options: &SparkOptions) -> Result<Intermedia
             ),
         })?;
     check(plan, &intermediates)?;
+    if plan.shares.is_some() && intermediates.windows.iter().any(|w| w.shares.is_none()) {
+        return Err(QueryError::Spark {
+            message: "the Spark job returned no shares for a window that asked for them".into(),
+        });
+    }
     Ok(intermediates)
 }
 

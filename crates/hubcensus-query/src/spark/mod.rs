@@ -6,14 +6,23 @@
 //!
 //! Covered: METHODS.md §2 (counts and flags) and §3-§4 without groups: top-k share, N50, N80,
 //! N90, both Ginis, the Lorenz curve, the long tail, the working set, its share, entries, exits
-//! and churn. Not yet: the HHIs (by author, organization, country), the family working set and
-//! the shares of §6-§7 (see docs/spark.md).
+//! and churn; the shares of §6-§7 in the uploader origin (`shares`: per attribution key, the
+//! counted models and their downloads, the registry joined as a table). Not yet: the HHIs of
+//! `windows` (by author, organization, country), the family working set and the lineage origin
+//! of the shares (see docs/spark.md).
 
 mod finish;
 mod launch;
+mod shares;
 
 pub use finish::{SparkWindow, finish};
-pub use launch::{Intermediates, SparkOptions, WindowIntermediates, plan, run_job};
+pub use launch::{
+    Intermediates, ShareIntermediates, SharesPlan, SparkOptions, WindowIntermediates, plan, run_job,
+};
+pub use shares::{
+    RegistryTable, finish_shares, registry_table, spark_shares, spark_shares_view,
+    spark_windows_and_shares,
+};
 
 use hubcensus_analytics::Filter;
 use hubcensus_model::Timestamp;

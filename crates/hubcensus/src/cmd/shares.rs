@@ -9,7 +9,7 @@ use hubcensus_query::Census;
 use hubcensus_query::views::shares::{SharesQuery, shares};
 use hubcensus_report::format::{decimal, percent};
 
-use crate::cmd::views::{Table, ViewArgs};
+use crate::cmd::views::{EngineArgs, Table, ViewArgs};
 use crate::context::Context;
 use crate::output::{Format, json, write_stdout};
 
@@ -60,7 +60,12 @@ as that namespace, as `hubcensus who` answers.
 Examples:
   hubcensus shares --by country
   hubcensus shares --by region --origin both --period quarter
-  hubcensus shares --by type --new-models --format json")]
+  hubcensus shares --by type --new-models --format json
+  hubcensus shares --by org --period quarter --engine spark --spark-master 'local[2]' --format json
+
+With --engine spark the PySpark job sums each window's downloads and models per attribution
+group (the registry travels to it as a small table) and hubcensus finishes the shares: the
+JSON equals the embedded engine's byte for byte. Uploader origin, whole store (docs/spark.md).")]
 pub struct Args {
     #[command(flatten)]
     pub view: ViewArgs,
@@ -73,6 +78,8 @@ pub struct Args {
     /// Sum weekly windows over calendar periods (by each window's end)
     #[arg(long, value_enum, default_value_t = PeriodArg::Week)]
     pub period: PeriodArg,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 #[allow(clippy::needless_pass_by_value)] // the signature every subcommand shares (cmd/mod.rs)
@@ -94,6 +101,11 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         filter: args.view.filter()?,
     };
     let census = Census::open_with_snapshots(&context.data_dir)?;
+    if let Some(spark) = args.engine.spark(args.view.format)? {
+        let view = hubcensus_query::spark::spark_shares_view(&census, &query, &spark)?;
+        write_stdout(&json(&view)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let view = shares(&census, &query)?;
     let format = args.view.format;
     let text = if format == Format::Json {

@@ -222,6 +222,34 @@ fn the_spark_engine_flags_are_checked_before_spark_starts() {
             ],
             "it does not filter yet",
         ),
+        (
+            &["shares", "--engine", "spark"][..],
+            "--engine spark writes JSON only",
+        ),
+        (
+            &[
+                "shares", "--engine", "spark", "--format", "json", "--origin", "lineage",
+            ],
+            "the uploader origin only",
+        ),
+        (
+            &[
+                "shares", "--engine", "spark", "--format", "json", "--origin", "both",
+            ],
+            "add --origin uploader",
+        ),
+        (
+            &[
+                "shares",
+                "--engine",
+                "spark",
+                "--format",
+                "json",
+                "--task",
+                "text-generation",
+            ],
+            "it does not filter yet",
+        ),
     ] {
         let output = hubcensus(store()).args(args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
