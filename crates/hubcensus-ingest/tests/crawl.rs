@@ -182,6 +182,30 @@ async fn every_fault_still_yields_the_exact_snapshot() {
 }
 
 #[tokio::test]
+async fn an_unreadable_link_is_retried_not_read_as_the_last_page() {
+    // Page 3 names its next page without angle brackets: read as "no next page", the listing
+    // used to end there with 100 of 500 models.
+    let stand_in = StandIn::start(StandInConfig {
+        models: fixture_models(500, 6),
+        faults: vec![(3, Fault::MalformedLink)],
+        ..StandInConfig::default()
+    })
+    .await
+    .unwrap();
+    let staging = tempfile::tempdir().unwrap();
+    let config = crawl_config(params(&stand_in.endpoint(), 50, 100, None), staging.path());
+    let outcome = run_crawl(&stand_in, &config).await.unwrap();
+    let staged = StagedCrawl::open(staging.path())
+        .unwrap()
+        .records()
+        .unwrap();
+    assert_same_snapshot(&staged, &expected(&stand_in));
+    assert_eq!(outcome.state.listing_pages, 10);
+    // Page 3 was fetched twice.
+    assert_eq!(stand_in.log().len(), 10 + 2 + 1);
+}
+
+#[tokio::test]
 async fn the_pacer_keeps_within_the_quota_and_uses_it() {
     let window = Duration::from_secs(1);
     let quota = 8;

@@ -312,9 +312,20 @@ impl HubClient {
                 message,
             });
         }
-        let next = header(&headers, "link")
-            .and_then(|link| next_link(&link))
+        let link = header(&headers, "link");
+        let next = link
+            .as_deref()
+            .and_then(next_link)
             .map(|next| absolute(url, &next));
+        // A `Link` that names a next page we cannot read must not end the listing early.
+        if next.is_none()
+            && let Some(link) = link.filter(|link| link.contains("next"))
+        {
+            return Ok(Some(Attempt::Transient(format!(
+                "unreadable Link header {link:?} (request id {})",
+                request_id.as_deref().unwrap_or("none")
+            ))));
+        }
         let body = match response.bytes().await {
             Ok(body) => Vec::from(body),
             Err(error) => return Ok(Some(Attempt::Transient(describe(&error)))),

@@ -34,6 +34,12 @@ pub enum Fault {
     Swap(usize, usize),
     /// Before answering, the model at this rank position is renamed (same `_id`, new `id`).
     Rename(usize, String),
+    /// Before answering, this model object (JSON text) is inserted at this rank position.
+    Insert(usize, String),
+    /// Before answering, the model at this rank position is deleted.
+    Delete(usize),
+    /// 200 with a `Link` header that cannot be read (no angle brackets around the target).
+    MalformedLink,
 }
 
 /// One request as the stand-in saw it.
@@ -43,6 +49,9 @@ pub struct Logged {
     pub path_and_query: String,
     pub authorization: Option<String>,
     pub status: u16,
+    /// For a 429: the earliest instant the Hub allows the next request (`Retry-After`, else the
+    /// end of the rate-limit window).
+    pub wait_until: Option<Instant>,
 }
 
 /// How the stand-in behaves.
@@ -75,6 +84,8 @@ struct Shared {
     window: u64,
     used_in_window: u64,
     log: Vec<Logged>,
+    /// `_id`s of models that moved from at or below a listing request's cursor to above it.
+    rose_past_cursor: BTreeSet<String>,
 }
 
 /// A running stand-in; stops when dropped.
@@ -114,6 +125,7 @@ impl StandIn {
             window: 0,
             used_in_window: 0,
             log: Vec::new(),
+            rose_past_cursor: BTreeSet::new(),
         }));
         let app = Router::new()
             .route("/api/models", get(listing))
@@ -151,6 +163,18 @@ impl StandIn {
     #[must_use]
     pub fn models(&self) -> Vec<String> {
         lock(&self.shared).models.clone()
+    }
+
+    /// Takes the `_id`s of the models that rose past a listing request's cursor (a swap or a
+    /// deletion above the cursor moved them from the unlisted part to the listed part).
+    #[must_use]
+    pub fn take_rose_past_cursor(&self) -> BTreeSet<String> {
+        std::mem::take(&mut lock(&self.shared).rose_past_cursor)
+    }
+
+    /// Drops the faults not injected yet.
+    pub fn clear_faults(&self) {
+        lock(&self.shared).faults.clear();
     }
 
     /// Adds faults at request numbers counted from now on.
@@ -195,11 +219,38 @@ fn admit(shared: &Shared_, path_and_query: String, headers: &HeaderMap) -> Admis
         HeaderValue::from_str(&format!("standin-{number}")).expect("ascii"),
     );
     let mut fault = state.faults.remove(&number);
+    // The listing request's cursor (models above it are already listed).
+    let cursor = path_and_query
+        .strip_prefix("/api/models?")
+        .map(cursor_offset);
     match &fault {
         Some(Fault::Swap(a, b)) => {
-            let (a, b) = (*a, *b);
-            if a < state.models.len() && b < state.models.len() {
+            let (a, b) = ((*a).min(*b), (*a).max(*b));
+            if b < state.models.len() {
+                if cursor.is_some_and(|cursor| a < cursor && cursor <= b) {
+                    let risen = object_id(&state.models[b]);
+                    state.rose_past_cursor.insert(risen);
+                }
                 state.models.swap(a, b);
+            }
+            fault = None;
+        }
+        Some(Fault::Insert(position, text)) => {
+            let position = (*position).min(state.models.len());
+            state.models.insert(position, text.clone());
+            fault = None;
+        }
+        Some(Fault::Delete(position)) => {
+            let position = *position;
+            if position < state.models.len() {
+                if let Some(cursor) = cursor
+                    && position < cursor
+                    && let Some(text) = state.models.get(cursor)
+                {
+                    let risen = object_id(text);
+                    state.rose_past_cursor.insert(risen);
+                }
+                state.models.remove(position);
             }
             fault = None;
         }
@@ -214,6 +265,17 @@ fn admit(shared: &Shared_, path_and_query: String, headers: &HeaderMap) -> Admis
         }
         _ => {}
     }
+    let wait_until = if over {
+        Some(state.started + window_end)
+    } else {
+        match &fault {
+            Some(Fault::TooManyRequests {
+                retry_after: Some(seconds),
+            }) => Some(now + Duration::from_secs(*seconds)),
+            Some(Fault::TooManyRequests { retry_after: None }) => Some(state.started + window_end),
+            _ => None,
+        }
+    };
     let status = if over {
         429
     } else {
@@ -231,6 +293,7 @@ fn admit(shared: &Shared_, path_and_query: String, headers: &HeaderMap) -> Admis
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         status,
+        wait_until,
     });
     if over {
         return Admission::Refused(
@@ -286,9 +349,14 @@ async fn respond(admission: Admission, body: Option<String>, link: Option<String
         return (StatusCode::NOT_FOUND, headers, "{\"error\":\"not found\"}").into_response();
     };
     if let Some(link) = link {
+        let value = if matches!(fault, Some(Fault::MalformedLink)) {
+            format!("{link}; rel=\"next\"")
+        } else {
+            format!("<{link}>; rel=\"next\"")
+        };
         headers.insert(
             header::LINK,
-            HeaderValue::from_str(&format!("<{link}>; rel=\"next\"")).expect("ascii link"),
+            HeaderValue::from_str(&value).expect("ascii link"),
         );
     }
     headers.insert(
@@ -334,11 +402,7 @@ async fn listing(
     let limit: usize = query_value(&query, "limit")
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
-    // The cursor is opaque to the client: `c` and the offset in base 36, backwards.
-    let offset = query_value(&query, "cursor")
-        .and_then(|c| c.strip_prefix('c'))
-        .and_then(|c| usize::from_str_radix(&c.chars().rev().collect::<String>(), 36).ok())
-        .unwrap_or(0);
+    let offset = cursor_offset(&query);
     let (body, link) = {
         let state = lock(&shared);
         let end = (offset + limit).min(state.models.len());
@@ -370,6 +434,25 @@ async fn listing(
         (body, link)
     };
     respond(admission, Some(body), link).await
+}
+
+/// The offset a listing query's cursor stands for. The cursor is opaque to the client: `c` and
+/// the offset in base 36, backwards.
+fn cursor_offset(query: &str) -> usize {
+    query_value(query, "cursor")
+        .and_then(|c| c.strip_prefix('c'))
+        .and_then(|c| usize::from_str_radix(&c.chars().rev().collect::<String>(), 36).ok())
+        .unwrap_or(0)
+}
+
+/// A model object's `_id` (else its `id`).
+fn object_id(text: &str) -> String {
+    let value = serde_json::from_str::<serde_json::Value>(text).unwrap_or_default();
+    value["_id"]
+        .as_str()
+        .or_else(|| value["id"].as_str())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 fn radix36(mut n: usize) -> String {

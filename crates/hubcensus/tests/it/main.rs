@@ -6,6 +6,7 @@ mod attribution;
 mod demo;
 mod evals;
 mod export;
+mod faults;
 mod help;
 mod import;
 mod readme;
