@@ -998,6 +998,14 @@ impl Devtools {
     /// Sends `method` (to the page once attached) and waits for its result, recording console
     /// events on the way.
     fn call(&mut self, method: &str, params: &Value) -> Value {
+        match self.try_call(method, params) {
+            Ok(result) => result,
+            Err(answer) => panic!("{method}: {answer}"),
+        }
+    }
+
+    /// [`Devtools::call`], giving back the protocol's error answer instead of failing.
+    fn try_call(&mut self, method: &str, params: &Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut message = serde_json::json!({"id": id, "method": method, "params": params.clone()});
@@ -1033,8 +1041,11 @@ impl Devtools {
                 _ => {}
             }
             if answer["id"] == id {
-                assert!(answer["error"].is_null(), "{method}: {answer}");
-                return answer["result"].clone();
+                return if answer["error"].is_null() {
+                    Ok(answer["result"].clone())
+                } else {
+                    Err(answer)
+                };
             }
         }
     }
@@ -1056,7 +1067,13 @@ impl Devtools {
     fn wait_for(&mut self, condition: &str) {
         let expression = format!("document.readyState === 'complete' && ({condition})");
         for _ in 0..300 {
-            if self.evaluate(&expression) == Value::Bool(true) {
+            // While the page navigates, the protocol may answer "Inspected target navigated or
+            // closed" (or find no context): that is "not yet", not a failure.
+            let answer = self.try_call(
+                "Runtime.evaluate",
+                &serde_json::json!({"expression": expression, "returnByValue": true}),
+            );
+            if answer.is_ok_and(|result| result["result"]["value"] == Value::Bool(true)) {
                 return;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
