@@ -19,6 +19,10 @@ pub mod view;
 use std::io::Write;
 
 pub use error::ReportError;
+
+/// The report's stylesheet (`templates/report.css`): the HTML report inlines it, and the
+/// dashboard serves it ahead of its own styles, so the two look alike from one source.
+pub const STYLE: &str = include_str!("../templates/report.css");
 pub use view::*;
 
 /// Writes the report as one self-contained HTML file.

@@ -2281,8 +2281,16 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     response
 }
 
+/// The report's styles, then the dashboard's own (one source for both: `hubcensus_report::STYLE`).
 pub async fn stylesheet() -> Response {
-    asset("text/css; charset=utf-8", include_str!("../assets/app.css"))
+    static STYLESHEET: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "{}{}",
+            hubcensus_report::STYLE,
+            include_str!("../assets/app.css")
+        )
+    });
+    asset("text/css; charset=utf-8", STYLESHEET.as_str())
 }
 
 pub async fn script() -> Response {
