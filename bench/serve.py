@@ -8,9 +8,11 @@ second, a cold model page at most 300 ms, and the server process under 1 GB?
     python3 bench/serve.py [--store /work/stores/d2m] [--binary target/release/hubcensus]
                            [--duration 10] [--connections 8] [--models 50] [--check-targets]
 
-The store is only read (`serve` opens it read-only). The binary is built with `cargo build
---release -p hubcensus` when it is missing. The load generator is wrk (Debian: `apt-get install
-wrk`), run twice per URL: paced at `--rate` requests per second (12 connections, each waiting
+The store is only read (`serve` opens it read-only; a read may fill the store's derived frame
+cache under `<store>/cache`, so point it at a copy of a store you share). The binary is built with `cargo build
+--release -p hubcensus` when it is missing. The load generator is wrk, which this script requires and does not
+install (Debian: `apt-get install wrk`; it is no test dependency, so scripts/test does not install
+it either), run twice per URL: paced at `--rate` requests per second (12 connections, each waiting
 about 12/rate s before its next request, through wrk's `delay()` hook; the rate achieved is printed),
 the target's condition; then closed-loop (`--connections` connections each sending as soon as
 the last answer arrives): the most the server sustains, and the latencies at that load.
@@ -26,6 +28,8 @@ byte (one connection, `time.perf_counter`):
 Warm: wrk on the same URLs (model pages: `--models` different models, each asked once before).
 
 Memory: the server's peak and current RSS (VmHWM, VmRSS from /proc) at the end.
+CPU: the server's user + system time per request during each paced run (/proc/<pid>/stat),
+a figure the other processes on a loaded machine change far less than the latencies.
 The machine is shared: the load average is printed with the figures.
 """
 
@@ -112,6 +116,13 @@ def wrk(url, duration, connections, paths=None, delay_ms=None):
     }
 
 
+def cpu_seconds(pid):
+    """The process's user + system CPU time so far (all its threads), from /proc."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid):
     fields = {}
     with open(f"/proc/{pid}/status") as status:
@@ -137,7 +148,7 @@ def main():
 
     if subprocess.run(["sh", "-c", "command -v wrk"], capture_output=True).returncode != 0:
         fail("wrk is not installed (Debian: apt-get install wrk)")
-    if not os.path.isdir(os.path.join(args.store, "snapshots")):
+    if not any(os.path.isdir(os.path.join(args.store, d)) for d in ("manifests", "snapshots")):
         fail(f"no store at {args.store} (make one: hubcensus --data-dir DIR demo --models 2000000)")
     if not os.path.exists(args.binary):
         subprocess.run(["cargo", "build", "--release", "-p", "hubcensus"], check=True,
@@ -200,8 +211,15 @@ def main():
         # wrk's timers and the busy machine add a few ms per request: 15% headroom on the delay
         # so the achieved rate (printed) comes near the one asked for.
         delay = paced_connections * 1000.0 / (args.rate * 1.15)
-        paced = {name: wrk(url, args.duration, paced_connections, paths, round(delay))
+        sizes = {name: len(get(address, (paths or [url.split(address, 1)[1]])[0])[1])
                  for name, url, paths in targets}
+        paced = {}
+        for name, url, paths in targets:
+            before = cpu_seconds(server.pid)
+            paced[name] = wrk(url, args.duration, paced_connections, paths, round(delay))
+            # Server CPU per request: what the load on the machine does not change much.
+            served = paced[name]["rate"] * args.duration
+            paced[name]["cpu_us"] = (cpu_seconds(server.pid) - before) / max(served, 1) * 1e6
         warm = {name: wrk(url, args.duration, args.connections, paths)
                 for name, url, paths in targets}
         peak, current = rss_mb(server.pid)
@@ -224,10 +242,12 @@ def main():
     missed = []
     print(f"\nwarm, paced at {args.rate:.0f} req/s (wrk, {paced_connections} connections, "
           f"{args.duration} s); target: p99 <= {TARGET_P99_MS:.0f} ms at {TARGET_RATE:.0f} req/s")
-    print(f"  {'':<18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(f"  {'':<18} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU us/req':>11} "
+          f"{'body bytes':>11}")
     for name, figures in paced.items():
         ok = figures["p99"] <= TARGET_P99_MS and figures["rate"] >= 0.9 * args.rate
-        print(f"  {name:<18} {figures['rate']:9.0f} {figures['p50']:8.2f} {figures['p99']:8.2f}  "
+        print(f"  {name:<18} {figures['rate']:9.0f} {figures['p50']:8.2f} {figures['p99']:8.2f} "
+              f"{figures['cpu_us']:11.0f} {sizes[name]:11,}  "
               f"{'met' if ok else 'MISSED'}"
               + (f"  ({figures['non_2xx']} non-2xx)" if figures["non_2xx"] else ""))
         if not ok:

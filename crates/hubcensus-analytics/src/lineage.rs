@@ -444,6 +444,60 @@ pub fn derivatives(
     bases
 }
 
+/// A base model's window downloads split between the base itself and its descendants (at any
+/// depth, each counted once, by the descendant's own relation to its parents: a GGUF of a
+/// fine-tune counts as quantized): docs/methodology.md, "Families and derivatives".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct EcosystemDownloads {
+    /// The base's own window downloads.
+    pub base: u64,
+    /// Its descendants' window downloads, by relation.
+    pub derivatives: ByRelation,
+    /// `base + derivatives.total()`.
+    pub total: u64,
+    /// `derivatives.total() / total`; `None` when `total` is 0.
+    pub derivative_share: Option<f64>,
+}
+
+impl EcosystemDownloads {
+    /// The split of `downloads` (window downloads on the dense index; a model past its end
+    /// counts 0) between `base` and `descendants`.
+    #[must_use]
+    pub fn of(graph: &LineageGraph, base: usize, descendants: &[u32], downloads: &[u64]) -> Self {
+        let of = |model: usize| downloads.get(model).copied().unwrap_or(0);
+        let mut derivatives = ByRelation::default();
+        for &model in descendants {
+            let relation = graph.relation(model as usize).unwrap_or(Relation::Unknown);
+            derivatives.add(relation, of(model as usize));
+        }
+        let base = of(base);
+        let total = base + derivatives.total();
+        Self {
+            base,
+            derivatives,
+            total,
+            derivative_share: (total > 0).then(|| derivatives.total() as f64 / total as f64),
+        }
+    }
+}
+
+/// [`EcosystemDownloads`] of each of `bases`, reusing one walk buffer.
+#[must_use]
+pub fn ecosystem_downloads(
+    graph: &LineageGraph,
+    bases: &[u32],
+    downloads: &[u64],
+) -> Vec<EcosystemDownloads> {
+    let mut walker = DescendantWalker::new(graph.len());
+    bases
+        .iter()
+        .map(|&base| {
+            let found = walker.walk(graph, base as usize);
+            EcosystemDownloads::of(graph, base as usize, found, downloads)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -494,6 +548,29 @@ mod tests {
             ranked.iter().map(|b| b.model).collect::<Vec<_>>(),
             vec![0, 2]
         );
+        // Downloads 10, 5, 20, 4, 1, 3, 2, 0 (model 7 past the slice's end counts 0): base 0
+        // keeps 10 of 40; its descendants' 30 split by their own relation.
+        let split = ecosystem_downloads(&graph, &[0, 1], &[10, 5, 20, 4, 1, 3, 2]);
+        assert_eq!(split[0].base, 10);
+        assert_eq!(
+            split[0].derivatives,
+            ByRelation {
+                finetune: 20,
+                adapter: 1,
+                quantized: 6,
+                merge: 3,
+                unknown: 0
+            }
+        );
+        assert_eq!(
+            (split[0].total, split[0].derivative_share),
+            (40, Some(0.75))
+        );
+        // Base 1: itself 5, the merge 5 (3) and its quantization 6 (2).
+        assert_eq!((split[1].total, split[1].derivative_share), (10, Some(0.5)));
+        // No downloads at all: no share, never 0 or NaN.
+        let none = ecosystem_downloads(&graph, &[0], &[]);
+        assert_eq!((none[0].total, none[0].derivative_share), (0, None));
     }
 
     #[test]

@@ -8,13 +8,16 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use hubcensus_analytics::Filter;
 use hubcensus_analytics::shares::{Dimension, Origin, Period};
 use hubcensus_evals::audit::{AuditQuery, LicensePolicy, SizePolicy};
 use hubcensus_evals::discover::DiscoverQuery;
 use hubcensus_query::views::churn::{ChurnQuery, churn};
 use hubcensus_query::views::derivatives::{DerivativesQuery, derivatives};
 use hubcensus_query::views::evidence::{self, AuditView, DiscoverView, Evidence};
-use hubcensus_query::views::history::{ModelQuery, WorkingSetQuery, model, working_set};
+use hubcensus_query::views::history::{
+    ModelQuery, ModelWeek, SearchView, WorkingSetQuery, model, model_weeks, search, working_set,
+};
 use hubcensus_query::views::shares::{SharesQuery, shares};
 use hubcensus_query::views::top::{TopQuery, top};
 use hubcensus_query::views::who::{WhoQuery, WhoView, who};
@@ -23,35 +26,10 @@ use serde::Serialize;
 
 use crate::error::AppError;
 use crate::params::{Params, check_id};
-use crate::respond::{JSON, Kind, cached, error_response, json_bytes, with_meta};
+use crate::respond::{JSON, Kind, answer, cached, error_response, json_bytes, with_meta};
 use crate::state::{AppState, Loaded, Rendered, blocking};
 
 pub type Pairs = Query<Vec<(String, String)>>;
-
-/// Parses the parameters, then answers from the memo or `compute`.
-async fn answer<F, Fut>(
-    state: &AppState,
-    headers: &HeaderMap,
-    route: &str,
-    pairs: Vec<(String, String)>,
-    allowed: &[&str],
-    filters: bool,
-    compute: F,
-) -> Response
-where
-    F: FnOnce(Arc<Loaded>, Params) -> Fut,
-    Fut: Future<Output = Result<Rendered, AppError>>,
-{
-    let params = match Params::parse(pairs, allowed, filters) {
-        Ok(params) => params,
-        Err(error) => return error_response(&error, Kind::Json),
-    };
-    let key = format!("{route}?{}", params.canonical());
-    cached(state, headers, key, Kind::Json, |loaded| {
-        compute(loaded, params)
-    })
-    .await
-}
 
 pub async fn working_set_route(
     State(state): State<AppState>,
@@ -59,6 +37,7 @@ pub async fn working_set_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/working-set",
@@ -67,13 +46,7 @@ pub async fn working_set_route(
         true,
         |loaded, params| async move {
             let view = working_set_view(&loaded, &params).await?;
-            with_meta(
-                &view,
-                &loaded.meta(
-                    &view.population.words,
-                    Some(&[view.population.from, view.population.to]),
-                ),
-            )
+            with_meta(&view, &loaded.window_meta(&view.population))
         },
     )
     .await
@@ -98,6 +71,7 @@ pub async fn windows_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/windows",
@@ -132,6 +106,7 @@ pub async fn shares_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/shares",
@@ -140,6 +115,7 @@ pub async fn shares_route(
         true,
         |loaded, params| async move {
             let view = shares_view(&loaded, &params).await?;
+            let view = &*view;
             let population = view
                 .results
                 .last()
@@ -150,10 +126,12 @@ pub async fn shares_route(
     .await
 }
 
+/// The shares view a request asks for, computed once per store state and query (the API,
+/// Geography and the organization pages share it).
 pub async fn shares_view(
     loaded: &Arc<Loaded>,
     params: &Params,
-) -> Result<hubcensus_query::views::shares::SharesView, AppError> {
+) -> Result<Arc<hubcensus_query::views::shares::SharesView>, AppError> {
     let dimension = match params.choice("by", &["country", "region", "type", "organization"])? {
         "country" => Dimension::Country,
         "region" => Dimension::Region,
@@ -177,8 +155,14 @@ pub async fn shares_view(
         period,
         filter: params.filter()?,
     };
+    let key = format!("{query:?}");
     let inner = Arc::clone(loaded);
-    blocking(move || shares(&inner.census, &query)).await
+    loaded
+        .shares
+        .get_or_try(key, || async move {
+            blocking(move || shares(&inner.census, &query)).await
+        })
+        .await
 }
 
 pub async fn top_route(
@@ -187,6 +171,7 @@ pub async fn top_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/top",
@@ -195,13 +180,7 @@ pub async fn top_route(
         true,
         |loaded, params| async move {
             let view = top_view(&loaded, &params).await?;
-            with_meta(
-                &view,
-                &loaded.meta(
-                    &view.population.words,
-                    Some(&[view.population.from, view.population.to]),
-                ),
-            )
+            with_meta(&view, &loaded.window_meta(&view.population))
         },
     )
     .await
@@ -227,6 +206,7 @@ pub async fn churn_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/churn",
@@ -259,6 +239,7 @@ pub async fn derivatives_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/derivatives",
@@ -297,6 +278,7 @@ pub async fn model_route(
     }
     let route = format!("/api/v1/model/{id}");
     answer(
+        Kind::Json,
         &state,
         &headers,
         &route,
@@ -335,6 +317,7 @@ pub async fn who_route(
     }
     let route = format!("/api/v1/who/{name}");
     answer(
+        Kind::Json,
         &state,
         &headers,
         &route,
@@ -404,6 +387,7 @@ pub async fn audit_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/audit",
@@ -482,6 +466,7 @@ pub async fn discover_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/discover",
@@ -549,6 +534,114 @@ pub async fn discover_view(
     .await
 }
 
+/// How many ids `/api/v1/search` lists at most (`limit`).
+pub const MAX_SEARCH: u64 = 200;
+
+pub async fn search_api_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    answer(
+        Kind::Json,
+        &state,
+        &headers,
+        "/api/v1/search",
+        pairs,
+        &["q", "limit"],
+        false,
+        |loaded, params| async move {
+            let view = search_view(&loaded, &params, 50).await?;
+            let population = format!(
+                "current ids of the store's models containing the text (case-insensitive): \
+                 {} matched, {} listed; namespaces containing it (at most 20)",
+                view.matched,
+                view.models.len()
+            );
+            with_meta(&view, &loaded.meta(&population, None))
+        },
+    )
+    .await
+}
+
+/// The model ids and namespaces containing `q` (the API and the search page): `history::search`
+/// over the weekly history's ids, at most `limit` (default `default_limit`, 1 to
+/// [`MAX_SEARCH`]) models listed.
+pub async fn search_view(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+    default_limit: u64,
+) -> Result<SearchView, AppError> {
+    let query = params
+        .required("q", "e.g. q=llama (part of a model id or namespace)")?
+        .to_owned();
+    let limit = params.bounded("limit", default_limit, 1, MAX_SEARCH)? as usize;
+    let history = loaded.history(&Filter::default(), 200).await?;
+    blocking(move || Ok(search(&history, &query, limit))).await
+}
+
+/// `/api/v1/series?models=a,b`: the weekly series of up to five models (the model page's and
+/// the comparison's chart) as a file, laid out by hubcensus-query's export API
+/// (`export::series_batch`) and written as `/api/v1/export/<table>` writes: `format` parquet
+/// (the default), csv or json (JSON Lines). An unknown model is a 404.
+pub async fn series_route(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(pairs): Pairs,
+) -> Response {
+    use hubcensus_query::export::{self, Format};
+    answer(
+        Kind::Json,
+        &state,
+        &headers,
+        "/api/v1/series",
+        pairs,
+        &["models", "format"],
+        false,
+        |loaded, params| async move {
+            let format = match params.choice("format", &["parquet", "csv", "json"])? {
+                "csv" => Format::Csv,
+                "json" => Format::Json,
+                _ => Format::Parquet,
+            };
+            let series = series_of(&loaded, &params).await?;
+            let body = blocking(move || {
+                let batch = export::series_batch(&series)?;
+                let mut out = Vec::new();
+                export::write(&batch, format, &mut out).map_err(|error| {
+                    hubcensus_query::QueryError::Bug(format!("cannot write an export: {error}"))
+                })?;
+                Ok(out)
+            })
+            .await?;
+            Ok(Rendered {
+                content_type: format.media_type(),
+                body: axum::body::Bytes::from(body),
+                filename: Some(format!("hubcensus-series.{}", format.extension())),
+            })
+        },
+    )
+    .await
+}
+
+/// The weekly series (current id, weeks) of the models `models` names, in its order: one
+/// `history::model_weeks` each (the compare page and `/api/v1/series`).
+pub async fn series_of(
+    loaded: &Arc<Loaded>,
+    params: &Params,
+) -> Result<Vec<(String, Vec<ModelWeek>)>, AppError> {
+    let models = params.models()?;
+    let history = loaded.history(&Filter::default(), 200).await?;
+    let inner = Arc::clone(loaded);
+    blocking(move || {
+        models
+            .iter()
+            .map(|id| model_weeks(&inner.census, &history, id))
+            .collect()
+    })
+    .await
+}
+
 /// The store's snapshots as their manifests record them.
 #[derive(Serialize)]
 struct SnapshotsView<'a> {
@@ -562,6 +655,7 @@ pub async fn snapshots_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/snapshots",
@@ -585,6 +679,7 @@ pub async fn openapi_route(
     Query(pairs): Pairs,
 ) -> Response {
     answer(
+        Kind::Json,
         &state,
         &headers,
         "/api/v1/openapi.json",

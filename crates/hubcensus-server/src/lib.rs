@@ -39,6 +39,8 @@ fn api_handler(path: &str) -> MethodRouter<AppState> {
         "/api/v1/model/{id}" => get(api::model_route),
         "/api/v1/who/{name}" => get(api::who_route),
         "/api/v1/snapshots" => get(api::snapshots_route),
+        "/api/v1/search" => get(api::search_api_route),
+        "/api/v1/series" => get(api::series_route),
         "/api/v1/audit" => get(api::audit_route),
         "/api/v1/discover" => get(api::discover_route),
         "/api/v1/openapi.json" => get(api::openapi_route),

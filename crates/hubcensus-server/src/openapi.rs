@@ -228,6 +228,43 @@ pub const ROUTES: &[Route] = &[
         filters: false,
     },
     Route {
+        path: "/api/v1/search",
+        axum_path: "/api/v1/search",
+        summary: "Model ids and namespaces containing a text, case-insensitively (the search box's answer): an exact match first, then ids starting with it, then shorter ids",
+        schema: "hubcensus.search/1",
+        params: &[
+            required("q", "string", "Part of a model id or namespace", "{model}"),
+            query(
+                "limit",
+                "integer",
+                "How many model ids to list, 1 to 200 (default 50)",
+                "50",
+            ),
+        ],
+        filters: false,
+    },
+    Route {
+        path: "/api/v1/series",
+        axum_path: "/api/v1/series",
+        summary: "The weekly series of up to 5 models (the model page's and the comparison's chart) as a file: one row per model and window (docs/exports.md, series); Parquet by default; 404 for an unknown model",
+        schema: "",
+        params: &[
+            required(
+                "models",
+                "string",
+                "1 to 5 model ids, comma-separated",
+                "{model}",
+            ),
+            query(
+                "format",
+                "string",
+                "parquet (default), csv or json (JSON Lines)",
+                "csv",
+            ),
+        ],
+        filters: false,
+    },
+    Route {
         path: "/api/v1/export/{table}",
         axum_path: "/api/v1/export/{table}",
         summary: "The table behind a chart as a file: the tables, columns and parameters of `hubcensus export` (docs/exports.md); Parquet by default",
@@ -349,6 +386,12 @@ pub const ROUTES: &[Route] = &[
     },
 ];
 
+/// Whether a route answers a file (Parquet, CSV or JSON Lines) rather than a JSON view.
+#[must_use]
+pub fn is_file(path: &str) -> bool {
+    path.starts_with("/api/v1/export/") || path == "/api/v1/series"
+}
+
 /// The `OpenAPI` 3.1 document of [`ROUTES`].
 #[must_use]
 pub fn document() -> Value {
@@ -380,12 +423,14 @@ pub fn document() -> Value {
         responses.insert(
             "200".to_owned(),
             json!({
-                "description": if route.schema.is_empty() {
+                "description": if is_file(route.path) {
+                    "A file: Parquet, CSV or JSON Lines, as `format` asks".to_owned()
+                } else if route.schema.is_empty() {
                     "The OpenAPI document".to_owned()
                 } else {
                     format!("A `{}` view with a `meta` block", route.schema)
                 },
-                "content": if route.path.starts_with("/api/v1/export/") {
+                "content": if is_file(route.path) {
                     json!({
                         "application/vnd.apache.parquet": {},
                         "text/csv": {},
@@ -409,7 +454,7 @@ pub fn document() -> Value {
                 }),
             );
         }
-        if route.path.contains('{') {
+        if route.path.contains('{') || route.path == "/api/v1/series" {
             responses.insert(
                 "404".to_owned(),
                 json!({

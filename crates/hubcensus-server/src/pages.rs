@@ -14,9 +14,12 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::shares::Shares;
+use hubcensus_query::views::derivatives::DerivativesView;
 use hubcensus_query::views::history::{
-    ModelWeek, WorkingSetQuery, model_weeks, search, working_set,
+    ModelWeek, NamespaceDerivatives, WorkingSetQuery, model_weeks, namespace_derivatives,
+    working_set,
 };
+use hubcensus_query::views::shares::group_series;
 use hubcensus_query::views::who::WhoView;
 use hubcensus_report::format;
 use hubcensus_report::svg::{self, NARROW, WIDE};
@@ -25,7 +28,7 @@ use hubcensus_report::{Population as ChartPopulation, Series, SeriesGroup, Unit}
 use crate::api::{self, Pairs};
 use crate::error::{AppError, ErrorBody};
 use crate::params::{Params, check_id, encode, encode_path};
-use crate::respond::{ATOM, HTML, Kind, SVG, cached, error_response};
+use crate::respond::{ATOM, HTML, Kind, SVG, answer, cached, error_response};
 use crate::state::{AppState, Loaded, Rendered, blocking};
 
 /// The navigation: path and label.
@@ -256,31 +259,6 @@ pub fn error_page(body: &ErrorBody) -> String {
         .unwrap_or_else(|_| "error".to_owned())
 }
 
-/// Parses and answers a page request.
-async fn page<F, Fut>(
-    state: &AppState,
-    headers: &HeaderMap,
-    route: &str,
-    pairs: Vec<(String, String)>,
-    allowed: &[&str],
-    filters: bool,
-    compute: F,
-) -> Response
-where
-    F: FnOnce(Arc<Loaded>, Params) -> Fut,
-    Fut: Future<Output = Result<Rendered, AppError>>,
-{
-    let params = match Params::parse(pairs, allowed, filters) {
-        Ok(params) => params,
-        Err(error) => return error_response(&error, Kind::Html),
-    };
-    let key = format!("{route}?{}", params.canonical());
-    cached(state, headers, key, Kind::Html, |loaded| {
-        compute(loaded, params)
-    })
-    .await
-}
-
 /// A chart's population in the report's words.
 fn chart_population(words: &str) -> ChartPopulation {
     ChartPopulation {
@@ -340,6 +318,23 @@ fn downloads(table: &str, params: &Params, extra: &[(&str, String)]) -> Block {
     }
 }
 
+/// Links downloading the weekly series of `models` (`/api/v1/series`) as CSV and Parquet.
+fn series_downloads<'a>(models: impl Iterator<Item = &'a str>) -> Block {
+    let models: Vec<&str> = models.collect();
+    let models = encode(&models.join(","));
+    Block::Links {
+        links: ["csv", "parquet"]
+            .iter()
+            .map(|format| {
+                (
+                    format!("Download this series as {}", format.to_uppercase()),
+                    format!("/api/v1/series?models={models}&format={format}"),
+                )
+            })
+            .collect(),
+    }
+}
+
 /// The population filter fields of a form.
 fn filter_fields(params: &Params) -> Vec<Field> {
     let text = |name, label, placeholder| Field::Text {
@@ -360,6 +355,21 @@ fn filter_fields(params: &Params) -> Vec<Field> {
             checked: params.switch("new_models").unwrap_or(false),
         },
     ]
+}
+
+/// The periods `shares --period` offers, the first the default.
+const PERIODS: [&str; 4] = ["week", "month", "quarter", "year"];
+
+/// The period picker of Geography and Contributors (`period`, kept in the URL).
+fn period_select(current: &str) -> Field {
+    let periods = [
+        ("week", "Week"),
+        ("month", "Month"),
+        ("quarter", "Quarter"),
+        ("year", "Year"),
+    ]
+    .map(|(a, b)| (a.to_owned(), b.to_owned()));
+    select("period", "Period", &periods, Some(current))
 }
 
 fn select(
@@ -392,7 +402,8 @@ pub async fn overview(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/",
@@ -513,7 +524,8 @@ pub async fn week(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/week",
@@ -542,7 +554,8 @@ pub async fn week_of(
         );
     }
     pairs.push(("as_of".to_owned(), date));
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/week",
@@ -741,7 +754,8 @@ pub async fn model_page(
         return error_response(&error, Kind::Html);
     }
     let route = format!("/model/{id}");
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         &route,
@@ -799,6 +813,7 @@ pub async fn model_page(
                 series_chart(&series, "model-downloads", false),
             );
             page.table(weeks_table(&view.weeks, &view.population.words));
+            page.push(series_downloads(std::iter::once(view.id.as_str())));
             page.heading("Lineage");
             page.population(view.lineage.population.clone());
             let mut facts = vec![
@@ -1004,7 +1019,8 @@ pub async fn compare(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/compare",
@@ -1026,16 +1042,7 @@ pub async fn compare(
                 page.para("Name up to five models to see their weekly downloads on one chart.");
                 return page.render();
             }
-            let models = params.models()?;
-            let history = loaded.history(&Filter::default(), 200).await?;
-            let inner = Arc::clone(&loaded);
-            let series = blocking(move || {
-                models
-                    .iter()
-                    .map(|id| model_weeks(&inner.census, &history, id))
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .await?;
+            let series = api::series_of(&loaded, &params).await?;
             let periods: Vec<String> = series
                 .first()
                 .map(|(_, weeks)| weeks.iter().map(|w| date(w.to)).collect())
@@ -1064,6 +1071,7 @@ pub async fn compare(
                 page.heading(id.clone());
                 page.table(weeks_table(weeks, "all counted models"));
             }
+            page.push(series_downloads(series.iter().map(|(id, _)| id.as_str())));
             page.render()
         },
     )
@@ -1078,7 +1086,8 @@ pub async fn geography(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/geography",
@@ -1091,19 +1100,7 @@ pub async fn geography(
                 "Geography: where downloaded models come from",
                 "/geography",
             );
-            let periods = [
-                ("week", "Week"),
-                ("month", "Month"),
-                ("quarter", "Quarter"),
-                ("year", "Year"),
-            ]
-            .map(|(a, b)| (a.to_owned(), b.to_owned()));
-            let mut fields = vec![select(
-                "period",
-                "Period",
-                &periods,
-                Some(params.choice("period", &["week", "month", "quarter", "year"])?),
-            )];
+            let mut fields = vec![period_select(params.choice("period", &PERIODS)?)];
             fields.extend(filter_fields(&params));
             page.form = Some(Form {
                 action: "/geography".to_owned(),
@@ -1247,7 +1244,7 @@ pub async fn concentration(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(&state, &headers, "/concentration", pairs, &["k"], true, |loaded, params| async move {
+    answer(Kind::Html, &state, &headers, "/concentration", pairs, &["k"], true, |loaded, params| async move {
         let view = api::windows_view(&loaded, &params).await?;
         let mut page = Page::new(&loaded, "Concentration of downloads", "/concentration");
         let mut fields = filter_fields(&params);
@@ -1338,7 +1335,8 @@ pub async fn families(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/families",
@@ -1402,6 +1400,7 @@ pub async fn families(
                     })
                     .collect(),
             });
+            derivative_shares(&mut page, &view);
             page.table(Table {
                 caption: format!(
                     "Relation mix of {} lineage edges",
@@ -1429,6 +1428,79 @@ pub async fn families(
     .await
 }
 
+/// The share of each base's family downloads that goes to its derivatives (the derivatives
+/// view's `downloads`, computed by hubcensus-analytics' `ecosystem_downloads`): a chart and
+/// its table, with the window it counts.
+fn derivative_shares(page: &mut Page, view: &DerivativesView) {
+    let Some(window) = &view.downloads_population else {
+        page.para(
+            "No window ends at this snapshot: the downloads of bases and derivatives are not \
+             known (the store's first snapshot has no window)."
+                .to_owned(),
+        );
+        return;
+    };
+    let population = format!(
+        "{window}; per base: its own downloads and its descendants' (at any depth, whatever \
+         the filter), the share that goes to the descendants; blank when both are 0"
+    );
+    let bars: Vec<(String, f64)> = view
+        .bases
+        .iter()
+        .filter_map(|b| Some((b.id.clone(), b.downloads?.derivative_share?)))
+        .collect();
+    page.chart(
+        "Share of each family's downloads that goes to its derivatives",
+        [WIDE, NARROW]
+            .iter()
+            .map(|canvas| {
+                svg::bar_chart(
+                    "Derivatives' share of family downloads",
+                    &bars,
+                    Unit::Share,
+                    "derivative-share",
+                    canvas,
+                )
+            })
+            .collect(),
+    );
+    page.population(population.clone());
+    let count = |value: Option<u64>| value.map_or_else(|| Cell::text(""), Cell::count);
+    page.table(Table {
+        caption: "Downloads of the base and of its derivatives".to_owned(),
+        population,
+        id: "derivative-share",
+        headers: vec![
+            ("Base", false),
+            ("Base itself", true),
+            ("Quantized", true),
+            ("Adapters", true),
+            ("Fine-tunes", true),
+            ("Merges", true),
+            ("Unknown", true),
+            ("To derivatives", true),
+        ],
+        rows: view
+            .bases
+            .iter()
+            .map(|b| {
+                let d = b.downloads;
+                let share_of = d.and_then(|d| d.derivative_share);
+                vec![
+                    Cell::model(&b.id),
+                    count(d.map(|d| d.base)),
+                    count(d.map(|d| d.derivatives.quantized)),
+                    count(d.map(|d| d.derivatives.adapter)),
+                    count(d.map(|d| d.derivatives.finetune)),
+                    count(d.map(|d| d.derivatives.merge)),
+                    count(d.map(|d| d.derivatives.unknown)),
+                    Cell::number(share(share_of), share_of),
+                ]
+            })
+            .collect(),
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Organization, search, data quality
 
@@ -1442,7 +1514,8 @@ pub async fn organization(
         return error_response(&error, Kind::Html);
     }
     let route = format!("/org/{namespace}");
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         &route,
@@ -1535,10 +1608,159 @@ pub async fn organization(
                     })
                     .collect(),
             });
+            organization_share(
+                &mut page,
+                &loaded,
+                facts.attribution.organization.as_deref(),
+            )
+            .await?;
+            let history = loaded.history(&Filter::default(), 200).await?;
+            let inner = Arc::clone(&loaded);
+            let derived =
+                blocking(move || namespace_derivatives(&inner.census, &history, &namespace, 10))
+                    .await?;
+            organization_derivatives(&mut page, &derived);
             page.render()
         },
     )
     .await
+}
+
+/// The organization's share of window downloads per week (uploader origin): its row of the
+/// `shares` view by organization (`views::shares::group_series`), as a chart and its table.
+async fn organization_share(
+    page: &mut Page,
+    loaded: &Arc<Loaded>,
+    organization: Option<&str>,
+) -> Result<(), AppError> {
+    page.heading("Share of downloads over time");
+    let Some(organization) = organization else {
+        page.para(
+            "The registry does not name this namespace's organization: its models' downloads \
+             count in the unattributed row of the shares by organization.",
+        );
+        return Ok(());
+    };
+    let pairs = [
+        ("by", "organization"),
+        ("origin", "uploader"),
+        ("period", "week"),
+    ]
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .to_vec();
+    let params = Params::parse(pairs, &["by", "origin", "period"], false)?;
+    let view = api::shares_view(loaded, &params).await?;
+    let points = group_series(&view, organization);
+    let population = format!(
+        "{organization}'s share of each window's downloads, uploader origin (the organization's \
+         namespaces as the registry links them); {}",
+        view.results
+            .last()
+            .map_or_else(String::new, |s| s.population.words.clone())
+    );
+    let chart = Series {
+        title: format!("{organization}: share of window downloads"),
+        unit: Unit::Share,
+        population: chart_population(&population),
+        periods: points.iter().map(|p| p.period.clone()).collect(),
+        groups: vec![SeriesGroup {
+            name: organization.to_owned(),
+            values: points.iter().map(|p| p.share).collect(),
+        }],
+    };
+    page.chart(
+        format!("{organization}: share of downloads per window"),
+        series_chart(&chart, "org-share", false),
+    );
+    page.table(Table {
+        caption: format!("{organization}: downloads and share per window"),
+        population,
+        id: "org-share",
+        headers: vec![
+            ("Window ending", false),
+            ("Models counted", true),
+            ("Downloads", true),
+            ("All downloads", true),
+            ("Share", true),
+        ],
+        rows: points
+            .iter()
+            .map(|p| {
+                vec![
+                    Cell::text(p.period.clone()),
+                    Cell::count(p.models),
+                    Cell::count(p.downloads),
+                    Cell::count(p.total),
+                    Cell::number(share(p.share), p.share),
+                ]
+            })
+            .collect(),
+    });
+    page.push(downloads(
+        "shares",
+        &params,
+        &[
+            ("by", "organization".to_owned()),
+            ("origin", "uploader".to_owned()),
+            ("period", "week".to_owned()),
+        ],
+    ));
+    Ok(())
+}
+
+/// Other namespaces' models whose lineage root is one of the namespace's models
+/// (`history::namespace_derivatives`): how many, their downloads, the first few.
+fn organization_derivatives(page: &mut Page, derived: &NamespaceDerivatives) {
+    page.heading("Derivatives of its models");
+    page.population(format!(
+        "models of other namespaces whose lineage root is one of {}'s models; {}; downloads: {}",
+        derived.namespace, derived.lineage, derived.population
+    ));
+    page.push(Block::Cards {
+        cards: vec![
+            (
+                "Derivatives".to_owned(),
+                format::grouped(derived.count),
+                "models of other namespaces".to_owned(),
+            ),
+            (
+                "Their downloads".to_owned(),
+                format::grouped(derived.downloads),
+                "in the latest window".to_owned(),
+            ),
+        ],
+    });
+    if derived.top.is_empty() {
+        return;
+    }
+    page.table(Table {
+        caption: format!("The {} most downloaded", derived.top.len()),
+        population: derived.population.clone(),
+        id: "org-derivatives",
+        headers: vec![
+            ("Model", false),
+            ("Relation", false),
+            ("Root", false),
+            ("Window downloads", true),
+        ],
+        rows: derived
+            .top
+            .iter()
+            .map(|d| {
+                vec![
+                    Cell::model(&d.id),
+                    Cell::text(
+                        d.relation.map_or_else(
+                            || "unknown".to_owned(),
+                            |r| format!("{r:?}").to_lowercase(),
+                        ),
+                    ),
+                    Cell::model(&d.root),
+                    optional_count(d.downloads),
+                ]
+            })
+            .collect(),
+    });
 }
 
 pub async fn search_page(loaded: Arc<Loaded>, params: Params) -> Result<Rendered, AppError> {
@@ -1556,8 +1778,7 @@ pub async fn search_page(loaded: Arc<Loaded>, params: Params) -> Result<Rendered
     if query.is_empty() {
         return page.render();
     }
-    let history = loaded.history(&Filter::default(), 200).await?;
-    let view = blocking(move || Ok(search(&history, &query, 50))).await?;
+    let view = api::search_view(&loaded, &params, 50).await?;
     page.table(Table {
         caption: format!("Models whose id contains {:?}", view.query),
         population: format!("{} of {} matches shown", view.models.len(), view.matched),
@@ -1580,7 +1801,8 @@ pub async fn search_route(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/search",
@@ -1597,7 +1819,8 @@ pub async fn quality(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/quality",
@@ -1702,12 +1925,13 @@ pub async fn contributors(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/contributors",
         pairs,
-        &["k"],
+        &["k", "period"],
         true,
         |loaded, params| async move {
             let mut page = Page::new(
@@ -1715,12 +1939,16 @@ pub async fn contributors(
                 "Contributors: who builds what is used",
                 "/contributors",
             );
-            let mut fields = vec![Field::Text {
-                name: "k",
-                label: "Working set (k)",
-                value: params.get("k").unwrap_or_default().to_owned(),
-                placeholder: "200",
-            }];
+            let period = params.choice("period", &PERIODS)?;
+            let mut fields = vec![
+                period_select(period),
+                Field::Text {
+                    name: "k",
+                    label: "Working set (k)",
+                    value: params.get("k").unwrap_or_default().to_owned(),
+                    placeholder: "200",
+                },
+            ];
             fields.extend(filter_fields(&params));
             page.form = Some(Form {
                 action: "/contributors".to_owned(),
@@ -1743,16 +1971,39 @@ pub async fn contributors(
                  model that entered a weekly working set within 90 days of its creation \
                  (docs/methodology.md).",
             );
-            page.chart(
-                view.types_over_time.title.clone(),
-                series_chart(&view.types_over_time, "contributor-types", true),
-            );
-            page.table(series_table(
-                &view.types_over_time,
-                "contributor-types-over-time",
-                "Share",
-                view.types_over_time.unit,
-            ));
+            // Types over time per the chosen period: the shares view by type (uploader
+            // origin), as `hubcensus shares --by type --period ...` and the download below.
+            let mut pairs = vec![
+                ("by".to_owned(), "type".to_owned()),
+                ("origin".to_owned(), "uploader".to_owned()),
+                ("period".to_owned(), period.to_owned()),
+            ];
+            for name in crate::params::FILTERS {
+                if let Some(value) = params.get(name) {
+                    pairs.push((name.to_owned(), value.to_owned()));
+                }
+            }
+            let by_type = api::shares_view(
+                &loaded,
+                &Params::parse(pairs, &["by", "origin", "period"], true)?,
+            )
+            .await?;
+            let results: Vec<&Shares> = by_type.results.iter().collect();
+            if let Some(over_time) = share_series(
+                &results,
+                &format!("Share of downloads by contributor type, per {period}"),
+            ) {
+                page.chart(
+                    over_time.title.clone(),
+                    series_chart(&over_time, "contributor-types", true),
+                );
+                page.table(series_table(
+                    &over_time,
+                    "contributor-types-over-time",
+                    "Share",
+                    over_time.unit,
+                ));
+            }
             let latest = &view.types;
             page.table(Table {
                 caption: format!("{} shares of the latest window", latest.dimension),
@@ -1795,7 +2046,11 @@ pub async fn contributors(
             page.push(downloads(
                 "shares",
                 &params,
-                &[("by", "type".to_owned()), ("origin", "uploader".to_owned())],
+                &[
+                    ("by", "type".to_owned()),
+                    ("origin", "uploader".to_owned()),
+                    ("period", period.to_owned()),
+                ],
             ));
             page.render()
         },
@@ -1833,7 +2088,8 @@ pub async fn audit(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/audit",
@@ -2075,7 +2331,8 @@ pub async fn discover(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    page(
+    answer(
+        Kind::Html,
         &state,
         &headers,
         "/discover",

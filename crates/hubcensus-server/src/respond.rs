@@ -13,6 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppError;
+use crate::params::Params;
 use crate::state::{AppState, Loaded, Meta, Rendered};
 
 pub const JSON: &str = "application/json";
@@ -31,6 +32,32 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 pub enum Kind {
     Json,
     Html,
+}
+
+/// Parses a request's query pairs (those in `allowed`, and the population filters when
+/// `filters`), then answers from the memo or `compute`, keyed by the route and the canonical
+/// parameters; a bad parameter is a 400 shown as `kind` says. Every API route and page goes
+/// through here.
+pub async fn answer<F, Fut>(
+    kind: Kind,
+    state: &AppState,
+    headers: &HeaderMap,
+    route: &str,
+    pairs: Vec<(String, String)>,
+    allowed: &[&str],
+    filters: bool,
+    compute: F,
+) -> Response
+where
+    F: FnOnce(Arc<Loaded>, Params) -> Fut,
+    Fut: Future<Output = Result<Rendered, AppError>>,
+{
+    let params = match Params::parse(pairs, allowed, filters) {
+        Ok(params) => params,
+        Err(error) => return error_response(&error, kind),
+    };
+    let key = format!("{route}?{}", params.canonical());
+    cached(state, headers, key, kind, |loaded| compute(loaded, params)).await
 }
 
 /// The response for `key` (the route and its canonical parameters): from the memo, or

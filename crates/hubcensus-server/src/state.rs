@@ -11,6 +11,7 @@ use std::time::Duration;
 use hubcensus_analytics::Filter;
 use hubcensus_model::{Era, SnapshotInfo, SourceKind};
 use hubcensus_query::views::history::History;
+use hubcensus_query::views::shares::SharesView;
 use hubcensus_query::{Census, QueryError, TOOL_VERSION};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -23,6 +24,9 @@ const RESPONSES: usize = 2_048;
 /// How many weekly histories (one per filter and k) are kept: each holds four bytes per model
 /// and week (about 100 MB for 2M models and 13 weeks).
 const HISTORIES: usize = 3;
+/// How many shares views (one per dimension, origins, period and filter) are kept: the
+/// shares API, Geography and every organization page read them.
+const SHARES: usize = 32;
 /// How often the watcher looks for new snapshots.
 const WATCH_EVERY: Duration = Duration::from_secs(5);
 
@@ -42,6 +46,8 @@ pub struct Loaded {
     pub snapshots: Vec<SnapshotInfo>,
     pub responses: Memo<String, Rendered>,
     pub histories: Memo<(String, u64), History>,
+    /// Shares views by their query (`{query:?}`).
+    pub shares: Memo<String, SharesView>,
 }
 
 impl Loaded {
@@ -55,6 +61,7 @@ impl Loaded {
             census,
             responses: Memo::new(RESPONSES),
             histories: Memo::new(HISTORIES),
+            shares: Memo::new(SHARES),
         })
     }
 
@@ -72,6 +79,11 @@ impl Loaded {
                 blocking(move || History::read(&loaded.census, filter, k)).await
             })
             .await
+    }
+
+    /// The `meta` block of a view of one window: its population's words, its two snapshots.
+    pub fn window_meta(&self, population: &hubcensus_analytics::Population) -> Meta {
+        self.meta(&population.words, Some(&[population.from, population.to]))
     }
 
     /// The `meta` block of a response computed over `snapshots` (all the store's when `None`).

@@ -560,12 +560,42 @@ pub fn batch(census: &Census, table: Table, params: &Params) -> Result<RecordBat
     }
 }
 
+/// The weekly series of some models (each model's [`crate::views::history::model_weeks`], its
+/// current id first): one row per model and window, the table behind the model page's chart and
+/// the comparison's (docs/exports.md, "series"). Written by [`write`] as any table.
+pub fn series_batch(
+    series: &[(String, Vec<crate::views::history::ModelWeek>)],
+) -> Result<RecordBatch, QueryError> {
+    let rows: Vec<tables::SeriesRow> = series
+        .iter()
+        .flat_map(|(id, weeks)| {
+            weeks.iter().map(move |week| tables::SeriesRow {
+                id: id.clone(),
+                week: week.clone(),
+            })
+        })
+        .collect();
+    tables::series_columns().batch(&rows)
+}
+
+/// The columns of [`series_batch`], as docs/exports.md documents them.
+#[must_use]
+pub fn series_columns() -> Vec<ColumnDoc> {
+    tables::series_columns().docs()
+}
+
 /// The schema of `table` as docs/exports.md shows it: a Markdown table of every column with its
 /// type, whether it may be null, and what it holds (a test keeps the document equal to this).
 #[must_use]
 pub fn schema_markdown(table: Table) -> String {
+    columns_markdown(&table.columns())
+}
+
+/// Columns as docs/exports.md shows them (see [`schema_markdown`]).
+#[must_use]
+pub fn columns_markdown(columns: &[ColumnDoc]) -> String {
     let mut text = String::from("| column | type | null | what it is |\n|---|---|---|---|\n");
-    for column in table.columns() {
+    for column in columns {
         let _ = writeln!(
             text,
             "| `{}` | {} | {} | {} |",

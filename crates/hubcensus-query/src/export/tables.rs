@@ -566,6 +566,21 @@ pub(super) fn derivatives_columns<'a>() -> Columns<'a, BaseRow> {
             "models naming it in a `base_model:` tag",
             |b| b.base.tag_mentions,
         )
+        .int(
+            "downloads_base",
+            "the base's own downloads in the window ending at as_of (null: no window)",
+            |b| b.base.downloads.map(|d| int(d.base)),
+        )
+        .int(
+            "downloads_derivatives",
+            "its descendants' downloads in that window",
+            |b| b.base.downloads.map(|d| int(d.derivatives.total())),
+        )
+        .float(
+            "derivative_share",
+            "downloads_derivatives / (downloads_base + downloads_derivatives), 0 to 1; null when both are 0",
+            |b| b.base.downloads.and_then(|d| d.derivative_share),
+        )
 }
 
 pub(super) fn derivatives_rows(
@@ -805,4 +820,38 @@ pub(super) fn snapshots_rows(census: &Census) -> Result<Vec<SnapshotRow>, QueryE
         .collect::<Result<_, QueryError>>()?;
     rows.sort_by_key(|row| row.info.as_of);
     Ok(rows)
+}
+
+// ---------------------------------------------------------------------------------------------
+// series: one row per model and window (the model page's and the comparison's chart)
+
+pub(super) struct SeriesRow {
+    pub(super) id: String,
+    pub(super) week: crate::views::history::ModelWeek,
+}
+
+pub(super) fn series_columns<'a>() -> Columns<'a, SeriesRow> {
+    Columns::new()
+        .text("model_id", "the model's current id", |r: &SeriesRow| {
+            r.id.clone()
+        })
+        .time("window_from", "the window's start (excluded)", |r| {
+            r.week.from
+        })
+        .time("window_to", "the window's end (included)", |r| r.week.to)
+        .int(
+            "downloads",
+            "the model's downloads in the window (null: not counted in it)",
+            |r| r.week.downloads.map(int),
+        )
+        .float(
+            "share",
+            "of the window's downloads, 0 to 1 (null: not counted, or a window without downloads)",
+            |r| r.week.share,
+        )
+        .int(
+            "rank",
+            "rank in the window's working set (top 200; null outside it)",
+            |r| r.week.rank.map(int),
+        )
 }

@@ -1,11 +1,11 @@
 //! `derivatives`: base models ranked by their derivative ecosystems.
 
 use hubcensus_analytics::Filter;
-use hubcensus_analytics::lineage::{self, ByRelation, RelationMix};
-use hubcensus_model::Timestamp;
+use hubcensus_analytics::lineage::{self, ByRelation, EcosystemDownloads, RelationMix};
+use hubcensus_model::{FrameColumns, Timestamp};
 use serde::Serialize;
 
-use crate::{AsOf, Census, QueryError};
+use crate::{AsOf, Census, QueryError, WindowPlan};
 
 pub const SCHEMA: &str = "hubcensus.derivatives/1";
 
@@ -28,6 +28,10 @@ pub struct Base {
     pub direct: ByRelation,
     pub descendants: u64,
     pub tag_mentions: u64,
+    /// The window's downloads of the base and of its descendants (by relation), and the share
+    /// that goes to the descendants (docs/methodology.md, "Families and derivatives"); `None`
+    /// when no window ends at the snapshot.
+    pub downloads: Option<EcosystemDownloads>,
 }
 
 /// Base models by derivative ecosystem.
@@ -38,6 +42,9 @@ pub struct DerivativesView {
     pub population: String,
     pub cycles_broken: u64,
     pub relation_mix: RelationMix,
+    /// The window whose downloads the bases' `downloads` split (every model counted, whatever
+    /// the filter): the window ending at `as_of`; `None` when there is none.
+    pub downloads_population: Option<String>,
     pub bases: Vec<Base>,
 }
 
@@ -69,6 +76,30 @@ pub fn derivatives(
             .then_with(|| ids[a.model as usize].cmp(&ids[b.model as usize]))
     });
     ranked.truncate(query.top);
+    // The window ending at the lineage's snapshot, over every model: the derivatives of a base
+    // are counted whatever the filter, so are their downloads.
+    let bases: Vec<u32> = ranked.iter().map(|base| base.model).collect();
+    let mut split: Option<(String, Vec<EcosystemDownloads>)> = None;
+    if position > 0 {
+        let plan = WindowPlan::ending(
+            census,
+            position..=position,
+            Filter::default(),
+            FrameColumns::NONE,
+        );
+        census.for_each_window(&plan, |_, window, _| {
+            split = Some((
+                window.population.words.clone(),
+                lineage::ecosystem_downloads(&graph, &bases, &window.downloads),
+            ));
+            Ok(())
+        })?;
+    }
+    let (downloads_population, split): (Option<String>, Vec<Option<EcosystemDownloads>>) =
+        match split {
+            Some((words, split)) => (Some(words), split.into_iter().map(Some).collect()),
+            None => (None, vec![None; ranked.len()]),
+        };
     Ok(DerivativesView {
         schema: SCHEMA,
         as_of,
@@ -80,15 +111,18 @@ pub fn derivatives(
         ),
         cycles_broken: graph.cycles().len() as u64,
         relation_mix: graph.relation_mix().clone(),
+        downloads_population,
         bases: ranked
             .iter()
+            .zip(split)
             .enumerate()
-            .map(|(rank, base)| Base {
+            .map(|(rank, (base, downloads))| Base {
                 rank: rank as u64 + 1,
                 id: ids[base.model as usize].to_owned(),
                 direct: base.direct,
                 descendants: base.descendants,
                 tag_mentions: base.tag_mentions,
+                downloads,
             })
             .collect(),
     })

@@ -431,3 +431,84 @@ pub fn search(history: &History, text: &str, limit: usize) -> SearchView {
         namespaces: namespaces.into_iter().collect(),
     }
 }
+
+/// One model derived from a namespace's model.
+#[derive(Clone, Debug, Serialize)]
+pub struct NamespaceDerivative {
+    pub id: String,
+    /// The namespace's model it descends from (its lineage root).
+    pub root: String,
+    /// Its own relation to its parents.
+    pub relation: Option<hubcensus_model::Relation>,
+    /// Downloads in the latest window; `None` when not counted there.
+    pub downloads: Option<u64>,
+}
+
+/// The derivatives of a namespace's models: models of other namespaces whose lineage root is one
+/// of its models (the organization page).
+#[derive(Clone, Debug, Serialize)]
+pub struct NamespaceDerivatives {
+    pub namespace: String,
+    /// Where the lineage comes from.
+    pub lineage: String,
+    /// The latest window, whose downloads are summed.
+    pub population: String,
+    /// How many models of other namespaces have a root in the namespace.
+    pub count: u64,
+    /// Their downloads in the latest window (those counted there).
+    pub downloads: u64,
+    /// The first `limit` by downloads descending (not counted last), then id.
+    pub top: Vec<NamespaceDerivative>,
+}
+
+/// The models of other namespaces whose lineage root (in the latest snapshot's lineage) is a
+/// model of `namespace`, with their downloads in the history's latest window.
+pub fn namespace_derivatives(
+    census: &Census,
+    history: &History,
+    namespace: &str,
+    limit: usize,
+) -> Result<NamespaceDerivatives, QueryError> {
+    use hubcensus_analytics::lineage::Root;
+    let latest = census.latest().ok_or_else(|| QueryError::NoSnapshots {
+        dir: census.dir().to_path_buf(),
+    })?;
+    let (graph, source) = census.lineage(latest, false)?;
+    let window = &history.windows[history.windows.len() - 1];
+    let ids = &history.ids;
+    let of = |id: &str| id.split_once('/').map(|(ns, _)| ns == namespace);
+    let mut found: Vec<(u32, u32)> = Vec::new();
+    for model in 0..graph.len().min(ids.len()) {
+        if let Root::Model(root) = graph.root(model)
+            && root as usize != model
+            && (root as usize) < ids.len()
+            && of(&ids[root as usize]) == Some(true)
+            && of(&ids[model]) != Some(true)
+        {
+            found.push((model as u32, root));
+        }
+    }
+    let downloads: u64 = found
+        .iter()
+        .filter_map(|&(m, _)| window.downloads(m as usize))
+        .sum();
+    let mut top: Vec<NamespaceDerivative> = found
+        .iter()
+        .map(|&(m, root)| NamespaceDerivative {
+            id: ids[m as usize].to_owned(),
+            root: ids[root as usize].to_owned(),
+            relation: graph.relation(m as usize),
+            downloads: window.downloads(m as usize),
+        })
+        .collect();
+    top.sort_by(|a, b| b.downloads.cmp(&a.downloads).then_with(|| a.id.cmp(&b.id)));
+    top.truncate(limit);
+    Ok(NamespaceDerivatives {
+        namespace: namespace.to_owned(),
+        lineage: census.lineage_words(latest, source),
+        population: window.population.words.clone(),
+        count: found.len() as u64,
+        downloads,
+        top,
+    })
+}

@@ -95,3 +95,42 @@ pub fn shares_of(
     }
     Ok(views)
 }
+
+/// One group's downloads and share in one period of a [`SharesView`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupPoint {
+    pub period: String,
+    pub origin: Origin,
+    /// The group's downloads (0 when it has no row in the period).
+    pub downloads: u64,
+    pub models: u64,
+    /// The period's total downloads `S`.
+    pub total: u64,
+    /// `downloads / S`; `None` when `S = 0`.
+    pub share: Option<f64>,
+}
+
+/// The share of the group named `group` (an organization, a country...) in each period of
+/// `view`, for each origin, in the view's order: its row where it has one, else 0 of the
+/// period's total (no row: none of its models was counted there). The organization page's
+/// chart, from the same view `shares` gives.
+#[must_use]
+pub fn group_series(view: &SharesView, group: &str) -> Vec<GroupPoint> {
+    view.results
+        .iter()
+        .map(|period| {
+            let row = period.rows.iter().find(|row| row.group == group);
+            GroupPoint {
+                period: period.period.clone(),
+                origin: period.origin,
+                downloads: row.map_or(0, |row| row.downloads),
+                models: row.map_or(0, |row| row.models),
+                total: period.total,
+                share: match row {
+                    Some(row) => row.share,
+                    None => (period.total > 0).then_some(0.0),
+                },
+            }
+        })
+        .collect()
+}

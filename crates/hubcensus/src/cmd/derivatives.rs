@@ -56,6 +56,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
             "merge",
             "unknown",
             "tag_mentions",
+            "to_derivatives",
         ];
         let mut table = Table::new(headers);
         for base in &view.bases {
@@ -69,6 +70,7 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 base.direct.merge.to_string(),
                 base.direct.unknown.to_string(),
                 base.tag_mentions.to_string(),
+                percent(base.downloads.and_then(|d| d.derivative_share), 1),
             ]);
         }
         table.render(format, &view.population, |table| {
@@ -82,8 +84,16 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                     .collect::<Vec<_>>()
                     .join(", ")
             };
+            let split = view.downloads_population.as_deref().map_or_else(
+                || "to_derivatives: no window ends at this snapshot".to_owned(),
+                |words| {
+                    format!(
+                        "to_derivatives: the descendants' share of base + descendants' downloads in {words}"
+                    )
+                },
+            );
             format!(
-                "Derivative ecosystems: {}\nRelation mix: {mix}; cycles broken: {}\n\n{table}",
+                "Derivative ecosystems: {}\nRelation mix: {mix}; cycles broken: {}\n{split}\n\n{table}",
                 view.population, view.cycles_broken,
             )
         })?

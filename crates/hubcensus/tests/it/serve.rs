@@ -222,7 +222,7 @@ fn serve_answers_every_documented_route_with_its_schema_and_meta() {
         let join = if required.is_empty() { '?' } else { '&' };
         let response = server.get(&concrete);
         assert_eq!(response.status, 200, "{concrete}: {}", response.body);
-        if concrete.starts_with("/api/v1/export/") {
+        if concrete.starts_with("/api/v1/export/") || concrete.starts_with("/api/v1/series?") {
             assert_eq!(response.content_type(), "application/vnd.apache.parquet");
             assert!(response.body.starts_with("PAR1"));
         } else {
@@ -299,6 +299,82 @@ fn serve_answers_every_documented_route_with_its_schema_and_meta() {
         server.get("/api/v1/export/windows?format=xlsx").parameter(),
         "format"
     );
+    // The model page's and the comparison's weekly series download too.
+    let series = server.get(&format!("/api/v1/series?models={model}&format=csv"));
+    assert_eq!(series.status, 200, "{}", series.body);
+    assert_eq!(series.content_type(), "text/csv; charset=utf-8");
+    assert_eq!(
+        series.headers["content-disposition"],
+        "attachment; filename=\"hubcensus-series.csv\""
+    );
+    let lines: Vec<&str> = series.body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "model_id,window_from,window_to,downloads,share,rank"
+    );
+    let weeks = server.get("/api/v1/working-set").json()["weeks"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(lines.len(), 1 + weeks, "{}", series.body);
+    assert!(
+        lines
+            .iter()
+            .skip(1)
+            .all(|l| l.starts_with(&format!("{model},")))
+    );
+    // The top model of the latest window is ranked 1 there.
+    assert!(lines.last().unwrap().ends_with(",1"), "{}", series.body);
+    let json_lines = server.get(&format!("/api/v1/series?models={model}&format=json"));
+    assert_eq!(json_lines.content_type(), "application/x-ndjson");
+    assert_eq!(json_lines.body.lines().count(), weeks);
+    let unknown = server.get("/api/v1/series?models=no-such/model");
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_eq!(unknown.content_type(), "application/json");
+    for (query, parameter) in [
+        ("models=a/1,a/2,a/3,a/4,a/5,a/6", "models"),
+        ("models=", "models"),
+        (&format!("models={model}&format=xlsx")[..], "format"),
+        ("models=a/..", "models"),
+    ] {
+        let refused = server.get(&format!("/api/v1/series?{query}"));
+        assert_eq!(refused.status, 400, "{query}: {}", refused.body);
+        assert_eq!(refused.content_type(), "application/json");
+        assert_eq!(refused.parameter(), parameter, "{query}");
+    }
+    // Search: the model itself first, bounded.
+    let found = server.get(&format!("/api/v1/search?q={model}")).json();
+    assert_eq!(found["schema"], "hubcensus.search/1");
+    assert_eq!(found["models"][0], model.as_str(), "{found}");
+    let prefix: String = model.chars().take(3).collect();
+    let few = server
+        .get(&format!("/api/v1/search?q={prefix}&limit=2"))
+        .json();
+    assert!(few["models"].as_array().unwrap().len() <= 2, "{few}");
+    assert!(few["matched"].as_u64().unwrap() >= few["models"].as_array().unwrap().len() as u64);
+    for query in ["q=a&limit=0", "q=a&limit=201", "q=a&limit=x"] {
+        let refused = server.get(&format!("/api/v1/search?{query}"));
+        assert_eq!(refused.status, 400, "{query}");
+        assert_eq!(refused.parameter(), "limit", "{query}");
+    }
+    assert_eq!(server.get("/api/v1/search?q=").parameter(), "q");
+    // The families view carries the share of each base's downloads going to its derivatives.
+    let families = server.get("/api/v1/derivatives?top=5").json();
+    assert!(families["downloads_population"].is_string(), "{families}");
+    for base in families["bases"].as_array().unwrap() {
+        let downloads = &base["downloads"];
+        let total = downloads["total"].as_u64().unwrap();
+        let derivatives = &downloads["derivatives"];
+        let sum: u64 = ["finetune", "adapter", "quantized", "merge", "unknown"]
+            .iter()
+            .map(|r| derivatives[r].as_u64().unwrap())
+            .sum();
+        assert_eq!(downloads["base"].as_u64().unwrap() + sum, total, "{base}");
+        match downloads["derivative_share"].as_f64() {
+            Some(share) => assert!((share - sum as f64 / total as f64).abs() < 1e-12),
+            None => assert_eq!(total, 0),
+        }
+    }
     // And no API route exists without its description.
     let unknown = server.get("/api/v1/no-such-route");
     assert_eq!(unknown.status, 404);
@@ -452,7 +528,7 @@ fn serve_refuses_bad_parameters_naming_them() {
         ("/audit?model=a/b&workload=poetry", "workload"),
         ("/discover?task=text-generation&since=0d", "since"),
         ("/contributors?k=0", "k"),
-        ("/contributors?period=week", "period"),
+        ("/contributors?period=decade", "period"),
         ("/contributors?min_params=7", "min_params"),
     ] {
         let response = server.get(path);
@@ -564,6 +640,40 @@ fn serve_pages_feed_and_badge_answer_with_their_content_types() {
     );
     let week_page = server.get("/week").body;
     assert!(week_page.contains(&format!("href=\"/model/{model}\"")));
+    // The series behind the model page's and the comparison's charts are linked.
+    let series_link = format!(
+        "href=\"/api/v1/series?models={}&amp;format=csv\"",
+        hubcensus_server_encode(&model)
+    );
+    for path in [
+        format!("/model/{model}"),
+        format!("/compare?models={model}"),
+    ] {
+        let body = server.get(&path).body;
+        assert!(body.contains(&series_link), "{path} lacks {series_link}");
+    }
+    // Contributors' period picker: the page's types over time are the shares API's periods,
+    // and the picker and the download keep the period.
+    let quarterly = server.get("/api/v1/shares?by=type&period=quarter").json();
+    let contributors = server.get("/contributors?period=quarter").body;
+    for result in quarterly["results"].as_array().unwrap() {
+        let label = result["period"].as_str().unwrap();
+        assert!(label.contains("-Q"), "{label}");
+        assert!(contributors.contains(&format!(">{label}</")), "{label}");
+    }
+    assert!(contributors.contains("<option value=\"quarter\" selected"));
+    assert!(
+        contributors.contains("&amp;period=quarter"),
+        "the download keeps the period"
+    );
+    // The organization page: its share per window (from the shares view by organization) and
+    // the derivatives of its models.
+    let org = server.get(&format!("/org/{namespace}")).body;
+    assert!(org.contains("Share of downloads over time"), "{org}");
+    assert!(org.contains("Derivatives of its models"), "{org}");
+    let families = server.get("/families").body;
+    assert!(families.contains("id=\"derivative-share\""), "{families}");
+    assert!(families.contains("To derivatives"));
     assert!(server.get(&format!("/model/{model}")).body.contains("<svg"));
 
     let feed = server.get("/feeds/working-set.atom");
@@ -1131,6 +1241,73 @@ fn serve_filter_change_in_the_browser_updates_the_url_and_the_table() {
             browser.console
         );
     }
+}
+
+/// The report's layout check (hubcensus-report's tests/it/layout.js: text overflowing its cell,
+/// words broken, text overlapping text or leaving its chart, a page wider than the viewport)
+/// run on every dashboard page at 1,400 and 390 px, through the DevTools protocol (the pages'
+/// Content-Security-Policy admits no inline script, and forbids framing them).
+#[test]
+fn serve_pages_pass_the_layout_check_at_1400_and_390_px() {
+    let server = Server::start(demo_store());
+    let model = top_model(&server);
+    let namespace = model.split('/').next().unwrap().to_owned();
+    let pages = [
+        "/".to_owned(),
+        "/week".to_owned(),
+        format!("/model/{model}"),
+        format!("/org/{namespace}"),
+        "/geography".to_owned(),
+        "/contributors?period=month".to_owned(),
+        "/concentration".to_owned(),
+        "/families".to_owned(),
+        format!("/compare?models={model}"),
+        "/quality".to_owned(),
+        format!("/search?q={namespace}"),
+        format!("/audit?model={model}&workload=reasoning&include_base=true"),
+        "/discover?task=text-generation&contributor=individual,unknown".to_owned(),
+    ];
+    let script = include_str!("../../../hubcensus-report/tests/it/layout.js");
+    let run = format!(
+        "{script}\n;(function () {{ document.querySelectorAll('details').forEach(function (d) \
+         {{ d.open = true; }}); return check(document).join('\\n'); }})()"
+    );
+    let mut failures = Vec::new();
+    for width in [1400_u32, 390] {
+        let mut browser = Devtools::start("1400,900");
+        browser.call(
+            "Emulation.setDeviceMetricsOverride",
+            &serde_json::json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+        );
+        for path in &pages {
+            browser.evaluate("window.__layoutStale = true");
+            browser.call(
+                "Page.navigate",
+                &serde_json::json!({"url": server.url(path)}),
+            );
+            browser.wait_for("!window.__layoutStale && !!document.querySelector('footer')");
+            let findings = browser.evaluate(&run);
+            let findings: Vec<&str> = findings.as_str().unwrap().lines().collect();
+            let summary = findings[0];
+            assert!(summary.starts_with("checked "), "{path}: {findings:?}");
+            let viewport: u32 = summary
+                .rsplit("viewport=")
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap();
+            assert_eq!(viewport, width, "{path}: {summary}");
+            for finding in &findings[1..] {
+                failures.push(format!("{path} at {width} px: {finding}"));
+            }
+        }
+        assert!(browser.console.is_empty(), "{:?}", browser.console);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} layout problems:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
