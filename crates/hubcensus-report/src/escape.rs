@@ -63,6 +63,24 @@ fn next_date(text: &str) -> Option<(usize, usize)> {
     None
 }
 
+/// An id cut after each `/`, `-`, `_` and `.`, where a line may break (the HTML joins the
+/// pieces with `<wbr>`, so a browser never breaks inside "Qwen2-|7B"): `text` cut after each `/`, `-`, `_` and `.`: `org/a-b` gives `org/`, `a-` and `b`.
+pub fn id_pieces(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (index, character) in text.char_indices() {
+        if matches!(character, '/' | '-' | '_' | '.') {
+            let end = index + character.len_utf8();
+            pieces.push(&text[start..end]);
+            start = end;
+        }
+    }
+    if start < text.len() || pieces.is_empty() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
 /// Escapes text for a Markdown table cell or inline text: HTML is neutralised (renderers such as
 /// GitHub's pass inline HTML through), Markdown punctuation is backslash-escaped, and newlines
 /// become spaces so a cell cannot break its row.

@@ -39,22 +39,7 @@ impl Table {
     }
 }
 
-/// `text` cut after each `/`, `-`, `_` and `.`: `org/a-b` gives `org/`, `a-` and `b`.
-fn id_pieces(text: &str) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let mut start = 0;
-    for (index, character) in text.char_indices() {
-        if matches!(character, '/' | '-' | '_' | '.') {
-            let end = index + character.len_utf8();
-            pieces.push(&text[start..end]);
-            start = end;
-        }
-    }
-    if start < text.len() || pieces.is_empty() {
-        pieces.push(&text[start..]);
-    }
-    pieces
-}
+use crate::escape::id_pieces;
 
 /// The template's own filter: `dates` escapes text and keeps its dates on one line
 /// ([`crate::escape::html_keeping_dates`]).

@@ -45,6 +45,21 @@ const NAV: [(&str, &str); 10] = [
     ("/quality", "Data quality"),
 ];
 
+/// The template's `dates` filter: escapes text and keeps its dates on one line, as the
+/// report's (`hubcensus_report::escape::html_keeping_dates`).
+// The wrapper askama's `filter_fn` generates trips these pedantic lints (as in the report).
+#[allow(clippy::inline_always, clippy::unused_self, clippy::unnecessary_wraps)]
+mod filters {
+    use askama::filters::Safe;
+
+    #[askama::filter_fn]
+    pub fn dates(text: impl ToString, _: &dyn askama::Values) -> askama::Result<Safe<String>> {
+        Ok(Safe(hubcensus_report::escape::html_keeping_dates(
+            &text.to_string(),
+        )))
+    }
+}
+
 #[derive(Template)]
 #[template(path = "page.html")]
 struct PageTemplate<'a> {
@@ -158,6 +173,12 @@ impl Cell {
 
     fn count(value: u64) -> Self {
         Self::number(format::grouped(value), Some(value as f64))
+    }
+
+    /// The text of a link, cut where a line may break (an id: after each `/`, `-`, `_`, `.`;
+    /// the template joins the pieces with `<wbr>`, as the report does).
+    fn pieces(&self) -> Vec<&str> {
+        hubcensus_report::escape::id_pieces(&self.text)
     }
 
     fn model(id: &str) -> Self {

@@ -642,7 +642,7 @@ fn serve_pages_feed_and_badge_answer_with_their_content_types() {
     assert!(week_page.contains(&format!("href=\"/model/{model}\"")));
     // The series behind the model page's and the comparison's charts are linked.
     let series_link = format!(
-        "href=\"/api/v1/series?models={}&amp;format=csv\"",
+        "href=\"/api/v1/series?models={}&#38;format=csv\"",
         hubcensus_server_encode(&model)
     );
     for path in [
@@ -663,7 +663,7 @@ fn serve_pages_feed_and_badge_answer_with_their_content_types() {
     }
     assert!(contributors.contains("<option value=\"quarter\" selected"));
     assert!(
-        contributors.contains("&amp;period=quarter"),
+        contributors.contains("&#38;period=quarter"),
         "the download keeps the period"
     );
     // The organization page: its share per window (from the shares view by organization) and
