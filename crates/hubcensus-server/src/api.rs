@@ -605,20 +605,7 @@ pub async fn series_route(
                 _ => Format::Parquet,
             };
             let series = series_of(&loaded, &params).await?;
-            let body = blocking(move || {
-                let batch = export::series_batch(&series)?;
-                let mut out = Vec::new();
-                export::write(&batch, format, &mut out).map_err(|error| {
-                    hubcensus_query::QueryError::Bug(format!("cannot write an export: {error}"))
-                })?;
-                Ok(out)
-            })
-            .await?;
-            Ok(Rendered {
-                content_type: format.media_type(),
-                body: axum::body::Bytes::from(body),
-                filename: Some(format!("hubcensus-series.{}", format.extension())),
-            })
+            export_file("series", format, move || export::series_batch(&series)).await
         },
     )
     .await
@@ -782,20 +769,35 @@ pub async fn export_route(
             .join("&")
     );
     cached(&state, &headers, key, Kind::Json, |loaded| async move {
-        let body = blocking(move || {
-            let batch = export::batch(&loaded.census, table, &params)?;
-            let mut out = Vec::new();
-            export::write(&batch, format, &mut out).map_err(|error| {
-                hubcensus_query::QueryError::Bug(format!("cannot write an export: {error}"))
-            })?;
-            Ok(out)
+        export_file(table.name(), format, move || {
+            export::batch(&loaded.census, table, &params)
         })
-        .await?;
-        Ok(Rendered {
-            content_type: format.media_type(),
-            body: axum::body::Bytes::from(body),
-            filename: Some(format!("hubcensus-{}.{}", table.name(), format.extension())),
-        })
+        .await
     })
     .await
+}
+
+/// A table laid out by `batch` (on the blocking pool) and written by hubcensus-query's export
+/// writer in `format`, as the file `hubcensus-<name>.<ext>`.
+async fn export_file(
+    name: &str,
+    format: hubcensus_query::export::Format,
+    batch: impl FnOnce() -> Result<hubcensus_query::export::RecordBatch, hubcensus_query::QueryError>
+    + Send
+    + 'static,
+) -> Result<Rendered, AppError> {
+    let body = blocking(move || {
+        let batch = batch()?;
+        let mut out = Vec::new();
+        hubcensus_query::export::write(&batch, format, &mut out).map_err(|error| {
+            hubcensus_query::QueryError::Bug(format!("cannot write an export: {error}"))
+        })?;
+        Ok(out)
+    })
+    .await?;
+    Ok(Rendered {
+        content_type: format.media_type(),
+        body: axum::body::Bytes::from(body),
+        filename: Some(format!("hubcensus-{name}.{}", format.extension())),
+    })
 }

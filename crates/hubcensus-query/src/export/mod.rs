@@ -26,7 +26,7 @@ mod write;
 use std::fmt::Write as _;
 use std::str::FromStr;
 
-use arrow_array::RecordBatch;
+pub use arrow_array::RecordBatch;
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::shares::{Dimension, Origin, Period};
 use hubcensus_analytics::window::Cadence;
