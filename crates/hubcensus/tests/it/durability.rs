@@ -308,7 +308,7 @@ fn a_file_size_limit_fails_import_cleanly_with_nothing_half_committed() {
     let output = Command::new("bash")
         .args([
             "-c",
-            "trap '' XFSZ; ulimit -f 256; exec \"$BIN\" import --complete --as-of 2026-11-08 \"$LARGE\"",
+            "trap '' XFSZ; ulimit -f 16; exec \"$BIN\" import --complete --as-of 2026-11-08 \"$LARGE\"",
         ])
         .env("BIN", env!("CARGO_BIN_EXE_hubcensus"))
         .env("LARGE", &large)
