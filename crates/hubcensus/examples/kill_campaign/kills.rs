@@ -242,7 +242,9 @@ pub fn run(config: &KillConfig, progress: &mut dyn FnMut(&str)) -> Result<KillSu
     }
     summary.reference_seconds = duration.as_secs_f64();
     let reference_digest = digest(&reference)?;
-    summary.reference_sha256 = reference_digest.sha256.clone();
+    summary
+        .reference_sha256
+        .clone_from(&reference_digest.sha256);
     summary.reference_models = reference_digest.models;
     let (reference_ids, _) = ids(&reference)?;
     progress(&format!(

@@ -50,8 +50,12 @@ fn nothing_half_committed(data: &Path) {
         assert!(left.is_empty(), "{dir}/ holds {left:?}");
     }
     for entry in std::fs::read_dir(data.join("manifests")).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(!name.ends_with(".next"), "manifests/{name}");
+        let path = entry.unwrap().path();
+        assert!(
+            path.extension().is_none_or(|extension| extension != "next"),
+            "{}",
+            path.display()
+        );
     }
 }
 

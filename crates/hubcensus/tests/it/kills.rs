@@ -3,11 +3,11 @@
 //! digest equals an uninterrupted run's.
 
 #[path = "../../examples/kill_campaign/kills.rs"]
-mod kills;
+mod campaign;
 
 use hubcensus_ingest::hub::standin::fixture_models;
 
-fn check(summary: &kills::KillSummary, lines: &[String], kills: u32) {
+fn check(summary: &campaign::KillSummary, lines: &[String], kills: u32) {
     let report = format!("{summary}\n{}", lines.join("\n"));
     assert_eq!(summary.kills, kills, "{report}");
     assert!(summary.resumed_runs >= kills, "{report}");
@@ -25,10 +25,10 @@ fn an_import_killed_at_random_instants_ends_identical_to_an_uninterrupted_one() 
     let file = work.path().join("models.json");
     let models = fixture_models(30_000, 5);
     std::fs::write(&file, format!("[{}]", models.join(","))).unwrap();
-    let config = kills::KillConfig {
+    let config = campaign::KillConfig {
         binary: env!("CARGO_BIN_EXE_hubcensus").into(),
         work: work.path().join("campaign"),
-        target: kills::Target::Import {
+        target: campaign::Target::Import {
             file,
             extra: vec!["--complete".to_owned()],
         },
@@ -37,7 +37,7 @@ fn an_import_killed_at_random_instants_ends_identical_to_an_uninterrupted_one() 
         nice: false,
     };
     let mut lines = Vec::new();
-    let summary = kills::run(&config, &mut |line| lines.push(line.to_owned())).unwrap();
+    let summary = campaign::run(&config, &mut |line| lines.push(line.to_owned())).unwrap();
     check(&summary, &lines, 4);
     assert_eq!(summary.reference_models, 30_000);
 }
@@ -45,10 +45,10 @@ fn an_import_killed_at_random_instants_ends_identical_to_an_uninterrupted_one() 
 #[test]
 fn a_sync_killed_at_random_instants_ends_identical_to_an_uninterrupted_one() {
     let work = tempfile::tempdir().unwrap();
-    let config = kills::KillConfig {
+    let config = campaign::KillConfig {
         binary: env!("CARGO_BIN_EXE_hubcensus").into(),
         work: work.path().to_owned(),
-        target: kills::Target::Sync {
+        target: campaign::Target::Sync {
             models: 3_000,
             page_size: 50,
             head: 200,
@@ -58,6 +58,6 @@ fn a_sync_killed_at_random_instants_ends_identical_to_an_uninterrupted_one() {
         nice: false,
     };
     let mut lines = Vec::new();
-    let summary = kills::run(&config, &mut |line| lines.push(line.to_owned())).unwrap();
+    let summary = campaign::run(&config, &mut |line| lines.push(line.to_owned())).unwrap();
     check(&summary, &lines, 4);
 }
