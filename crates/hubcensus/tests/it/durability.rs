@@ -75,10 +75,14 @@ fn a_second_writer_of_any_kind_is_refused_naming_the_holder() {
             .arg(&file),
         &[&holder],
     );
+    // The demo refuses a store of real snapshots anyway: it gets a store of its own, locked.
+    let demo = work.path().join("demo");
+    let demo_writer = hubcensus_store::Writer::lock(&demo).unwrap();
     fails_with(
-        hubcensus(&data).args(["demo", "--models", "100", "--weeks", "2"]),
+        hubcensus(&demo).args(["demo", "--models", "100", "--weeks", "2"]),
         &[&holder],
     );
+    drop(demo_writer);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
