@@ -33,23 +33,49 @@ pub fn enrich_dir(data_dir: &Path, as_of: Timestamp) -> PathBuf {
     data_dir.join("enrich").join(snapshot_dir_name(as_of))
 }
 
-/// The files named `name` that `hubcensus enrich` wrote (`<data-dir>/enrich/*/<name>`), oldest
-/// run first (folder names are `as_of=<time>`: name order is time order); none when no run
-/// wrote one.
+/// The files named `name` (`models.jsonl`, `accounts.jsonl`) that `hubcensus enrich` wrote,
+/// oldest snapshot first; none when no run wrote one. Read through the store's enrichment
+/// manifests (`manifests/enrich/`, docs/store.md), which record each finished run's files;
+/// then, for stores written before those manifests (or a run killed between its files and its
+/// manifest), any `<data-dir>/enrich/as_of=<time>/<name>` no manifest records, in the same
+/// time order (folder names are `as_of=<time>`: name order is time order).
 pub fn enrich_files(data_dir: &Path, name: &str) -> Result<Vec<PathBuf>, QueryError> {
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    if let Some(store) =
+        hubcensus_store::Store::open_existing(data_dir).map_err(|source| QueryError::Store {
+            context: format!("cannot open the store at {}", data_dir.display()),
+            source,
+        })?
+    {
+        let manifests = store.enrichments().map_err(|source| QueryError::Store {
+            context: format!(
+                "cannot read the enrichment manifests of {}",
+                data_dir.display()
+            ),
+            source,
+        })?;
+        let key = name.strip_suffix(".jsonl").unwrap_or(name);
+        for manifest in manifests {
+            if let Some(entry) = manifest.files.get(key) {
+                let order = snapshot_dir_name(manifest.snapshot_as_of);
+                files.push((order, data_dir.join(&entry.path)));
+            }
+        }
+    }
     let root = data_dir.join("enrich");
     let entries = match std::fs::read_dir(&root) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Ok(entries) => Some(entries),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
         Err(source) => return Err(QueryError::Io { path: root, source }),
     };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path().join(name))
-        .filter(|path| path.is_file())
-        .collect();
+    for entry in entries.into_iter().flatten().filter_map(Result::ok) {
+        let path = entry.path().join(name);
+        if path.is_file() && !files.iter().any(|(_, known)| known == &path) {
+            files.push((entry.file_name().to_string_lossy().into_owned(), path));
+        }
+    }
     files.sort();
-    Ok(files)
+    Ok(files.into_iter().map(|(_, path)| path).collect())
 }
 
 /// The account kinds `hubcensus enrich` recorded, over every snapshot it ran for: the newest

@@ -64,7 +64,9 @@ fn next_date(text: &str) -> Option<(usize, usize)> {
 }
 
 /// An id cut after each `/`, `-`, `_` and `.`, where a line may break (the HTML joins the
-/// pieces with `<wbr>`, so a browser never breaks inside "Qwen2-|7B"): `text` cut after each `/`, `-`, `_` and `.`: `org/a-b` gives `org/`, `a-` and `b`.
+/// pieces with `<wbr>`, so a browser never breaks inside "Qwen2-|7B"): `org/a-b` gives `org/`,
+/// `a-` and `b`.
+#[must_use]
 pub fn id_pieces(text: &str) -> Vec<&str> {
     let mut pieces = Vec::new();
     let mut start = 0;

@@ -15,6 +15,7 @@
 //! Parquet shapes (that is `hubcensus-ingest`), of argv or of the terminal.
 
 mod dictionary;
+mod enrichment;
 mod error;
 mod fxhash;
 mod layout;
@@ -28,6 +29,7 @@ mod writer;
 #[cfg(test)]
 mod crash;
 
+pub use enrichment::{ENRICHMENT_SCHEMA, EnrichmentDraft, EnrichmentManifest, EnrichmentRequest};
 pub use error::StoreError;
 pub use layout::{AS_OF_COLUMN, AS_OF_DATE_COLUMN, models_dir, partition_name, snapshot_stem};
 pub use manifest::{
@@ -36,6 +38,7 @@ pub use manifest::{
 pub use migrate::{MIGRATION_CRASH_POINTS, downgrade_to_format_2};
 pub use schema::{COLUMNS, STORE_COLUMNS};
 pub use store::{
-    CACHE_ENV, DecodedFrame, FrameDecoder, FrameLoader, FrameSet, Records, Store, cache_dir,
+    CACHE_ENV, ContentDigest, DecodedFrame, FrameDecoder, FrameLoader, FrameSet, Records, Store,
+    cache_dir,
 };
 pub use writer::{CRASH_POINTS, CommitOutcome, SnapshotBuilder, SnapshotDraft, Writer};

@@ -22,11 +22,13 @@ use crate::manifest::Manifest;
 use crate::schema;
 
 mod cache;
+mod digest;
 mod frames;
 
 pub(crate) use cache::checksum;
 pub use cache::{CACHE_ENV, cache_dir};
 
+pub use digest::ContentDigest;
 pub use frames::{DecodedFrame, FrameDecoder, FrameLoader};
 
 /// Rows per decoded batch when reading.
@@ -434,6 +436,33 @@ impl Store {
         Ok(())
     }
 
+    /// The enrichment manifests (`hubcensus enrich`'s provenance, `manifests/enrich/`), by
+    /// snapshot time, as they are on disk now (not as of `open`).
+    pub fn enrichments(&self) -> Result<Vec<crate::EnrichmentManifest>, StoreError> {
+        crate::enrichment::read_all(&self.root)
+    }
+
+    /// Checks the files an enrichment manifest records against their sha256.
+    pub fn verify_enrichment(
+        &self,
+        manifest: &crate::EnrichmentManifest,
+    ) -> Result<(), StoreError> {
+        for entry in manifest.files.values() {
+            let path = self.root.join(&entry.path);
+            let found = sha256_of(&path)?;
+            if found != entry.sha256 {
+                return Err(StoreError::Corrupt {
+                    path,
+                    reason: format!(
+                        "sha256 {found}, enrichment manifest records {}",
+                        entry.sha256
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Whether dictionary generation `generation` was superseded: a newer one is referenced
     /// by a committed manifest and is on disk.
     fn superseded(&self, generation: u64) -> Result<bool, StoreError> {
@@ -443,6 +472,12 @@ impl Store {
         Ok(layout::dictionary_path(&self.root, current).exists()
             || self.newer_generation(current)?.is_some())
     }
+}
+
+/// The size and lowercase hex sha256 of the file at `path`.
+pub(crate) fn size_and_sha256(path: &Path) -> Result<(u64, String), StoreError> {
+    let bytes = fs::metadata(path).map_err(StoreError::io(path))?.len();
+    Ok((bytes, sha256_of(path)?))
 }
 
 /// The lowercase hex sha256 of the file at `path`.

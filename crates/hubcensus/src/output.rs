@@ -91,6 +91,28 @@ pub fn write_stdout_bytes(bytes: &[u8]) -> anyhow::Result<()> {
     }
 }
 
+/// The hint for a write that failed for want of room (`ENOSPC`, or `EFBIG` past a file size
+/// limit).
+const DISK_FULL_HINT: &str = "the disk is full (or a file size limit was reached) where the file \
+named above is written: free space and run again; nothing was committed, the store is as it was \
+(a crawl's pages so far stay staged for the next run)";
+
+/// Whether a cause of `error` is a full disk or a file size limit. Parquet's writer keeps only
+/// the text of an I/O error, so the text is looked at too.
+fn disk_full(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause.downcast_ref::<io::Error>().is_some_and(|e| {
+            matches!(
+                e.kind(),
+                io::ErrorKind::StorageFull | io::ErrorKind::FileTooLarge
+            )
+        }) || {
+            let text = cause.to_string();
+            text.contains("No space left on device") || text.contains("File too large")
+        }
+    })
+}
+
 /// Prints an error chain once as `error: outer: inner: cause`, then any hint, and returns exit
 /// code 2. A broken pipe anywhere in the chain is success.
 pub fn report_error(error: &anyhow::Error) -> ExitCode {
@@ -104,9 +126,10 @@ pub fn report_error(error: &anyhow::Error) -> ExitCode {
     // A hint attached with `.context(Hint(..))` sits in the chain as anyhow's private context
     // wrapper, which `downcast_ref` on a chain element does not see through; anyhow's own
     // `Error::downcast_ref` does (at any depth). The wrapper displays as the hint's text.
-    let hint = error
-        .downcast_ref::<Hint>()
-        .map(|hint| hint.0.clone())
+    // A full disk says what to do whatever the command's own hint (resume, retry) says.
+    let hint = disk_full(error)
+        .then(|| DISK_FULL_HINT.to_owned())
+        .or_else(|| error.downcast_ref::<Hint>().map(|hint| hint.0.clone()))
         .or_else(|| {
             error
                 .chain()

@@ -1,7 +1,9 @@
 //! `hubcensus enrich`: fetch lineage, cards and account kinds for the top models of a snapshot.
 //!
 //! Results go to `<data-dir>/enrich/as_of=<time>/` (`models.jsonl`, `accounts.jsonl`; see
-//! docs/sync.md). The store should own these files later; for now they sit beside it.
+//! docs/sync.md), and a finished run records them, with what was asked, in the store's
+//! enrichment manifest `manifests/enrich/<stem>.json` (docs/store.md). Enrich holds the store's
+//! writer lock while it runs: a second enrich, an import or a sync is refused meanwhile.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
@@ -50,6 +52,13 @@ pub struct Args {
 pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
     // One rule for choosing the snapshot, as every view: a time, or a date (that day's latest).
     let census = hubcensus_query::Census::open_with_snapshots(&context.data_dir)?;
+    // The results become part of the store's provenance: one writer at a time.
+    let mut writer = hubcensus_store::Writer::lock(&context.data_dir).context(Hint(
+        "another hubcensus command is writing to this store (import, sync, demo or enrich); \
+         run again when it has finished"
+            .into(),
+    ))?;
+    let started = super::sync::now();
     let as_of = census.times()[census.position(args.as_of.as_ref())?];
     let store = census.store();
     let info = store
@@ -104,6 +113,29 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut files = std::collections::BTreeMap::new();
+    let mut counts = std::collections::BTreeMap::new();
+    for (name, file) in [("models", "models.jsonl"), ("accounts", "accounts.jsonl")] {
+        let path = out.join(file);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        counts.insert(name.to_owned(), text.lines().count() as u64);
+        files.insert(name.to_owned(), path);
+    }
+    writer
+        .record_enrichment(&hubcensus_store::EnrichmentDraft {
+            snapshot_as_of: info.as_of,
+            request: hubcensus_store::EnrichmentRequest {
+                top: args.top as u64,
+                base_models: !args.no_base_models,
+                endpoint: endpoint.clone(),
+            },
+            started,
+            finished: super::sync::now(),
+            counts,
+            files,
+        })
+        .context("cannot record the enrichment in the store")?;
     write_stdout(&format!(
         "enriched {}: {} models, {} base models, {} accounts fetched ({} from an earlier run) \
          -> {}\n",

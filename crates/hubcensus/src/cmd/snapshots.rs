@@ -31,7 +31,9 @@ pub struct Args {
     /// Output format: an aligned table, or JSON (`hubcensus.snapshots/v1`)
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Check every file against the sha256 its manifest records; exit 1 if one differs
+    /// Check every file against the sha256 its manifest records (exit 1 if one differs), then
+    /// print the store's content digest (equal for two stores holding the same snapshots and
+    /// key dictionary)
     #[arg(long)]
     verify: bool,
 }
@@ -41,6 +43,9 @@ pub struct Args {
 struct Listing<'a> {
     schema: &'static str,
     snapshots: Vec<Row<'a>>,
+    /// With `--verify`, when every file verified: `Store::content_digest`'s sha256.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content_sha256: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -167,11 +172,22 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         };
         rows.push(row(info, manifest, verified));
     }
+    let digest = if args.verify && !failed && !rows.is_empty() {
+        Some(store.content_digest().with_context(|| {
+            format!(
+                "cannot compute the content digest of the store at {}",
+                context.data_dir.display()
+            )
+        })?)
+    } else {
+        None
+    };
     match args.format {
         Format::Json => {
             let listing = Listing {
                 schema: "hubcensus.snapshots/v1",
                 snapshots: rows,
+                content_sha256: digest.map(|digest| digest.sha256),
             };
             let mut text = serde_json::to_string_pretty(&listing)?;
             text.push('\n');
@@ -190,7 +206,15 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                     context.data_dir.display()
                 )));
             }
-            write_stdout(&table(&rows))?;
+            let mut text = table(&rows);
+            if let Some(digest) = digest {
+                let _ = writeln!(
+                    text,
+                    "content sha256 {} ({} snapshots, {} keys)",
+                    digest.sha256, digest.snapshots, digest.keys
+                );
+            }
+            write_stdout(&text)?;
         }
     }
     if failed {

@@ -4,11 +4,13 @@
 mod analytics;
 mod attribution;
 mod demo;
+mod durability;
 mod evals;
 mod export;
 mod faults;
 mod help;
 mod import;
+mod kills;
 mod readme;
 mod registry;
 mod report;

@@ -96,6 +96,12 @@ fn sync_commits_the_stand_ins_models_under_faults() {
         stdout.contains("snapshot 2026-11-01T00:00:00Z committed: 1500 models\n"),
         "{stdout}"
     );
+    // 1,500 models past a head of 300: the listing's known gap is stated, with what to do.
+    assert!(
+        stdout.contains("note: beyond the head (--head)")
+            && stdout.contains("run `hubcensus sync` again"),
+        "{stdout}"
+    );
     assert!(!stdout.contains(SECRET) && !stderr.contains(SECRET));
     let records = stored(data.path());
     assert_eq!(records, expected(&stand_in));
@@ -210,6 +216,8 @@ fn limit_is_partial_and_enrich_writes_models_and_accounts() {
     assert!(output.status.success());
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("250 models (partial: top-N)"), "{stdout}");
+    // 250 models within a head of 300: nothing was listed beyond the head, no gap to state.
+    assert!(!stdout.contains("note: beyond the head"), "{stdout}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     let pages: Vec<serde_json::Value> = stderr
         .lines()
