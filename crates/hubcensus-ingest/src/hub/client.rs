@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, HeaderMap, RETRY_AFTER};
 use tokio::time::Instant;
 
-use super::ratelimit::{Pacer, RateLimit, RateLimitPolicy};
+use super::ratelimit::{Pacer, RateLimit, RateLimitPolicy, wait_secs};
 use super::{Event, EventSink, HubError, Token};
 
 /// The public Hub.
@@ -353,11 +353,13 @@ impl HubClient {
 
     /// After a 429: `Retry-After` if given, else the window's `t` plus the margin, else backoff.
     fn rate_limit_wait(&self, headers: &HeaderMap) -> Duration {
+        // Capped (`wait_secs`): the wait becomes `Instant::now() + wait`, which a huge header
+        // would overflow.
         if let Some(seconds) = header(headers, "retry-after").and_then(|v| v.trim().parse().ok()) {
-            return Duration::from_secs(seconds);
+            return wait_secs(seconds);
         }
         if let Some(limit) = header(headers, "ratelimit").and_then(|v| RateLimit::parse(&v)) {
-            return Duration::from_secs(limit.reset_secs) + self.config.reset_margin;
+            return wait_secs(limit.reset_secs) + self.config.reset_margin;
         }
         let count = self.lock().stats.rate_limited.max(1) as u32;
         self.backoff(count)

@@ -52,6 +52,17 @@ impl RateLimitPolicy {
     }
 }
 
+/// The longest wait a header can ask for (`t`, `Retry-After`): a day. The Hub's windows are
+/// minutes long; a larger value is a broken or hostile header, and an instant that far ahead
+/// would overflow (`Instant + Duration` panics).
+pub(crate) const MAX_WAIT_SECS: u64 = 24 * 60 * 60;
+
+/// A wait of `secs` seconds from a header, capped at [`MAX_WAIT_SECS`].
+#[must_use]
+pub(crate) fn wait_secs(secs: u64) -> Duration {
+    Duration::from_secs(secs.min(MAX_WAIT_SECS))
+}
+
 /// Decides when the next request may go out.
 ///
 /// The window's end is estimated as the earliest `receipt + t` seen in the current window: the
@@ -89,7 +100,7 @@ impl Pacer {
 
     /// Takes in the headers of a response received at `now`.
     pub fn observe(&mut self, now: Instant, limit: RateLimit) {
-        let end = now + Duration::from_secs(limit.reset_secs);
+        let end = now + wait_secs(limit.reset_secs);
         let new_window = match (self.window_end, self.last_remaining) {
             (Some(window_end), Some(last)) => now >= window_end || limit.remaining > last,
             _ => true,
@@ -107,7 +118,11 @@ impl Pacer {
             // r requests T/(r+2) apart all land before the end, the last two intervals before
             // it: slack for the estimate of the end, which is late by up to one interval (or
             // one second, `t` being whole seconds), whichever is smaller.
-            now + window_end.saturating_duration_since(now) / (limit.remaining as u32 + 2)
+            // `r` beyond u32 spreads as u32::MAX would: the interval is ~0 either way.
+            let intervals = u32::try_from(limit.remaining)
+                .unwrap_or(u32::MAX)
+                .saturating_add(2);
+            now + window_end.saturating_duration_since(now) / intervals
         };
         self.not_before = Some(self.not_before.map_or(next, |blocked| blocked.max(next)));
         // A block from an earlier 429 that has passed no longer matters.
@@ -199,6 +214,32 @@ mod tests {
             },
         );
         assert!(pacer.not_before().unwrap() < next + Duration::from_secs(4));
+    }
+
+    /// Found writing the `http_headers` fuzz target (fuzz/README.md): `t` near `u64::MAX`
+    /// overflowed `Instant + t`, and `r` = 4294967294 overflowed `r as u32 + 2` (a division by
+    /// zero in a release build).
+    #[test]
+    fn hostile_headers_are_capped_not_a_panic() {
+        let start = Instant::now();
+        for text in [
+            r#""api";r=5;t=18446744073709551615"#,
+            r#""api";r=4294967294;t=300"#,
+            r#""api";r=18446744073709551615;t=18446744073709551615"#,
+            r#""api";r=0;t=18446744073709551615"#,
+        ] {
+            let limit = RateLimit::parse(text).expect(text);
+            let mut pacer = Pacer::new(Duration::from_secs(1));
+            pacer.observe(start, limit);
+            pacer.observe(start + Duration::from_secs(1), limit);
+            let at = pacer.not_before().expect(text);
+            assert!(
+                at >= start && at <= start + Duration::from_secs(MAX_WAIT_SECS + 2),
+                "{text}"
+            );
+        }
+        assert_eq!(wait_secs(u64::MAX), Duration::from_secs(MAX_WAIT_SECS));
+        assert_eq!(wait_secs(90), Duration::from_secs(90));
     }
 
     #[test]
