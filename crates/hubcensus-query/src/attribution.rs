@@ -15,7 +15,7 @@
 //! - account kinds apply everywhere: an unknown namespace is `individual` when the account is a
 //!   user and `unclassified organization` when it is an organization.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use hubcensus_analytics::lineage::{LineageGraph, Root as GraphRoot};
@@ -135,6 +135,10 @@ pub struct Attributor<'a> {
     extra: Vec<Attribution>,
     /// The key of each model asked for by [`Attributor::fallback_key`].
     fallback: BTreeMap<u32, Option<u32>>,
+    /// Every namespace the registry names, lowercased as its index is: hashed, so that each of
+    /// hundreds of thousands of namespaces is one lookup (`Registry::names` walks a
+    /// `BTreeMap` of strings).
+    registry_names: HashSet<String>,
 }
 
 const NOTHING_KNOWN: Attribution = Attribution {
@@ -146,8 +150,15 @@ const NOTHING_KNOWN: Attribution = Attribution {
 impl<'a> Attributor<'a> {
     #[must_use]
     pub fn new(accounts: &'a Accounts) -> Self {
+        let registry = Registry::embedded();
         Self {
-            registry: Registry::embedded(),
+            registry,
+            registry_names: registry
+                .organizations()
+                .iter()
+                .flat_map(|organization| &organization.namespaces)
+                .map(|link| link.name.to_lowercase())
+                .collect(),
             accounts,
             at: None,
             namespaces: Vec::new(),
@@ -198,7 +209,7 @@ impl<'a> Attributor<'a> {
         self.namespaces.reserve(catalog.namespaces.len());
         for code in self.namespaces.len()..catalog.namespaces.len() {
             let namespace = &catalog.namespaces[code];
-            let attribution = if self.registry.names(namespace) {
+            let attribution = if self.registry_names(namespace) {
                 self.named.push(code);
                 self.attribute(namespace, at)
             } else {
@@ -209,6 +220,18 @@ impl<'a> Attributor<'a> {
                 }
             };
             self.namespaces.push(attribution);
+        }
+    }
+
+    /// Whether the registry names `namespace` ([`Registry::names`], case-insensitively).
+    fn registry_names(&self, namespace: &str) -> bool {
+        if namespace
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+        {
+            self.registry_names.contains(namespace)
+        } else {
+            self.registry_names.contains(&namespace.to_lowercase())
         }
     }
 
@@ -302,5 +325,42 @@ impl<'a> Attributor<'a> {
             .origin(self.uploader(catalog, end, model), root, at, |namespace| {
                 self.accounts.get(namespace)
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_agree_with_the_registry_whatever_the_case() {
+        let accounts = Accounts::default();
+        let attributor = Attributor::new(&accounts);
+        let registry = Registry::embedded();
+        let mut names: Vec<String> = registry
+            .organizations()
+            .iter()
+            .flat_map(|organization| &organization.namespaces)
+            .flat_map(|link| {
+                [
+                    link.name.clone(),
+                    link.name.to_uppercase(),
+                    format!("{}x", link.name),
+                    link.name[1..].to_owned(),
+                ]
+            })
+            .collect();
+        names.extend(["", "demo-user-1", "Ünïcode", "meta-LLAMA"].map(str::to_owned));
+        assert!(names.len() > 100);
+        let mut named = 0;
+        for name in &names {
+            assert_eq!(
+                attributor.registry_names(name),
+                registry.names(name),
+                "{name}"
+            );
+            named += usize::from(registry.names(name));
+        }
+        assert!(named > 50, "the registry names its own namespaces");
     }
 }
