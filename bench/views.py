@@ -36,6 +36,7 @@ VIEWS = {
     "top --family": ["top", "--format", "json", "--family", "--k", "200"],
     "churn": ["churn", "--format", "json"],
     "shares": ["shares", "--format", "json", "--origin", "both"],
+    "shares --by org": ["shares", "--format", "json", "--by", "org"],
     "report": ["report", "--format", "json", "-o", "-"],
 }
 
@@ -58,7 +59,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", required=True)
     parser.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "hubcensus"))
-    parser.add_argument("--baseline", help="another binary to compare (e.g. main's), cache off")
+    parser.add_argument("--baseline", help="another binary to compare (e.g. main's), cache off and on")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--views", default=",".join(VIEWS))
     parser.add_argument("--check-targets", action="store_true")
@@ -73,7 +74,10 @@ def main():
     off = dict(on, HUBCENSUS_CACHE="off")
     contenders = [("cache", args.binary, on), ("no cache", args.binary, off)]
     if args.baseline:
+        # The baseline binary as it is used: with its own frame cache (entries it shares with
+        # this binary where their formats agree), and without.
         contenders.append(("baseline", args.baseline, off))
+        contenders.append(("base+cache", args.baseline, on))
 
     work = tempfile.mkdtemp(prefix="hubcensus-views-")
     results = {}  # (view, contender) -> [(wall, cpu, rss, load)]

@@ -123,7 +123,20 @@ impl SeriesBuilder {
         graph: Option<&LineageGraph>,
         k: u64,
     ) -> &WindowFigures {
-        let mut figures = figures(catalog, groups, end, graph, k, &mut self.scratch);
+        let figures = figures(catalog, groups, end, graph, k, &mut self.scratch);
+        self.push_figures(figures)
+    }
+
+    /// The buffers [`figures_of`] reuses, for a caller that computes a window's figures in
+    /// parts (the sums by author on one thread, the rest on another) and then calls
+    /// [`SeriesBuilder::push_figures`].
+    pub fn scratch(&mut self) -> &mut Scratch {
+        &mut self.scratch
+    }
+
+    /// Adds the next window's figures (in time order), computed by [`figures`] or by
+    /// [`figures_of`] with its `hhi_author` set, and returns them with their churn.
+    pub fn push_figures(&mut self, mut figures: WindowFigures) -> &WindowFigures {
         if let Some(previous) = self.figures.last()
             && previous.population.measure == figures.population.measure
             && previous.population.to < figures.population.to
@@ -154,7 +167,23 @@ pub fn figures(
     k: u64,
     scratch: &mut Scratch,
 ) -> WindowFigures {
-    let window = groups.window();
+    let mut figures = figures_of(catalog, groups.window(), end, graph, k, scratch);
+    figures.hhi_author = groups.author_hhi();
+    figures
+}
+
+/// [`figures`] but for `hhi_author`, which is left empty (no value, no groups) for the caller
+/// to set from the window's sums by author (`WindowGroups::author_hhi`): the figures that do
+/// not need those sums, so that a caller can compute both parts at once.
+#[must_use]
+pub fn figures_of(
+    catalog: &Catalog,
+    window: &WindowDownloads,
+    end: &SnapshotFrame,
+    graph: Option<&LineageGraph>,
+    k: u64,
+    scratch: &mut Scratch,
+) -> WindowFigures {
     concentration::sorted_counted_values(window, &mut scratch.values);
     let concentration = concentration::concentration_of_sorted(&scratch.values, k);
     let threshold = working_set::threshold_of_sorted(&scratch.values, k);
@@ -168,7 +197,11 @@ pub fn figures(
         counts: window.counts.clone(),
         long_tail_share: concentration::long_tail_share(window, &end.downloads_all_time),
         concentration,
-        hhi_author: groups.author_hhi(),
+        hhi_author: Hhi {
+            value: None,
+            groups: 0,
+            unknown_share: None,
+        },
         working_set,
         churn: None,
         family_working_set,

@@ -339,6 +339,34 @@ impl Ids {
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.len()).map(|index| &self[index])
     }
+
+    /// The buffers: every id's text in index order, and where each id ends in it.
+    #[must_use]
+    pub fn parts(&self) -> (&str, &[usize]) {
+        (&self.text, &self.ends)
+    }
+
+    /// Ids from buffers that [`Ids::parts`] gave for checked ids (a store's cache of them,
+    /// verified by its checksum): the ids are not checked again as [`ModelId`]s, only the
+    /// layout is: `None` unless `ends` rise (an id is never empty) to `text`'s length, each on
+    /// a character boundary.
+    #[must_use]
+    pub fn from_parts(text: String, ends: Vec<usize>) -> Option<Self> {
+        let mut start = 0;
+        for &end in &ends {
+            if end <= start || !text.is_char_boundary(end) {
+                return None;
+            }
+            start = end;
+        }
+        if start != text.len() {
+            return None;
+        }
+        Some(Self {
+            text: Arc::new(text),
+            ends: Arc::new(ends),
+        })
+    }
 }
 
 impl std::ops::Index<usize> for Ids {

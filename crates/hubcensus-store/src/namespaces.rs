@@ -93,6 +93,32 @@ impl NamespaceCodes {
     pub(crate) fn texts(&self) -> impl Iterator<Item = &str> {
         (0..self.len() as u32).map(|code| self.text(code))
     }
+
+    /// The namespaces' buffers: their text and where each ends in it (for the ids cache).
+    pub(crate) fn text_parts(&self) -> (&str, &[usize]) {
+        (&self.text, &self.ends)
+    }
+
+    /// Codes from the parts [`NamespaceCodes::text_parts`] and `of` gave: `None` unless the
+    /// namespaces end in order within `text` on character boundaries, and every code is a
+    /// namespace's or [`NO_NAMESPACE`].
+    pub(crate) fn from_parts(of: Vec<u32>, text: String, ends: Vec<usize>) -> Option<Self> {
+        let mut start = 0;
+        for &end in &ends {
+            if end < start || !text.is_char_boundary(end) {
+                return None;
+            }
+            start = end;
+        }
+        if start != text.len()
+            || of
+                .iter()
+                .any(|&code| code != NO_NAMESPACE && code as usize >= ends.len())
+        {
+            return None;
+        }
+        Some(Self { of, text, ends })
+    }
 }
 
 #[cfg(test)]

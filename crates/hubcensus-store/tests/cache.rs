@@ -178,3 +178,122 @@ fn cached_frames_are_the_decoded_frames_warm_damaged_stale_or_unwritable() {
     std::fs::write(&temporary, &bytes[..bytes.len() / 3]).unwrap();
     assert_eq!(frames(dir, true, &times), truth);
 }
+
+/// `week`'s models with lineage: some with a parent by id (some of them renamed later, so
+/// they resolve through earlier ids), some merges, some `base_model:` tags.
+fn week_with_lineage(n: u64, week: u64) -> Vec<ModelRecord> {
+    use hubcensus_model::{Lineage, LineageSource, Relation};
+    let mut records = self::week(n, week);
+    let ids: Vec<ModelId> = records.iter().map(|r| r.id.clone()).collect();
+    for (k, record) in records.iter_mut().enumerate() {
+        if k % 3 == 1 {
+            let mut parents = vec![ids[k / 2].clone()];
+            if k % 9 == 4 {
+                parents.push(ids[k / 3].clone());
+            }
+            parents.sort();
+            parents.dedup();
+            record.lineage = Some(Lineage {
+                relation: if parents.len() > 1 {
+                    Relation::Merge
+                } else {
+                    Relation::Finetune
+                },
+                parents,
+                parent_object_ids: Vec::new(),
+                source: LineageSource::BaseModels,
+            });
+        }
+        if k % 5 == 2 {
+            record.tags = Some(vec![format!("base_model:{}", ids[k / 4])]);
+        }
+    }
+    records
+}
+
+fn ids_cache(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir.join("cache").join("ids"))
+        .map(|read| read.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    entries
+}
+
+#[test]
+fn cached_ids_and_lineage_are_the_decoded_ones_warm_damaged_or_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    commit(dir, T1, &week_with_lineage(2_000, 1), false);
+    commit(dir, T2, &week_with_lineage(2_200, 2), false);
+    let truth = |dir: &std::path::Path| {
+        let store = Store::open(dir).unwrap().with_cache(false);
+        let ids = store.ids().unwrap();
+        let lineage =
+            [false, true].map(|mentions| store.lineage_with(T2, store.len(), mentions).unwrap());
+        (ids, lineage)
+    };
+    let through_cache = |dir: &std::path::Path| {
+        let store = Store::open(dir).unwrap();
+        let ids = store.ids().unwrap();
+        let lineage =
+            [false, true].map(|mentions| store.lineage_with(T2, store.len(), mentions).unwrap());
+        (ids, lineage)
+    };
+    let expected = truth(dir);
+    assert!(ids_cache(dir).is_empty(), "the cache off writes nothing");
+    assert!(
+        expected.1[0].parents.len() > 500 && !expected.1[1].mentions.is_empty(),
+        "the fixture has lineage"
+    );
+    // Cold (written), then warm (read back).
+    assert_eq!(through_cache(dir), expected);
+    let written = ids_cache(dir);
+    assert_eq!(written.len(), 1, "{written:?}");
+    let lineage_entries: Vec<_> = entries(dir)
+        .into_iter()
+        .filter(|p| p.to_str().unwrap().contains("-lineage"))
+        .collect();
+    assert_eq!(lineage_entries.len(), 2, "{lineage_entries:?}");
+    assert_eq!(through_cache(dir), expected);
+
+    // Damage: truncated, or one byte flipped anywhere (head or text): ignored, rewritten.
+    let mut damaged_files = written.clone();
+    damaged_files.extend(lineage_entries.iter().cloned());
+    let pristine: Vec<Vec<u8>> = damaged_files
+        .iter()
+        .map(|p| std::fs::read(p).unwrap())
+        .collect();
+    for damage in 0..3 {
+        for (path, bytes) in damaged_files.iter().zip(&pristine) {
+            let damaged = match damage {
+                0 => bytes[..bytes.len() / 2].to_vec(),
+                1 => {
+                    let mut b = bytes.clone();
+                    b[40] ^= 0x08;
+                    b
+                }
+                _ => {
+                    let mut b = bytes.clone();
+                    let at = b.len() - 2;
+                    b[at] ^= 0x01;
+                    b
+                }
+            };
+            std::fs::write(path, damaged).unwrap();
+        }
+        assert_eq!(through_cache(dir), expected, "damage {damage}");
+        for (path, bytes) in damaged_files.iter().zip(&pristine) {
+            assert_eq!(&std::fs::read(path).unwrap(), bytes, "rewritten ({damage})");
+        }
+    }
+
+    // Stale: a new snapshot renames models and adds keys (a new dictionary): the old entries
+    // are not used, and the ids entry is replaced.
+    commit(dir, T3, &week_with_lineage(2_400, 3), false);
+    let expected = truth(dir);
+    assert_eq!(through_cache(dir), expected);
+    assert_eq!(through_cache(dir), expected);
+    let now = ids_cache(dir);
+    assert_eq!(now.len(), 1);
+    assert_ne!(now, written, "the old dictionary's ids entry removed");
+}

@@ -58,24 +58,57 @@ pub fn shares_of(
     let latest = census.latest().ok_or_else(|| QueryError::NoSnapshots {
         dir: census.dir().to_path_buf(),
     })?;
-    let graph = if origins.contains(&Origin::Lineage) {
-        Some(census.graph(latest, false)?)
-    } else {
-        None
-    };
     // Per dimension, per origin, the weekly shares in time order.
     let mut weekly: Vec<Vec<Vec<Shares>>> = vec![vec![Vec::new(); origins.len()]; dimensions.len()];
     let mut attributor = Attributor::new(census.accounts());
     let plan = WindowPlan::all(census, filter.clone(), FrameColumns::AUTHOR);
-    census.for_each_window(&plan, |catalog, window, end| {
-        attributor.update(catalog, window.to());
-        let groups = attributor.groups(window, end, graph.as_deref(), &catalog.ids);
-        for (per_origin, &dimension) in weekly.iter_mut().zip(dimensions) {
-            for (slot, &origin) in per_origin.iter_mut().zip(origins) {
-                slot.push(groups.shares(attributor.table(), dimension, origin));
+    // Every (dimension, origin) asked for, in output order.
+    let pairs: Vec<(Dimension, Origin)> = dimensions
+        .iter()
+        .flat_map(|&dimension| origins.iter().map(move |&origin| (dimension, origin)))
+        .collect();
+    std::thread::scope(|scope| -> Result<(), QueryError> {
+        // The lineage graph is read on its own thread while the ids are read and the first
+        // snapshots decode (as `windows` does); it is taken at the first window.
+        let mut reading = origins
+            .contains(&Origin::Lineage)
+            .then(|| scope.spawn(|| census.graph(latest, false)));
+        let mut graph = None;
+        census.for_each_window(&plan, |catalog, window, end| {
+            if let Some(reading) = reading.take() {
+                graph = Some(reading.join().map_err(|_| {
+                    QueryError::Bug("the lineage-reading thread panicked".into())
+                })??);
             }
-        }
-        Ok(())
+            attributor.update(catalog, window.to());
+            let groups = attributor.groups(window, end, graph.as_deref(), &catalog.ids);
+            let table = attributor.table();
+            // Each share is a pass over the window's groups: the second half of them on a
+            // second thread.
+            let half = pairs.len() / 2;
+            let (first, second) = std::thread::scope(|scope| {
+                let (groups, pairs) = (&groups, &pairs);
+                let second = scope.spawn(move || {
+                    pairs[half..]
+                        .iter()
+                        .map(|&(dimension, origin)| groups.shares(table, dimension, origin))
+                        .collect::<Vec<Shares>>()
+                });
+                let first: Vec<Shares> = pairs[..half]
+                    .iter()
+                    .map(|&(dimension, origin)| groups.shares(table, dimension, origin))
+                    .collect();
+                (first, second.join())
+            });
+            let second = second.map_err(|_| QueryError::Bug("a shares thread panicked".into()))?;
+            let mut computed = first.into_iter().chain(second);
+            for per_origin in &mut weekly {
+                for slot in per_origin.iter_mut() {
+                    slot.push(computed.next().expect("one share per pair"));
+                }
+            }
+            Ok(())
+        })
     })?;
     let registry_version = hubcensus_registry::Registry::embedded().version();
     let mut views = Vec::with_capacity(dimensions.len() * periods.len());

@@ -48,7 +48,19 @@ pub struct TopView {
 pub fn top(census: &Census, query: &TopQuery) -> Result<TopView, QueryError> {
     let position = census.position(query.as_of.as_ref())?;
     let graph = if query.family {
-        Some(census.graph(census.times()[position], false)?)
+        // The lineage's Parquet decodes on a second thread while this one reads the store's
+        // ids (which the graph's names resolve through, and the window needs anyway).
+        let as_of = census.times()[position];
+        std::thread::scope(|scope| {
+            let reading = scope.spawn(|| census.graph(as_of, false));
+            let ids = census.ids();
+            let graph = reading
+                .join()
+                .map_err(|_| QueryError::Bug("the lineage-reading thread panicked".into()))?;
+            // The graph's error first, as when it was read alone.
+            graph.and_then(|graph| ids.map(|_| graph))
+        })
+        .map(Some)?
     } else {
         None
     };

@@ -2,7 +2,7 @@
 //! working set. Its JSON is a contract: docs/windows-json.md.
 
 use hubcensus_analytics::concentration::{Hhi, LorenzPoint};
-use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
+use hubcensus_analytics::series::{self, SeriesBuilder, WindowFigures};
 use hubcensus_analytics::shares::{Dimension, Origin};
 use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::{Filter, Measure, Population};
@@ -123,18 +123,41 @@ pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, Que
                 graph = Some(read);
                 lineage_from = source;
             }
-            attributor.update(catalog, window.to());
-            let window_groups = attributor.groups(window, end, None, &catalog.ids);
-            builder.push(catalog, &window_groups, end, graph.as_deref(), query.k);
-            let hhi = |dimension| {
-                window_groups
-                    .shares(attributor.table(), dimension, Origin::Uploader)
-                    .hhi
-            };
-            groups.push(GroupHhi {
-                org: hhi(Dimension::Organization),
-                country: hhi(Dimension::Country),
-            });
+            // The sums by author (and the HHIs over them) on a second thread while this one
+            // computes the rest of the window's figures: two halves of about the same cost,
+            // each deterministic, joined before the next window.
+            let attributor = &mut attributor;
+            let (mut figures, (hhi_author, group_hhi)) = std::thread::scope(|scope| {
+                let grouping = scope.spawn(move || {
+                    attributor.update(catalog, window.to());
+                    let window_groups = attributor.groups(window, end, None, &catalog.ids);
+                    let hhi = |dimension| {
+                        window_groups
+                            .shares(attributor.table(), dimension, Origin::Uploader)
+                            .hhi
+                    };
+                    let group_hhi = GroupHhi {
+                        org: hhi(Dimension::Organization),
+                        country: hhi(Dimension::Country),
+                    };
+                    (window_groups.author_hhi(), group_hhi)
+                });
+                let figures = series::figures_of(
+                    catalog,
+                    window,
+                    end,
+                    graph.as_deref(),
+                    query.k,
+                    builder.scratch(),
+                );
+                grouping
+                    .join()
+                    .map(|grouped| (figures, grouped))
+                    .map_err(|_| QueryError::Bug("the window-grouping thread panicked".into()))
+            })?;
+            figures.hhi_author = hhi_author;
+            builder.push_figures(figures);
+            groups.push(group_hhi);
             Ok(())
         })?;
         // Read once by the frame loader, and shared.

@@ -52,6 +52,13 @@ pub(super) fn disabled_by_env() -> bool {
 pub(super) enum Part {
     Present,
     Column(FrameColumns),
+    /// The snapshot's lineage resolved to dense indices (`Store::lineage_with`) over this many
+    /// indices, with or without the tag mentions: like `author`, keyed by the dictionary too
+    /// (names resolve through the store's ids).
+    Lineage {
+        len: usize,
+        mentions: bool,
+    },
 }
 
 impl Part {
@@ -59,7 +66,17 @@ impl Part {
         match self {
             Self::Present => "present",
             Self::Column(column) => column.names().next().unwrap_or("unknown"),
+            Self::Lineage {
+                mentions: false, ..
+            } => "lineage",
+            Self::Lineage { mentions: true, .. } => "lineage_mentions",
         }
+    }
+
+    /// Whether the entry depends on the store's dictionary (its ids' namespaces or names).
+    fn by_dictionary(self) -> bool {
+        matches!(self, Self::Column(column) if column == FrameColumns::AUTHOR)
+            || matches!(self, Self::Lineage { .. })
     }
 }
 
@@ -100,9 +117,12 @@ impl SnapshotKey {
 
     fn key(&self, part: Part) -> String {
         let mut key = format!("{}|{}|{}", part.name(), self.models, self.count);
-        if part == Part::Column(FrameColumns::AUTHOR) {
+        if part.by_dictionary() {
             key.push('|');
             key.push_str(&self.dictionary);
+        }
+        if let Part::Lineage { len, .. } = part {
+            key.push_str(&format!("|{len}"));
         }
         key
     }
@@ -110,7 +130,7 @@ impl SnapshotKey {
     fn path(&self, part: Part) -> PathBuf {
         let sha = &self.models[..self.models.find(':').unwrap_or(self.models.len())];
         let mut name = format!("{}-{}", &sha[..sha.len().min(40)], part.name());
-        if part == Part::Column(FrameColumns::AUTHOR) {
+        if part.by_dictionary() {
             // The dictionary's own hash: a newer dictionary does not overwrite (and race with) an
             // entry another reader of the older one still uses.
             name = format!("{name}-{:016x}", checksum(self.dictionary.as_bytes()));
@@ -171,7 +191,27 @@ pub(super) fn read(key: &SnapshotKey, part: Part, width: usize) -> Option<Entry>
     parse(bytes, &key.key(part), width, key.count)
 }
 
+/// [`read`] for an entry of any number of values.
+fn read_any(key: &SnapshotKey, part: Part, width: usize) -> Option<Entry> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(key.path(part))
+        .and_then(|mut file| file.read_to_end(&mut bytes))
+        .ok()?;
+    parse_counted(bytes, &key.key(part), width, None)
+}
+
 fn parse(bytes: Vec<u8>, expected_key: &str, width: usize, count: usize) -> Option<Entry> {
+    parse_counted(bytes, expected_key, width, Some(count))
+}
+
+/// Parses an entry of `count` values (any number for `None`).
+fn parse_counted(
+    bytes: Vec<u8>,
+    expected_key: &str,
+    width: usize,
+    count: Option<usize>,
+) -> Option<Entry> {
     let mut reader = Reader {
         bytes: &bytes,
         at: 0,
@@ -187,9 +227,14 @@ fn parse(bytes: Vec<u8>, expected_key: &str, width: usize, count: usize) -> Opti
     if reader.take(key_len)? != expected_key.as_bytes() {
         return None;
     }
-    if reader.u32()? as usize != width || usize::try_from(reader.u64()?).ok()? != count {
+    if reader.u32()? as usize != width {
         return None;
     }
+    let stored = usize::try_from(reader.u64()?).ok()?;
+    if count.is_some_and(|count| count != stored) {
+        return None;
+    }
+    let count = stored;
     let start = reader.at;
     reader.take(count.checked_mul(width)?)?;
     let values = start..reader.at;
@@ -244,12 +289,17 @@ pub(super) fn write(
     strings: &[String],
 ) {
     debug_assert_eq!(values.len(), key.count * width);
+    write_counted(key, part, width, values, strings);
+}
+
+/// [`write`] for an entry of any number of values (`values.len() / width`).
+fn write_counted(key: &SnapshotKey, part: Part, width: usize, values: &[u8], strings: &[String]) {
     let name = key.key(part);
     let mut body = Vec::with_capacity(values.len() + name.len() + 64);
     body.extend_from_slice(&(name.len() as u32).to_le_bytes());
     body.extend_from_slice(name.as_bytes());
     body.extend_from_slice(&(width as u32).to_le_bytes());
-    body.extend_from_slice(&(key.count as u64).to_le_bytes());
+    body.extend_from_slice(&((values.len() / width) as u64).to_le_bytes());
     body.extend_from_slice(values);
     if part.is_coded() {
         body.extend_from_slice(&(strings.len() as u32).to_le_bytes());
@@ -280,6 +330,12 @@ impl Part {
 static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 fn write_atomically(dir: &Path, path: &Path, body: &[u8]) -> std::io::Result<()> {
+    let sum = checksum(body).to_le_bytes();
+    write_parts_atomically(dir, path, &[MAGIC, &sum, body])
+}
+
+/// Writes `parts` one after the other to a temporary file, syncs it and renames it to `path`.
+fn write_parts_atomically(dir: &Path, path: &Path, parts: &[&[u8]]) -> std::io::Result<()> {
     fs::create_dir_all(dir)?;
     let file_name = path.file_name().and_then(|n| n.to_str()).unwrap_or("entry");
     // Unique per process and write: two threads or processes filling the same entry never
@@ -288,9 +344,9 @@ fn write_atomically(dir: &Path, path: &Path, body: &[u8]) -> std::io::Result<()>
     let temporary = dir.join(format!(".{file_name}.{}-{write}.tmp", std::process::id()));
     let result = (|| {
         let mut file = fs::File::create(&temporary)?;
-        file.write_all(MAGIC)?;
-        file.write_all(&checksum(body).to_le_bytes())?;
-        file.write_all(body)?;
+        for part in parts {
+            file.write_all(part)?;
+        }
         file.sync_all()?;
         fs::rename(&temporary, path)
     })();
@@ -302,13 +358,29 @@ fn write_atomically(dir: &Path, path: &Path, body: &[u8]) -> std::io::Result<()>
 
 /// Removes the entries of snapshots no longer committed (`live`: the entry keys of every
 /// committed snapshot) and author entries of another dictionary. Best effort.
-pub(super) fn prune(root: &Path, live: &[SnapshotKey]) {
+pub(super) fn prune(root: &Path, live: &[SnapshotKey], lineage: &[SnapshotKey]) {
     let dir = cache_dir(root);
     let Ok(entries) = fs::read_dir(&dir) else {
         return;
     };
     let author = Part::Column(FrameColumns::AUTHOR);
     let current_authors: Vec<PathBuf> = live.iter().map(|key| key.path(author)).collect();
+    // A lineage entry's name ends in the hash of the dictionary file (`lineage`: the keys of
+    // its entries), as an author entry's does in that of the namespace codes.
+    let dictionary_suffix: Vec<String> = lineage
+        .iter()
+        .map(|key| {
+            let path = key.path(Part::Lineage {
+                len: 0,
+                mentions: false,
+            });
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            name[name.rfind('-').unwrap_or(0)..].to_owned()
+        })
+        .collect();
     for entry in entries.flatten() {
         let path = entry.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
@@ -321,11 +393,294 @@ pub(super) fn prune(root: &Path, live: &[SnapshotKey]) {
             Some(_) if !name.starts_with('.') && name.contains("-author-") => {
                 !current_authors.contains(&path)
             }
+            Some(_) if !name.starts_with('.') && name.contains("-lineage") => !dictionary_suffix
+                .iter()
+                .any(|suffix| name.ends_with(suffix.as_str())),
             Some(_) => false,
         };
         if stale {
             let _ = fs::remove_file(&path);
         }
+    }
+}
+
+/// The lineage entry of `len` indices, with or without mentions, when present and intact:
+/// relations (0 for none, else 1 + the position in [`Relation::ALL`]), then the parents' and
+/// the mentions' offsets and lists, as u32 values after three counts.
+pub(super) fn read_lineage(
+    key: &SnapshotKey,
+    len: usize,
+    mentions: bool,
+) -> Option<hubcensus_model::LineageTable> {
+    use hubcensus_model::Relation;
+    let entry = read_any(key, Part::Lineage { len, mentions }, 4)?;
+    let values: Vec<u32> = entry
+        .values()
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .collect();
+    let (&stored, rest) = values.split_first()?;
+    let (&parents, rest) = rest.split_first()?;
+    let (&mentioned, rest) = rest.split_first()?;
+    let (stored, parents, mentioned) = (stored as usize, parents as usize, mentioned as usize);
+    if stored != len
+        || rest.len()
+            != len
+                .checked_mul(3)?
+                .checked_add(2)?
+                .checked_add(parents)?
+                .checked_add(mentioned)?
+    {
+        return None;
+    }
+    let (relations, rest) = rest.split_at(len);
+    let relation = relations
+        .iter()
+        .map(|&code| match code {
+            0 => Some(None),
+            code => Relation::ALL.get(code as usize - 1).map(|&r| Some(r)),
+        })
+        .collect::<Option<Vec<Option<Relation>>>>()?;
+    let (offsets, rest) = rest.split_at(len + 1);
+    let (parent_list, rest) = rest.split_at(parents);
+    let (mention_offsets, mention_list) = rest.split_at(len + 1);
+    // Offsets rise from 0 to their list's length; every index is within the table.
+    let csr = |offsets: &[u32], list: &[u32]| {
+        offsets.first() == Some(&0)
+            && offsets.windows(2).all(|w| w[0] <= w[1])
+            && offsets
+                .last()
+                .is_some_and(|&last| last as usize == list.len())
+            && list.iter().all(|&index| (index as usize) < len)
+    };
+    if !csr(offsets, parent_list) || !csr(mention_offsets, mention_list) {
+        return None;
+    }
+    Some(hubcensus_model::LineageTable {
+        relation,
+        offsets: offsets.to_vec(),
+        parents: parent_list.to_vec(),
+        mention_offsets: mention_offsets.to_vec(),
+        mentions: mention_list.to_vec(),
+    })
+}
+
+/// Writes the lineage entry of `table` (best effort; see [`read_lineage`]).
+pub(super) fn write_lineage(
+    key: &SnapshotKey,
+    mentions: bool,
+    table: &hubcensus_model::LineageTable,
+) {
+    use hubcensus_model::Relation;
+    let len = table.relation.len();
+    if table.offsets.len() != len + 1 || table.mention_offsets.len() != len + 1 {
+        return;
+    }
+    let (Ok(parents), Ok(mentioned), Ok(stored)) = (
+        u32::try_from(table.parents.len()),
+        u32::try_from(table.mentions.len()),
+        u32::try_from(len),
+    ) else {
+        return;
+    };
+    let mut values: Vec<u32> =
+        Vec::with_capacity(3 + 3 * len + 2 + table.parents.len() + table.mentions.len());
+    values.extend([stored, parents, mentioned]);
+    values.extend(table.relation.iter().map(|relation| {
+        relation.map_or(0, |relation| {
+            1 + Relation::ALL
+                .iter()
+                .position(|&r| r == relation)
+                .unwrap_or(0) as u32
+        })
+    }));
+    values.extend(&table.offsets);
+    values.extend(&table.parents);
+    values.extend(&table.mention_offsets);
+    values.extend(&table.mentions);
+    write_counted(
+        key,
+        Part::Lineage { len, mentions },
+        4,
+        &u32_bytes(&values),
+        &[],
+    );
+}
+
+/// The ids cache: the key dictionary's ids as [`Store::known_ids`](super::Store) reads them
+/// (the current id of every index in one buffer, their namespace codes, the earlier ids of
+/// renamed models), so a run reads two buffers instead of decoding and checking two million
+/// ids from zstd Parquet (about 0.4 s of CPU time on the 2M demo store). Derived like the
+/// frame cache: named and keyed by the dictionary file's sha256 and size from the manifests
+/// and the store's length, checked by two checksums, written crash-safely, ignored (and
+/// rewritten) when missing or damaged.
+///
+/// A file: `HCIDS001`, the checksum (u64) of the head, the checksum (u64) of the text, the
+/// head's length (u64), the head, then the ids' text. The head: the key (u32 length, bytes),
+/// the number of ids (u64) and where each ends in the text (u64 each), each id's namespace
+/// code (u32), the namespaces' text (u64 length, bytes) and ends (u64 count, u64 each), and
+/// the earlier ids (u64 count; u32 index, u32 length and bytes each).
+const IDS_MAGIC: &[u8; 8] = b"HCIDS001";
+
+/// Where the ids of one dictionary generation are cached, and what they are keyed by.
+pub(super) struct IdsKey {
+    dir: PathBuf,
+    key: String,
+    path: PathBuf,
+}
+
+impl IdsKey {
+    /// The key of the ids of the dictionary file with `sha256` and `bytes` (from a manifest),
+    /// read to `len` keys; `None` for a hash that is not hex.
+    pub(super) fn of(root: &Path, sha256: &str, bytes: u64, len: usize) -> Option<Self> {
+        if sha256.len() < 16 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let dir = root.join("cache").join("ids");
+        let path = dir.join(format!("{}-{len}.bin", &sha256[..sha256.len().min(40)]));
+        Some(Self {
+            dir,
+            key: format!("ids|{sha256}:{bytes}|{len}"),
+            path,
+        })
+    }
+}
+
+/// The cached ids of `key`, when present, of that key and intact.
+pub(super) fn read_ids(key: &IdsKey) -> Option<crate::dictionary::KnownIds> {
+    use std::io::Read;
+    let mut file = fs::File::open(&key.path).ok()?;
+    let size = file.metadata().ok()?.len();
+    let mut front = [0_u8; 32];
+    file.read_exact(&mut front).ok()?;
+    let mut reader = Reader {
+        bytes: &front,
+        at: 0,
+    };
+    if reader.take(8)? != IDS_MAGIC {
+        return None;
+    }
+    let (head_sum, text_sum) = (reader.u64()?, reader.u64()?);
+    let head_len = reader.u64()?;
+    let text_len = size.checked_sub(32)?.checked_sub(head_len)?;
+    let mut head = vec![0_u8; usize::try_from(head_len).ok()?];
+    file.read_exact(&mut head).ok()?;
+    if checksum(&head) != head_sum {
+        return None;
+    }
+    let mut text = Vec::with_capacity(usize::try_from(text_len).ok()?.saturating_add(1));
+    file.read_to_end(&mut text).ok()?;
+    if text.len() as u64 != text_len || checksum(&text) != text_sum {
+        return None;
+    }
+    parse_ids(&head, text, &key.key)
+}
+
+fn parse_ids(
+    head: &[u8],
+    text: Vec<u8>,
+    expected_key: &str,
+) -> Option<crate::dictionary::KnownIds> {
+    let mut reader = Reader { bytes: head, at: 0 };
+    let key_len = reader.u32()? as usize;
+    if reader.take(key_len)? != expected_key.as_bytes() {
+        return None;
+    }
+    let count = usize::try_from(reader.u64()?).ok()?;
+    let ends: Vec<usize> = reader
+        .take(count.checked_mul(8)?)?
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
+        .collect();
+    let of: Vec<u32> = reader
+        .take(count.checked_mul(4)?)?
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+        .collect();
+    let namespace_text_len = usize::try_from(reader.u64()?).ok()?;
+    let namespace_text = String::from_utf8(reader.take(namespace_text_len)?.to_vec()).ok()?;
+    let namespaces = usize::try_from(reader.u64()?).ok()?;
+    let namespace_ends: Vec<usize> = reader
+        .take(namespaces.checked_mul(8)?)?
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().expect("8 bytes")) as usize)
+        .collect();
+    let earlier_count = usize::try_from(reader.u64()?).ok()?;
+    let mut earlier = Vec::with_capacity(earlier_count.min(head.len()));
+    for _ in 0..earlier_count {
+        let index = reader.u32()?;
+        let len = reader.u32()? as usize;
+        let id = std::str::from_utf8(reader.take(len)?).ok()?;
+        if index as usize >= count {
+            return None;
+        }
+        earlier.push((hubcensus_model::ModelId::new(id).ok()?, index));
+    }
+    if reader.at != head.len() || !text.is_ascii() {
+        return None;
+    }
+    let current = hubcensus_model::Ids::from_parts(String::from_utf8(text).ok()?, ends)?;
+    let namespaces =
+        crate::namespaces::NamespaceCodes::from_parts(of, namespace_text, namespace_ends)?;
+    Some(crate::dictionary::KnownIds {
+        current,
+        earlier,
+        namespaces: std::sync::Arc::new(namespaces),
+    })
+}
+
+/// Writes the ids cache entry of `key` (best effort), removing the entries of other
+/// dictionaries.
+pub(super) fn write_ids(key: &IdsKey, known: &crate::dictionary::KnownIds) {
+    let (text, ends) = known.current.parts();
+    let (namespace_text, namespace_ends) = known.namespaces.text_parts();
+    if known.namespaces.of.len() != ends.len() {
+        return;
+    }
+    let mut head = Vec::with_capacity(ends.len() * 12 + namespace_text.len() + 64);
+    head.extend_from_slice(&(key.key.len() as u32).to_le_bytes());
+    head.extend_from_slice(key.key.as_bytes());
+    head.extend_from_slice(&(ends.len() as u64).to_le_bytes());
+    for &end in ends {
+        head.extend_from_slice(&(end as u64).to_le_bytes());
+    }
+    for &code in &known.namespaces.of {
+        head.extend_from_slice(&code.to_le_bytes());
+    }
+    head.extend_from_slice(&(namespace_text.len() as u64).to_le_bytes());
+    head.extend_from_slice(namespace_text.as_bytes());
+    head.extend_from_slice(&(namespace_ends.len() as u64).to_le_bytes());
+    for &end in namespace_ends {
+        head.extend_from_slice(&(end as u64).to_le_bytes());
+    }
+    head.extend_from_slice(&(known.earlier.len() as u64).to_le_bytes());
+    for (id, index) in &known.earlier {
+        head.extend_from_slice(&index.to_le_bytes());
+        head.extend_from_slice(&(id.as_str().len() as u32).to_le_bytes());
+        head.extend_from_slice(id.as_str().as_bytes());
+    }
+    let mut front = Vec::with_capacity(32);
+    front.extend_from_slice(IDS_MAGIC);
+    front.extend_from_slice(&checksum(&head).to_le_bytes());
+    front.extend_from_slice(&checksum(text.as_bytes()).to_le_bytes());
+    front.extend_from_slice(&(head.len() as u64).to_le_bytes());
+    if let Ok(entries) = fs::read_dir(&key.dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let ours = path.file_name() == key.path.file_name();
+            let temporary = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'));
+            if !ours && !temporary {
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+    if let Err(error) =
+        write_parts_atomically(&key.dir, &key.path, &[&front, &head, text.as_bytes()])
+    {
+        tracing::debug!("ids cache: cannot write {}: {error}", key.path.display());
     }
 }
 

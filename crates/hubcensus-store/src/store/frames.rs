@@ -147,11 +147,56 @@ impl Store {
                     .collect(),
             }
         } else if let Some(path) = self.dictionary_file()? {
-            crate::dictionary::Dictionary::read_ids(&path, self.len)?
+            // From the ids cache when it holds this generation's (see `cache::read_ids`).
+            let key = self.ids_cache_key(&path);
+            match key.as_ref().and_then(cache::read_ids) {
+                Some(known) if known.current.len() >= self.len => known,
+                _ => {
+                    let known = crate::dictionary::Dictionary::read_ids(&path, self.len)?;
+                    if let Some(key) = &key {
+                        cache::write_ids(key, &known);
+                    }
+                    known
+                }
+            }
         } else {
             KnownIds::default()
         };
         Ok(self.known_ids.get_or_init(|| known))
+    }
+
+    /// The ids cache's key for the dictionary file at `path`: `None` when the cache is off,
+    /// or `path` is not the file of the generation the manifests reference (a newer one read
+    /// in its place) or no manifest records its hash.
+    fn ids_cache_key(&self, path: &std::path::Path) -> Option<cache::IdsKey> {
+        let file = self.dictionary_entry()?;
+        if self.root.join(&file.path) != path {
+            return None;
+        }
+        cache::IdsKey::of(&self.root, &file.sha256, file.bytes, self.len)
+    }
+
+    /// The manifests' record of the dictionary generation they reference, when the cache is
+    /// on and that file is the one read (not a newer generation in its place).
+    fn dictionary_entry(&self) -> Option<&crate::manifest::FileEntry> {
+        let generation = self.generation?;
+        if !self.cache_enabled {
+            return None;
+        }
+        let path = crate::layout::dictionary_path(&self.root, generation);
+        self.committed
+            .iter()
+            .filter(|c| c.manifest.dictionary_generation == generation)
+            .find_map(|c| c.manifest.files.get("dictionary"))
+            .filter(|file| self.root.join(&file.path) == path && path.exists())
+    }
+
+    /// The frame cache's key of `committed`'s lineage entries: its models file's, and the
+    /// dictionary file's sha256 (parents and mentions resolve through every id of the store).
+    fn lineage_cache_key(&self, committed: &Committed) -> Option<cache::SnapshotKey> {
+        let file = self.dictionary_entry()?;
+        let dictionary = format!("{}:{}", file.sha256, file.bytes);
+        cache::SnapshotKey::of(&self.root, committed, &dictionary, self.len)
     }
 
     /// The current id of every dense index (read once per `Store`, then shared).
@@ -240,8 +285,30 @@ impl Store {
         mentions: bool,
     ) -> Result<LineageTable, StoreError> {
         let committed = self.committed(as_of)?;
-        let path = committed.models_path();
         let len = len.max(self.len);
+        // From the frame cache when it holds this snapshot's, for this dictionary.
+        let key = self.lineage_cache_key(committed);
+        if let Some(table) = key
+            .as_ref()
+            .and_then(|key| cache::read_lineage(key, len, mentions))
+        {
+            return Ok(table);
+        }
+        let table = self.decode_lineage(committed, len, mentions)?;
+        if let Some(key) = &key {
+            cache::write_lineage(key, mentions, &table);
+        }
+        Ok(table)
+    }
+
+    /// [`Store::lineage_with`] from the snapshot's Parquet file.
+    fn decode_lineage(
+        &self,
+        committed: &Committed,
+        len: usize,
+        mentions: bool,
+    ) -> Result<LineageTable, StoreError> {
+        let path = committed.models_path();
         let mut relation: Vec<Option<Relation>> = vec![None; len];
         // The ids and `_id`s named, each once, and `(model, name)` pairs into them; resolved
         // below by one pass over the store's ids (far fewer names than ids: hashing the names
@@ -640,7 +707,12 @@ impl Store {
                 .iter()
                 .filter_map(|c| self.cache_key(c, namespaces))
                 .collect();
-            cache::prune(&self.root, &live);
+            let lineage: Vec<cache::SnapshotKey> = self
+                .committed
+                .iter()
+                .filter_map(|c| self.lineage_cache_key(c))
+                .collect();
+            cache::prune(&self.root, &live, &lineage);
         });
         if !present_cached {
             cache::write(

@@ -7,7 +7,7 @@ mod sections;
 use std::collections::BTreeMap;
 
 use hubcensus_analytics::lineage::LineageGraph;
-use hubcensus_analytics::series::{SeriesBuilder, WindowFigures};
+use hubcensus_analytics::series::{self, SeriesBuilder, WindowFigures};
 use hubcensus_analytics::shares::{Dimension, Origin, Shares};
 use hubcensus_analytics::window::Cadence;
 use hubcensus_analytics::{Filter, Measure, Population as AnalyticsPopulation};
@@ -184,54 +184,89 @@ fn with_inputs<T>(
     let plan = WindowPlan::between(times, query.filter.clone(), FrameColumns::AUTHOR)
         .with_cadence(Some(Cadence::WEEKLY));
     let total = plan.ends.clone().count();
-    census.for_each_window(&plan, |catalog, window, end| {
-        if graph.is_none() {
-            let (read, source) = census.lineage(newest, false)?;
-            graph = Some(read);
-            lineage_from = source;
-        }
-        let graph = graph.as_ref().expect("just read");
-        let is_last = end.info.as_of == newest;
-        attributor.update(catalog, end.info.as_of);
-        let window_groups = attributor.groups(window, end, Some(graph), &catalog.ids);
-        let figures = builder
-            .push(
-                catalog,
-                &window_groups,
-                end,
-                is_last.then_some(graph),
-                query.k,
-            )
-            .clone();
-        let table = attributor.table();
-        let share_of = |dimension, origin| window_groups.shares(table, dimension, origin);
-        let mut regions = BTreeMap::new();
-        let mut countries = BTreeMap::new();
-        for origin in &query.origins {
-            regions.insert(*origin, share_of(Dimension::Region, *origin));
-            countries.insert(*origin, share_of(Dimension::Country, *origin));
-        }
-        let types = share_of(Dimension::Type, Origin::Uploader);
-        if is_last {
-            last = Some(LastWindow {
-                catalog: catalog.clone(),
-                end: end.clone(),
-                created: Column::default(),
-                hhi_org: share_of(Dimension::Organization, Origin::Uploader).hhi,
-                hhi_country: countries.get(&Origin::Uploader).map_or_else(
-                    || share_of(Dimension::Country, Origin::Uploader).hhi,
-                    |shares| shares.hhi.clone(),
-                ),
+    std::thread::scope(|scope| {
+        // Read on its own thread from the start, while the ids are read and the first snapshots
+        // decode (as `windows` does); taken at the first window.
+        let mut reading = Some(scope.spawn(|| census.lineage(newest, false)));
+        census.for_each_window(&plan, |catalog, window, end| {
+            if let Some(reading) = reading.take() {
+                let (read, source) = reading
+                    .join()
+                    .map_err(|_| QueryError::Bug("the lineage-reading thread panicked".into()))??;
+                graph = Some(read);
+                lineage_from = source;
+            }
+            let graph = graph.as_ref().expect("just read");
+            let is_last = end.info.as_of == newest;
+            // The sums by attribution key and every share over them on a second thread while
+            // this one computes the window's other figures (as `windows` does).
+            let attributor = &mut attributor;
+            let origins = &query.origins;
+            let (mut figures, grouped) = std::thread::scope(|scope| {
+                let grouping = scope.spawn(move || {
+                    attributor.update(catalog, end.info.as_of);
+                    let window_groups = attributor.groups(window, end, Some(graph), &catalog.ids);
+                    let table = attributor.table();
+                    let share_of =
+                        |dimension, origin| window_groups.shares(table, dimension, origin);
+                    let mut regions = BTreeMap::new();
+                    let mut countries = BTreeMap::new();
+                    for origin in origins {
+                        regions.insert(*origin, share_of(Dimension::Region, *origin));
+                        countries.insert(*origin, share_of(Dimension::Country, *origin));
+                    }
+                    let types = share_of(Dimension::Type, Origin::Uploader);
+                    let last_hhi = is_last.then(|| {
+                        (
+                            share_of(Dimension::Organization, Origin::Uploader).hhi,
+                            countries.get(&Origin::Uploader).map_or_else(
+                                || share_of(Dimension::Country, Origin::Uploader).hhi,
+                                |shares| shares.hhi.clone(),
+                            ),
+                        )
+                    });
+                    (
+                        window_groups.author_hhi(),
+                        regions,
+                        countries,
+                        types,
+                        last_hhi,
+                    )
+                });
+                let figures = series::figures_of(
+                    catalog,
+                    window,
+                    end,
+                    is_last.then_some(graph.as_ref()),
+                    query.k,
+                    builder.scratch(),
+                );
+                grouping
+                    .join()
+                    .map(|grouped| (figures, grouped))
+                    .map_err(|_| QueryError::Bug("the window-grouping thread panicked".into()))
+            })?;
+            let (hhi_author, regions, countries, types, last_hhi) = grouped;
+            figures.hhi_author = hhi_author;
+            let figures = builder.push_figures(figures).clone();
+            if let Some((hhi_org, hhi_country)) = last_hhi {
+                last = Some(LastWindow {
+                    catalog: catalog.clone(),
+                    end: end.clone(),
+                    created: Column::default(),
+                    hhi_org,
+                    hhi_country,
+                });
+            }
+            results.push(WindowResult {
+                figures,
+                regions,
+                countries,
+                types,
             });
-        }
-        results.push(WindowResult {
-            figures,
-            regions,
-            countries,
-            types,
-        });
-        progress(results.len(), total);
-        Ok(())
+            progress(results.len(), total);
+            Ok(())
+        })
     })?;
     let mut last = last.ok_or_else(|| QueryError::Bug("no window was computed".into()))?;
     // Credible releases need the creation time of working-set members only: read for them
