@@ -121,7 +121,7 @@ pub fn spark_shares(
         options,
     )?;
     let weekly = weekly_shares(census, &intermediates, &table, filter, dimensions, origins)?;
-    Ok(views(weekly, dimensions, periods))
+    Ok(views(&weekly, dimensions, periods))
 }
 
 /// The `windows` view (every field, as the embedded engine's) and the shares of every
@@ -192,7 +192,7 @@ pub fn spark_windows_and_shares(
         windows: rows,
         filter: query.filter.clone(),
     };
-    Ok((view, views(asked_weekly, dimensions, periods)))
+    Ok((view, views(&asked_weekly, dimensions, periods)))
 }
 
 /// `windows --engine spark`: the embedded `windows` view, every field, computed from the Spark
@@ -438,7 +438,7 @@ fn weekly_shares(
 /// The views of each dimension and period (dimension-major, as
 /// [`crate::views::shares::shares_of`] orders them), each origin's periods in turn.
 fn views(
-    weekly: Vec<Vec<Vec<Shares>>>,
+    weekly: &[Vec<Vec<Shares>>],
     dimensions: &[Dimension],
     periods: &[Period],
 ) -> Vec<SharesView> {
