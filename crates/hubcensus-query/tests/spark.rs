@@ -166,7 +166,7 @@ fn spark_windows_and_shares_equal_the_embedded_engine_byte_for_byte() {
     );
 }
 
-/// A Spark Connect server (PySpark's own, `local[2]` behind it) on a free port, stopped when
+/// A Spark Connect server (`PySpark`'s own, `local[2]` behind it) on a free port, stopped when
 /// dropped.
 struct ConnectServer {
     child: Child,
@@ -229,7 +229,7 @@ impl ConnectServer {
                 panic!("the Spark Connect server exited ({status}): {stderr}");
             }
             assert!(
-                started.elapsed() < std::time::Duration::from_secs(300),
+                started.elapsed() < std::time::Duration::from_mins(5),
                 "the Spark Connect server did not start"
             );
             std::thread::sleep(std::time::Duration::from_millis(500));
