@@ -5,7 +5,6 @@
 //! its Spark Connect client's dependencies and Java are installed by `bash scripts/test`
 //! (spark/requirements.txt; Debian's openjdk-17-jre-headless).
 
-use std::io::Read as _;
 use std::process::{Child, Command, Stdio};
 
 use hubcensus_analytics::Filter;
@@ -174,7 +173,9 @@ struct ConnectServer {
 }
 
 impl ConnectServer {
-    fn start() -> Self {
+    /// `log` takes the server's output (Spark logs at INFO: a pipe nobody reads would fill and
+    /// stop the server).
+    fn start(log: &std::path::Path) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -211,7 +212,7 @@ impl ConnectServer {
             ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
             .spawn()
             .unwrap();
         let mut server = Self { child, port };
@@ -219,13 +220,7 @@ impl ConnectServer {
         let started = std::time::Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if let Ok(Some(status)) = server.child.try_wait() {
-                let mut stderr = String::new();
-                let _ = server
-                    .child
-                    .stderr
-                    .take()
-                    .unwrap()
-                    .read_to_string(&mut stderr);
+                let stderr = std::fs::read_to_string(log).unwrap_or_default();
                 panic!("the Spark Connect server exited ({status}): {stderr}");
             }
             assert!(
@@ -249,7 +244,8 @@ impl Drop for ConnectServer {
 fn spark_connect_filtered_windows_and_shares_equal_the_embedded_engine_byte_for_byte() {
     let dir = store();
     let census = Census::open(dir.path()).unwrap();
-    let server = ConnectServer::start();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let server = ConnectServer::start(log.path());
     let options = SparkOptions {
         remote: Some(format!("sc://127.0.0.1:{}", server.port)),
         ..SparkOptions::default()
