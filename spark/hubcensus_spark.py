@@ -33,8 +33,39 @@ STATUSES = ("matched", "new", "unmatched", "disappeared", "unmeasured")
 
 SCHEMA_DDL = (
     "model_index INT, author STRING, downloads_all_time BIGINT, created_at TIMESTAMP, "
+    "pipeline_tag STRING, library_name STRING, license STRING, parameters BIGINT, "
     "as_of TIMESTAMP, as_of_date DATE"
 )
+
+# The columns a population filter reads, as the plan's filter names them.
+FILTER_COLUMNS = (("task", "pipeline_tag"), ("library", "library_name"), ("license", "license"))
+
+
+def accepts(plan_filter, prefix, t1):
+    """Whether a row is in the population (METHODS.md §1 filters, as hubcensus's FilterMatcher):
+    task, library and licence exactly; a parameter count within the bounds (none: out); created
+    within the given days before the window's end `t1` (unknown: out). `prefix` names the
+    snapshot whose attributes are judged (the end's, the start's for a disappeared model)."""
+    from pyspark.sql import functions as F
+
+    condition = F.lit(True)
+    if not plan_filter:
+        return condition
+    for name, column in FILTER_COLUMNS:
+        if plan_filter.get(name) is not None:
+            condition = condition & F.coalesce(F.col(prefix + column) == F.lit(plan_filter[name]), F.lit(False))
+    parameters = F.col(prefix + "parameters")
+    for name, test in (("min_params", parameters >= F.lit(plan_filter.get("min_params"))),
+                       ("max_params", parameters <= F.lit(plan_filter.get("max_params")))):
+        if plan_filter.get(name) is not None:
+            condition = condition & F.coalesce(test, F.lit(False))
+    if plan_filter.get("new_models_days") is not None:
+        after = t1 - int(plan_filter["new_models_days"]) * 86_400_000
+        created = F.col(prefix + "created")
+        condition = condition & F.coalesce(
+            (created > F.timestamp_millis(F.lit(after))) & (created <= F.timestamp_millis(F.lit(t1))), F.lit(False)
+        )
+    return condition
 
 
 def session(master, remote):
@@ -75,18 +106,19 @@ def registry_tables(spark, path):
     return F.broadcast(named), F.broadcast(accounts), table["unnamed"]
 
 
-def share_intermediates(counted, t1, registry):
-    """The uploader shares' integers of one window (METHODS.md §6-§7): per attribution key, the
-    counted models and the sum of their clamped window downloads; the counted models with no
-    author in the window's snapshot (legacy ids), as (model index, downloads), which hubcensus
-    attributes by the registry's legacy moves."""
+def attribute(frame, column, t1, registry):
+    """`frame` with `key`: the attribution key of the namespace in `column` at the window's end
+    `t1` (null where the namespace is null): the account kind recorded for the exact name, then
+    the registry's row for the lowercased name and that kind, else the unnamed key of the kind."""
     from pyspark.sql import functions as F
 
     named, accounts, unnamed = registry
-    with_author = (
-        counted.where(F.col("author").isNotNull())
-        .join(accounts, F.col("author") == F.col("name"), "left")
-        .select("x", F.lower(F.col("author")).alias("ns"), F.coalesce(F.col("account"), F.lit("")).alias("kind"))
+    joined = (
+        frame.join(accounts, F.col(column) == F.col("name"), "left")
+        .drop("name")
+        .withColumn("ns", F.lower(F.col(column)))
+        .withColumn("kind", F.coalesce(F.col("account"), F.lit("")))
+        .drop("account")
         .join(named.where(F.col("to") == F.lit(t1)).drop("to"), ["ns", "kind"], "left")
     )
     fallback = (
@@ -94,28 +126,165 @@ def share_intermediates(counted, t1, registry):
         .when(F.col("kind") == "organization", F.lit(unnamed["organization"]))
         .otherwise(F.lit(unnamed[""]))
     )
+    key = F.when(F.col(column).isNull(), F.lit(None)).otherwise(F.coalesce(F.col("key"), fallback))
+    return joined.withColumn("key", key).drop("ns", "kind")
+
+
+def lineage_tables(spark, path):
+    """The lineage graph's roots as hubcensus computed them (analytics' LineageGraph, read from
+    the store's latest lineage): `(model index, root index)` for each model whose root is
+    another model, the merges of different roots ("mixed"), and the namespace each root is
+    attributed as when it has no author in the window's snapshot (its latest id's, or where a
+    legacy id moved). Broadcast to the joins."""
+    from pyspark.sql import functions as F
+
+    with open(path) as file:
+        table = json.load(file)
+    roots = table_frame(spark, table["roots"], ["i", "r"], "i INT, r INT")
+    mixed = table_frame(spark, [[i] for i in table["mixed"]], ["i"], "i INT")
+    namespaces = table_frame(spark, table["namespaces"], ["r", "fns"], "r INT, fns STRING")
+    return F.broadcast(roots), F.broadcast(mixed), F.broadcast(namespaces)
+
+
+def families_table(spark, path):
+    """The family of each quantized or adapter derivative (METHODS.md §4), folded recursively
+    by hubcensus: `(model index, family base index)`, only where the two differ."""
+    from pyspark.sql import functions as F
+
+    with open(path) as file:
+        table = json.load(file)
+    return F.broadcast(table_frame(spark, table["families"], ["i", "f"], "i INT, f INT"))
+
+
+def table_frame(spark, rows, columns, ddl):
+    """A small DataFrame from rows of plain values (through pandas and Arrow: fast for the
+    hundreds of thousands of rows a lineage table may have)."""
+    import pandas
+
+    if not rows:
+        return spark.createDataFrame([], ddl)
+    frame = pandas.DataFrame(rows, columns=columns)
+    for column, kind in zip(columns, [part.split()[1] for part in ddl.split(", ")]):
+        if kind == "INT":
+            frame[column] = frame[column].astype("int32")
+    return spark.createDataFrame(frame, ddl)
+
+
+def share_intermediates(counted, after, t1, registry, lineage):
+    """The uploader shares' integers of one window (METHODS.md §6-§7): per attribution key, the
+    counted models and the sum of their clamped window downloads; the counted models with no
+    author in the window's snapshot (legacy ids), as (model index, downloads), which hubcensus
+    attributes by the registry's legacy moves. With the lineage tables, also what the lineage
+    origin moves: per (uploader key, root key) the models whose root's author is another
+    namespace, per uploader key the merges of different roots, and for each authorless model its
+    root's key and whether it is a merge."""
+    from pyspark.sql import functions as F
+
+    keyed = attribute(counted.select("i", "x", "author"), "author", t1, registry).cache()
     groups = [
         [r["key"], r["n"], r["s"]]
-        for r in with_author.select(F.coalesce(F.col("key"), fallback).alias("key"), "x")
+        for r in keyed.where(F.col("key").isNotNull())
         .groupBy("key")
         .agg(F.count("*").alias("n"), F.sum("x").alias("s"))
         .orderBy("key")
         .collect()
     ]
-    authorless = [
-        [r["i"], r["x"]] for r in counted.where(F.col("author").isNull()).select("i", "x").orderBy("i").collect()
+    result = {"groups": groups}
+    if lineage is None:
+        result["authorless"] = [
+            [r["i"], r["x"], None, 0]
+            for r in keyed.where(F.col("author").isNull()).select("i", "x").orderBy("i").collect()
+        ]
+        keyed.unpersist()
+        return result
+    roots, mixed, namespaces = lineage
+    # Each rooted model's root: its author in the window's snapshot when it is there, else the
+    # namespace hubcensus gave it; then that namespace's key, as a model's own.
+    root_authors = after.select(F.col("i").alias("r"), F.col("author").alias("root_author"))
+    rooted = (
+        keyed.withColumnRenamed("key", "own")
+        .drop("author")
+        .join(roots, "i")
+        .join(root_authors, "r", "left")
+        .join(namespaces, "r", "left")
+        .withColumn("root_ns", F.coalesce(F.col("root_author"), F.col("fns")))
+        .drop("root_author", "fns")
+    )
+    rooted = attribute(rooted, "root_ns", t1, registry).withColumnRenamed("key", "root").cache()
+    result["rooted"] = [
+        [r["own"], r["root"], r["n"], r["s"]]
+        for r in rooted.where(F.col("own").isNotNull() & F.col("root").isNotNull() & (F.col("own") != F.col("root")))
+        .groupBy("own", "root")
+        .agg(F.count("*").alias("n"), F.sum("x").alias("s"))
+        .orderBy("own", "root")
+        .collect()
     ]
-    return {"groups": groups, "authorless": authorless}
+    merged = keyed.join(mixed, "i")
+    result["mixed"] = [
+        [r["key"], r["n"], r["s"]]
+        for r in merged.where(F.col("key").isNotNull())
+        .groupBy("key")
+        .agg(F.count("*").alias("n"), F.sum("x").alias("s"))
+        .orderBy("key")
+        .collect()
+    ]
+    # Authorless models: hubcensus gives them their own key; here their root's key (or null)
+    # and whether they are a merge.
+    authorless = (
+        keyed.where(F.col("author").isNull())
+        .select("i", "x")
+        .join(rooted.select("i", "root"), "i", "left")
+        .join(mixed.withColumn("merge", F.lit(1)), "i", "left")
+    )
+    result["authorless"] = [
+        [r["i"], r["x"], r["root"], 1 if r["merge"] else 0] for r in authorless.orderBy("i").collect()
+    ]
+    rooted.unpersist()
+    keyed.unpersist()
+    return result
 
 
-def window_intermediates(spark, models, t0, t1, k, registry=None):
+def family_intermediates(counted, families, k):
+    """The family working set's integers (METHODS.md §4): each counted model's clamped
+    downloads summed into its family base; the k-th largest positive family sum, and every
+    family at or above it (base index, sum), for hubcensus to rank with the METHODS tie-break."""
+    from pyspark.sql import functions as F
+
+    sums = (
+        counted.where(F.col("x") > 0)
+        .select("i", "x")
+        .join(families, "i", "left")
+        .select(F.coalesce(F.col("f"), F.col("i")).alias("b"), "x")
+        .groupBy("b")
+        .agg(F.sum("x").alias("s"))
+        .cache()
+    )
+    top = sums.orderBy(F.col("s").desc()).limit(k).agg(F.min("s")).collect()[0][0]
+    threshold = top if top is not None else 1
+    candidates = [[r["b"], r["s"]] for r in sums.where(F.col("s") >= max(threshold, 1)).orderBy("b").collect()]
+    sums.unpersist()
+    return {"threshold": threshold, "candidates": candidates}
+
+
+def window_intermediates(spark, models, t0, t1, k, registry=None, lineage=None, families=None, plan_filter=None):
     from pyspark.sql import functions as F
 
     def at(ms):
         return models.where(F.col("as_of") == F.timestamp_millis(F.lit(ms)))
 
+    def attributes(prefix):
+        if not plan_filter:
+            return []
+        return [F.col(c).alias(prefix + c) for _, c in FILTER_COLUMNS] + [
+            F.col("parameters").alias(prefix + "parameters"),
+            F.col("created_at").alias(prefix + "created"),
+        ]
+
     before = at(t0).select(
-        F.col("model_index").alias("i"), F.col("downloads_all_time").alias("a0"), F.lit(True).alias("was")
+        F.col("model_index").alias("i"),
+        F.col("downloads_all_time").alias("a0"),
+        F.lit(True).alias("was"),
+        *attributes("b_"),
     )
     after = at(t1).select(
         F.col("model_index").alias("i"),
@@ -123,10 +292,14 @@ def window_intermediates(spark, models, t0, t1, k, registry=None):
         F.col("created_at").alias("created"),
         F.col("author").alias("author"),
         F.lit(True).alias("is_"),
+        *attributes("a_"),
     )
     joined = before.join(after, "i", "full_outer")
     was = F.coalesce(F.col("was"), F.lit(False))
     is_ = F.coalesce(F.col("is_"), F.lit(False))
+    if plan_filter:
+        # The population: judged at the window's end, at its start for a disappeared model.
+        joined = joined.where(F.when(is_, accepts(plan_filter, "a_", t1)).otherwise(accepts(plan_filter, "b_", t1)))
     created_after = F.col("created").isNotNull() & (F.col("created") > F.timestamp_millis(F.lit(t0)))
     # METHODS.md §2: the status of each model, and its D where counted.
     status = (
@@ -176,10 +349,29 @@ def window_intermediates(spark, models, t0, t1, k, registry=None):
         [r["i"], r["x"]]
         for r in counted.where(F.col("x") >= max(threshold, 1)).select("i", "x").orderBy("i").collect()
     ]
-    shares = share_intermediates(counted, t1, registry) if registry is not None else None
+    shares = None
+    authors = None
+    if registry is not None:
+        shares = share_intermediates(counted, after.select("i", "author"), t1, registry, lineage)
+        # The HHI by author (METHODS.md §3): the sums per author at the window's end, as a
+        # histogram (sum, authors) of the positive ones; hubcensus sums their squares exactly.
+        authors = [
+            [r["s"], r["n"]]
+            for r in counted.where(F.col("author").isNotNull())
+            .groupBy("author")
+            .agg(F.sum("x").alias("s"))
+            .where(F.col("s") > 0)
+            .groupBy("s")
+            .agg(F.count("*").alias("n"))
+            .orderBy("s")
+            .collect()
+        ]
+    family = family_intermediates(counted, families, k) if families is not None else None
     rows.unpersist()
     return {
         "shares": shares,
+        "authors": authors,
+        "family": family,
         "from": t0,
         "to": t1,
         **{name: sums[name] for name in STATUSES},
@@ -215,9 +407,16 @@ def main():
         .parquet(plan["models"])
         .where(F.col("as_of").isin([F.timestamp_millis(F.lit(t)) for t in times]) if times else F.lit(False))
     )
-    registry = registry_tables(spark, plan["shares"]["registry"]) if plan.get("shares") else None
+    shares = plan.get("shares") or {}
+    registry = registry_tables(spark, shares["registry"]) if shares else None
+    lineage = lineage_tables(spark, shares["lineage"]) if shares.get("lineage") else None
+    families = families_table(spark, plan["families"]) if plan.get("families") else None
+    plan_filter = plan.get("filter")
     windows = [
-        window_intermediates(spark, models, w["from"], w["to"], int(plan["k"]), registry) for w in plan["windows"]
+        window_intermediates(
+            spark, models, w["from"], w["to"], int(plan["k"]), registry, lineage, families, plan_filter
+        )
+        for w in plan["windows"]
     ]
     result = {"schema": "hubcensus.spark-intermediates/1", "k": plan["k"], "windows": windows}
     # Written whole or not at all: a temporary file, then a rename.

@@ -237,7 +237,8 @@ pub struct Hhi {
     pub unknown_share: Option<f64>,
 }
 
-/// HHI from per-group sums and the unknown remainder.
+/// HHI from per-group sums and the unknown remainder. The sums' order does not matter (the
+/// squares are summed exactly), so an engine that sums groups elsewhere gets the same bits.
 #[must_use]
 pub fn hhi_of_sums(sums: &[u64], unknown: u64) -> Hhi {
     let total: u64 = sums.iter().sum::<u64>() + unknown;
@@ -248,20 +249,22 @@ pub fn hhi_of_sums(sums: &[u64], unknown: u64) -> Hhi {
             unknown_share: None,
         };
     }
-    let total = total as f64;
-    let mut value = 0.0;
+    // sum((100 * s_g / S)^2) = 10,000 * sum(s_g^2) / S^2, with sum(s_g^2) and S^2 exact
+    // integers (sum(s_g^2) <= S^2 < 2^128): no order of summation to depend on, so any engine
+    // that gives the same sums, in any order, gives the same HHI bit for bit.
+    let mut squares: u128 = 0;
     let mut groups = 0;
     for &sum in sums {
         if sum > 0 {
-            let share = 100.0 * sum as f64 / total;
-            value += share * share;
+            squares += u128::from(sum) * u128::from(sum);
             groups += 1;
         }
     }
+    let total_squared = u128::from(total) * u128::from(total);
     Hhi {
-        value: Some(value),
+        value: Some(10_000.0 * (squares as f64 / total_squared as f64)),
         groups,
-        unknown_share: Some(unknown as f64 / total),
+        unknown_share: Some(unknown as f64 / total as f64),
     }
 }
 
@@ -357,6 +360,14 @@ mod tests {
         assert_eq!(h.groups, 2);
         assert_eq!(h.unknown_share, Some(0.25));
         assert_eq!(hhi_of_sums(&[7], 0).value, Some(10_000.0));
+        // Any order, the same bits.
+        let sums = [3_u64, 1_000_000_007, 17, 999_983, 5];
+        let mut reversed = sums;
+        reversed.reverse();
+        assert_eq!(
+            hhi_of_sums(&sums, 11).value.map(f64::to_bits),
+            hhi_of_sums(&reversed, 11).value.map(f64::to_bits)
+        );
     }
 
     #[test]

@@ -1,15 +1,22 @@
 //! The Spark path (docs/spark.md) against the embedded engine, on a demo world of 20,000 models
-//! x 5 weeks: `PySpark` in local mode computes each window's integers, hubcensus finishes them,
-//! and every figure the Spark path covers serializes to the same JSON bytes as the embedded
-//! `windows` view's. `PySpark` and Java are installed by `bash scripts/test`
+//! x 5 weeks: `PySpark` in local mode, and through a Spark Connect server, computes each
+//! window's integers, hubcensus finishes them, and the whole `windows` view and the `shares`
+//! views (both origins) serialize to the same JSON bytes as the embedded engine's. `PySpark`,
+//! its Spark Connect client's dependencies and Java are installed by `bash scripts/test`
 //! (spark/requirements.txt; Debian's openjdk-17-jre-headless).
+
+use std::process::{Child, Command, Stdio};
 
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::shares::{Dimension, Origin, Period};
+use hubcensus_analytics::window::Cadence;
 use hubcensus_demo::{World, WorldConfig};
 use hubcensus_model::SourceKind;
 use hubcensus_query::Census;
-use hubcensus_query::spark::{SparkOptions, spark_windows_and_shares};
+use hubcensus_query::spark::{
+    SparkOptions, spark_shares_view, spark_windows_and_shares, spark_windows_view,
+};
+use hubcensus_query::views::shares::SharesQuery;
 use hubcensus_query::views::shares::shares_of;
 use hubcensus_query::views::windows::{WindowsQuery, windows};
 use hubcensus_store::{COLUMNS, SnapshotDraft, Writer};
@@ -17,7 +24,8 @@ use serde_json::json;
 
 const K: u64 = 200;
 
-fn demo_store(dir: &std::path::Path, models: usize, weeks: usize) {
+/// A demo store; its first `thirty_day` weeks without `downloadsAllTime` (the 30-day era).
+fn demo_store(dir: &std::path::Path, models: usize, weeks: usize, thirty_day: usize) {
     let world = World::new(WorldConfig {
         models,
         weeks,
@@ -34,12 +42,22 @@ fn demo_store(dir: &std::path::Path, models: usize, weeks: usize) {
                 crawl_ended: None,
                 source: SourceKind::Synthetic,
                 source_location: "spark test".into(),
-                columns: COLUMNS.iter().map(|c| (*c).to_owned()).collect(),
+                columns: COLUMNS
+                    .iter()
+                    .filter(|&&c| week >= thirty_day || c != "downloads_all_time")
+                    .map(|c| (*c).to_owned())
+                    .collect(),
                 partial: false,
                 synthetic: true,
             })
             .unwrap();
         for chunk in world.snapshot(week).unwrap() {
+            let mut chunk = chunk;
+            if week < thirty_day {
+                for record in &mut chunk {
+                    record.downloads_all_time = None;
+                }
+            }
             builder.push(&chunk).unwrap();
         }
         builder.commit(false).unwrap();
@@ -71,22 +89,27 @@ fn record_account_kinds(dir: &std::path::Path) {
     std::fs::write(folder.join("accounts.jsonl"), lines).unwrap();
 }
 
-#[test]
-fn spark_windows_and_shares_equal_the_embedded_engine_figure_for_figure() {
+fn query() -> WindowsQuery {
+    WindowsQuery {
+        k: K,
+        filter: Filter::default(),
+        cadence: Some(Cadence::WEEKLY),
+    }
+}
+
+fn store() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    demo_store(dir.path(), 20_000, 5);
+    demo_store(dir.path(), 20_000, 5, 0);
     record_account_kinds(dir.path());
+    dir
+}
+
+#[test]
+fn spark_windows_and_shares_equal_the_embedded_engine_byte_for_byte() {
+    let dir = store();
     let census = Census::open(dir.path()).unwrap();
     assert!(census.accounts().len() > 100);
-    let embedded = windows(
-        &census,
-        &WindowsQuery {
-            k: K,
-            filter: Filter::default(),
-            cadence: None,
-        },
-    )
-    .unwrap();
+    let embedded = windows(&census, &query()).unwrap();
     let options = SparkOptions {
         master: Some("local[2]".into()),
         ..SparkOptions::default()
@@ -97,22 +120,25 @@ fn spark_windows_and_shares_equal_the_embedded_engine_figure_for_figure() {
         Dimension::Type,
         Dimension::Organization,
     ];
+    let origins = [Origin::Uploader, Origin::Lineage];
     let periods = [Period::Week, Period::Month, Period::Quarter, Period::Year];
     // One Spark session for the windows and the shares.
     let (spark, spark_shares) =
-        spark_windows_and_shares(&census, K, &dimensions, &periods, &options).unwrap();
-    let embedded_shares = shares_of(
-        &census,
-        &dimensions,
-        &[Origin::Uploader],
-        &periods,
-        &Filter::default(),
-    )
-    .unwrap();
+        spark_windows_and_shares(&census, &query(), &dimensions, &origins, &periods, &options)
+            .unwrap();
+    let embedded_shares =
+        shares_of(&census, &dimensions, &origins, &periods, &Filter::default()).unwrap();
     assert_eq!(spark_shares.len(), dimensions.len() * periods.len());
     for (embedded, spark) in embedded_shares.iter().zip(&spark_shares) {
-        // Real shares: known groups with downloads, and the unattributed row.
+        // Real shares: known groups with downloads and the unattributed row, in both origins,
+        // and the lineage origin moves downloads (else it would test nothing of its own).
+        assert_eq!(embedded.results.len(), spark.results.len());
+        let half = embedded.results.len() / 2;
         assert!(embedded.results[0].rows.len() > 1);
+        assert_ne!(
+            serde_json::to_string(&embedded.results[0].rows).unwrap(),
+            serde_json::to_string(&embedded.results[half].rows).unwrap()
+        );
         assert_eq!(
             serde_json::to_string(spark).unwrap(),
             serde_json::to_string(embedded).unwrap(),
@@ -121,47 +147,179 @@ fn spark_windows_and_shares_equal_the_embedded_engine_figure_for_figure() {
             embedded.period
         );
     }
-    assert_eq!(spark.len(), 4);
-    assert_eq!(embedded.windows.len(), spark.len());
-    for (embedded, spark) in embedded.windows.iter().zip(&spark) {
-        let c = &spark.concentration;
-        let from_spark = json!({
-            "from": spark.from, "to": spark.to,
-            "total_downloads": spark.counts.total_downloads, "models": spark.counts.models,
-            "matched": spark.counts.matched, "new": spark.counts.new,
-            "unmatched": spark.counts.unmatched, "disappeared": spark.counts.disappeared,
-            "unmeasured": spark.counts.unmeasured, "negative": spark.counts.negative,
-            "clamped_downloads": spark.counts.clamped_downloads,
-            "k": c.k, "top_k_share": c.top_k_share, "n50": c.n50, "n80": c.n80, "n90": c.n90,
-            "gini": c.gini, "gini_nonzero": c.gini_nonzero, "lorenz": c.lorenz,
-            "long_tail_share": spark.long_tail_share,
-            "working_set": spark.working_set, "working_set_share": spark.working_set_share,
-            "entries": spark.entries, "exits": spark.exits, "churn": spark.churn,
-        });
-        let from_embedded = json!({
-            "from": embedded.from, "to": embedded.to,
-            "total_downloads": embedded.total_downloads, "models": embedded.models,
-            "matched": embedded.matched, "new": embedded.new,
-            "unmatched": embedded.unmatched, "disappeared": embedded.disappeared,
-            "unmeasured": embedded.unmeasured, "negative": embedded.negative,
-            "clamped_downloads": embedded.clamped_downloads,
-            "k": embedded.k, "top_k_share": embedded.top_k_share, "n50": embedded.n50,
-            "n80": embedded.n80, "n90": embedded.n90,
-            "gini": embedded.gini, "gini_nonzero": embedded.gini_nonzero,
-            "lorenz": embedded.lorenz,
-            "long_tail_share": embedded.long_tail_share,
-            "working_set": embedded.working_set,
-            "working_set_share": embedded.working_set_share,
-            "entries": embedded.entries, "exits": embedded.exits, "churn": embedded.churn,
-        });
-        // The figures are real: downloads, a full working set, churn after the first window.
-        assert!(embedded.total_downloads > 0 && embedded.working_set.len() == K as usize);
-        assert_eq!(
-            serde_json::to_string(&from_spark).unwrap(),
-            serde_json::to_string(&from_embedded).unwrap(),
-            "window ending {}",
-            embedded.to
-        );
+    // The figures are real: downloads, full working sets (the family one too), churn after the
+    // first window, every HHI.
+    assert_eq!(embedded.windows.len(), 4);
+    for window in &embedded.windows {
+        assert!(window.total_downloads > 0 && window.working_set.len() == K as usize);
+        assert_eq!(window.family_working_set.len(), K as usize);
+        assert_ne!(window.family_working_set, window.working_set);
+        assert!(window.hhi_author.is_some() && window.hhi_org.is_some());
+        assert!(window.hhi_country.is_some());
     }
-    assert!(spark[1].churn.is_some());
+    assert!(embedded.windows[1].churn.is_some());
+    // The whole view, every field of every window, byte for byte.
+    assert_eq!(
+        serde_json::to_string_pretty(&spark).unwrap(),
+        serde_json::to_string_pretty(&embedded).unwrap()
+    );
+}
+
+/// A Spark Connect server (`PySpark`'s own, `local[2]` behind it) on a free port, stopped when
+/// dropped.
+struct ConnectServer {
+    child: Child,
+    port: u16,
+}
+
+impl ConnectServer {
+    /// `log` takes the server's output (Spark logs at INFO: a pipe nobody reads would fill and
+    /// stop the server).
+    fn start(log: &std::path::Path) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let home = Command::new("python3")
+            .args([
+                "-c",
+                "import os, pyspark; print(os.path.dirname(pyspark.__file__))",
+            ])
+            .output()
+            .unwrap();
+        assert!(home.status.success(), "PySpark is not installed");
+        let home = String::from_utf8(home.stdout).unwrap().trim().to_owned();
+        let child = Command::new(format!("{home}/bin/spark-submit"))
+            .env("SPARK_HOME", &home)
+            .args([
+                "--class",
+                "org.apache.spark.sql.connect.service.SparkConnectServer",
+                "--master",
+                "local[2]",
+                "--conf",
+                &format!("spark.connect.grpc.binding.port={port}"),
+                "--conf",
+                "spark.connect.grpc.binding.address=127.0.0.1",
+                "--conf",
+                "spark.driver.bindAddress=127.0.0.1",
+                "--conf",
+                "spark.driver.host=127.0.0.1",
+                "--conf",
+                "spark.ui.enabled=false",
+                "--conf",
+                "spark.sql.shuffle.partitions=8",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap();
+        let mut server = Self { child, port };
+        // Up when the port answers (the JVM's start takes a while on a loaded machine).
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = server.child.try_wait() {
+                let stderr = std::fs::read_to_string(log).unwrap_or_default();
+                panic!("the Spark Connect server exited ({status}): {stderr}");
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_mins(5),
+                "the Spark Connect server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        server
+    }
+}
+
+impl Drop for ConnectServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn spark_connect_filtered_windows_and_shares_equal_the_embedded_engine_byte_for_byte() {
+    let dir = store();
+    let census = Census::open(dir.path()).unwrap();
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let server = ConnectServer::start(log.path());
+    let options = SparkOptions {
+        remote: Some(format!("sc://127.0.0.1:{}", server.port)),
+        ..SparkOptions::default()
+    };
+    // A population filter: the job judges each model at the window's end (at its start when it
+    // disappeared), as the embedded engine does.
+    let filtered = WindowsQuery {
+        filter: Filter {
+            task: Some("text-generation".into()),
+            new_models: true,
+            ..Filter::default()
+        },
+        ..query()
+    };
+    let origins = [Origin::Uploader, Origin::Lineage];
+    let (spark, spark_shares) = spark_windows_and_shares(
+        &census,
+        &filtered,
+        &[Dimension::Country],
+        &origins,
+        &[Period::Week],
+        &options,
+    )
+    .unwrap();
+    drop(server);
+    let embedded = windows(&census, &filtered).unwrap();
+    assert_eq!(embedded.windows.len(), 4);
+    let all = windows(&census, &query()).unwrap();
+    for (window, unfiltered) in embedded.windows.iter().zip(&all.windows) {
+        assert!(window.models > 0 && window.models < unfiltered.models);
+    }
+    assert_eq!(
+        serde_json::to_string_pretty(&spark).unwrap(),
+        serde_json::to_string_pretty(&embedded).unwrap()
+    );
+    let embedded_shares = shares_of(
+        &census,
+        &[Dimension::Country],
+        &origins,
+        &[Period::Week],
+        &filtered.filter,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_string(&spark_shares).unwrap(),
+        serde_json::to_string(&embedded_shares).unwrap()
+    );
+}
+
+#[test]
+fn spark_refuses_the_thirty_day_era_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    demo_store(dir.path(), 300, 3, 1);
+    let census = Census::open(dir.path()).unwrap();
+    // No Python at all: the refusal must come before the job would start.
+    let options = SparkOptions {
+        python: Some("/nonexistent/python3".into()),
+        ..SparkOptions::default()
+    };
+    let error = spark_windows_view(&census, &query(), &options).unwrap_err();
+    assert!(error.is_client_error(), "{error}");
+    assert!(error.to_string().contains("no downloadsAllTime"), "{error}");
+    let error = spark_shares_view(
+        &census,
+        &SharesQuery {
+            dimension: Dimension::Country,
+            origins: vec![Origin::Lineage],
+            period: Period::Week,
+            filter: Filter::default(),
+        },
+        &options,
+    )
+    .unwrap_err();
+    assert!(error.is_client_error(), "{error}");
+    // The embedded engine computes that store's windows (the 30-day one first).
+    assert!(!windows(&census, &query()).unwrap().windows.is_empty());
 }

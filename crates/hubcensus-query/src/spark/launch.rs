@@ -38,6 +38,65 @@ pub struct Plan {
     /// The uploader shares' sums too, with this registry table (written next to the plan).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shares: Option<SharesPlan>,
+    /// The family working set's sums too, with this family table (written next to the plan):
+    /// where the table is, set when the job runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub families: Option<String>,
+    #[serde(skip)]
+    pub family_table: Option<FamilyTable>,
+    /// The population filter (none: every model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<PlanFilter>,
+}
+
+/// A population filter as the job applies it (`hubcensus_analytics::FilterMatcher`'s rules).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct PlanFilter {
+    pub task: Option<String>,
+    pub library: Option<String>,
+    pub license: Option<String>,
+    pub min_params: Option<u64>,
+    pub max_params: Option<u64>,
+    /// New models only: created within this many days before the window's end.
+    pub new_models_days: Option<i64>,
+}
+
+impl PlanFilter {
+    /// `None` for the filter that keeps every model.
+    #[must_use]
+    pub fn of(filter: &hubcensus_analytics::Filter) -> Option<Self> {
+        (!filter.is_all()).then(|| Self {
+            task: filter.task.clone(),
+            library: filter.library.clone(),
+            license: filter.license.clone(),
+            min_params: filter.min_params,
+            max_params: filter.max_params,
+            new_models_days: filter
+                .new_models
+                .then_some(hubcensus_analytics::NEW_MODEL_DAYS),
+        })
+    }
+}
+
+/// The family of each quantized or adapter derivative (`LineageGraph::family`), only where it
+/// is not the model itself: small beside the store.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FamilyTable {
+    /// `(model index, family base index)`.
+    pub families: Vec<(u32, u32)>,
+}
+
+/// The lineage graph's roots for the lineage origin of the shares (`LineageGraph::root`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LineageTable {
+    /// `(model index, root index)` of every model whose root is another model.
+    pub roots: Vec<(u32, u32)>,
+    /// Merges of different roots.
+    pub mixed: Vec<u32>,
+    /// The namespace a root is attributed as when it has no author in a window's snapshot
+    /// (its latest id's, or where the registry says a legacy id moved); roots with none are
+    /// left out.
+    pub namespaces: Vec<(u32, String)>,
 }
 
 /// The registry table the job joins for the shares (`super::shares::registry_table`).
@@ -47,6 +106,11 @@ pub struct SharesPlan {
     pub registry: String,
     #[serde(skip)]
     pub table: super::shares::RegistryTable,
+    /// The lineage origin's moves too, with this table: where it is, set when the job runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<String>,
+    #[serde(skip)]
+    pub lineage_table: Option<LineageTable>,
 }
 
 /// One window, as epoch milliseconds.
@@ -88,6 +152,22 @@ pub struct WindowIntermediates {
     /// The uploader shares' sums, when the plan asked for them.
     #[serde(default)]
     pub shares: Option<ShareIntermediates>,
+    /// With the shares: `(sum of clamped window downloads, authors)` over the authors at the
+    /// window's end whose sum is positive, ascending (the HHI by author).
+    #[serde(default)]
+    pub authors: Option<Vec<(u64, u64)>>,
+    /// The family working set's candidates, when the plan asked for them.
+    #[serde(default)]
+    pub family: Option<FamilyIntermediates>,
+}
+
+/// The family sums at or above the k-th largest (METHODS.md §4).
+#[derive(Clone, Debug, Deserialize)]
+pub struct FamilyIntermediates {
+    /// The k-th largest positive family sum (1 when none is positive).
+    pub threshold: u64,
+    /// `(family base index, family sum)` of every family at or above the threshold.
+    pub candidates: Vec<(u32, u64)>,
 }
 
 /// The exact integers of one window's uploader shares (METHODS.md §6-§7).
@@ -95,9 +175,18 @@ pub struct WindowIntermediates {
 pub struct ShareIntermediates {
     /// `(attribution key, counted models, their clamped window downloads)`.
     pub groups: Vec<(u32, u64, u64)>,
-    /// `(model index, clamped window downloads)` of the counted models with no author in the
-    /// window's snapshot.
-    pub authorless: Vec<(u32, u64)>,
+    /// `(model index, clamped window downloads, root's attribution key, merge 0/1)` of the
+    /// counted models with no author in the window's snapshot (the last two with the lineage
+    /// table only).
+    pub authorless: Vec<(u32, u64, Option<u32>, u8)>,
+    /// With the lineage table: `(uploader key, root key, models, downloads)` of the models whose
+    /// root's attribution key is another.
+    #[serde(default)]
+    pub rooted: Vec<(u32, u32, u64, u64)>,
+    /// With the lineage table: `(uploader key, models, downloads)` of the merges of different
+    /// roots.
+    #[serde(default)]
+    pub mixed: Vec<(u32, u64, u64)>,
 }
 
 /// The windows of `census` for the job: between consecutive snapshots, all of which must carry
@@ -138,6 +227,9 @@ pub fn plan(census: &Census, k: u64) -> Result<Plan, QueryError> {
         k,
         windows,
         shares: None,
+        families: None,
+        family_table: None,
+        filter: None,
     })
 }
 
@@ -168,6 +260,18 @@ fn run_in(work: &Path, plan: &Plan, options: &SparkOptions) -> Result<Intermedia
             serde_json::to_vec(&shares.table).map_err(|e| QueryError::Bug(e.to_string()))?;
         std::fs::write(&path, bytes).map_err(io(&path))?;
         shares.registry = path.to_string_lossy().into_owned();
+        if let Some(table) = &shares.lineage_table {
+            let path = work.join("lineage.json");
+            let bytes = serde_json::to_vec(table).map_err(|e| QueryError::Bug(e.to_string()))?;
+            std::fs::write(&path, bytes).map_err(io(&path))?;
+            shares.lineage = Some(path.to_string_lossy().into_owned());
+        }
+    }
+    if let Some(table) = &plan.family_table {
+        let path = work.join("families.json");
+        let bytes = serde_json::to_vec(table).map_err(|e| QueryError::Bug(e.to_string()))?;
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+        plan.families = Some(path.to_string_lossy().into_owned());
     }
     let plan = &plan;
     let plan_path = work.join("plan.json");
@@ -218,9 +322,20 @@ fn run_in(work: &Path, plan: &Plan, options: &SparkOptions) -> Result<Intermedia
             ),
         })?;
     check(plan, &intermediates)?;
-    if plan.shares.is_some() && intermediates.windows.iter().any(|w| w.shares.is_none()) {
+    if plan.shares.is_some()
+        && intermediates
+            .windows
+            .iter()
+            .any(|w| w.shares.is_none() || w.authors.is_none())
+    {
         return Err(QueryError::Spark {
             message: "the Spark job returned no shares for a window that asked for them".into(),
+        });
+    }
+    if plan.families.is_some() && intermediates.windows.iter().any(|w| w.family.is_none()) {
+        return Err(QueryError::Spark {
+            message: "the Spark job returned no family sums for a window that asked for them"
+                .into(),
         });
     }
     Ok(intermediates)

@@ -92,9 +92,9 @@ pub struct WindowRow {
 
 /// The HHI over organizations and over countries of one window (uploader origin, the embedded
 /// registry at the window's end).
-struct GroupHhi {
-    org: Hhi,
-    country: Hhi,
+pub(crate) struct GroupHhi {
+    pub(crate) org: Hhi,
+    pub(crate) country: Hhi,
 }
 
 /// Every window of `census`, with its figures.
@@ -181,7 +181,8 @@ pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, Que
     })
 }
 
-fn row(figures: WindowFigures, groups: &GroupHhi, ids: &Ids) -> WindowRow {
+/// One window's row from its figures (the Spark path's finish step calls it too).
+pub(crate) fn row(figures: WindowFigures, groups: &GroupHhi, ids: &Ids) -> WindowRow {
     let names = |members: &[u32]| {
         members
             .iter()

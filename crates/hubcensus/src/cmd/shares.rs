@@ -61,11 +61,12 @@ Examples:
   hubcensus shares --by country
   hubcensus shares --by region --origin both --period quarter
   hubcensus shares --by type --new-models --format json
-  hubcensus shares --by org --period quarter --engine spark --spark-master 'local[2]' --format json
+  hubcensus shares --by org --period quarter --origin both --engine spark --spark-master 'local[2]' --format json
 
 With --engine spark the PySpark job sums each window's downloads and models per attribution
-group (the registry travels to it as a small table) and hubcensus finishes the shares: the
-JSON equals the embedded engine's byte for byte. Uploader origin, whole store (docs/spark.md).")]
+group (the registry and, for the lineage origin, the lineage roots travel to it as small
+tables) and hubcensus finishes the shares: the JSON equals the embedded engine's byte for byte.
+Both origins and every filter; all-time windows over whole snapshots only (docs/spark.md).")]
 pub struct Args {
     #[command(flatten)]
     pub view: ViewArgs,
@@ -101,12 +102,10 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         filter: args.view.filter()?,
     };
     let census = Census::open_with_snapshots(&context.data_dir)?;
-    if let Some(spark) = args.engine.spark(args.view.format)? {
-        let view = hubcensus_query::spark::spark_shares_view(&census, &query, &spark)?;
-        write_stdout(&json(&view)?)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let view = shares(&census, &query)?;
+    let view = match args.engine.spark()? {
+        Some(spark) => hubcensus_query::spark::spark_shares_view(&census, &query, &spark)?,
+        None => shares(&census, &query)?,
+    };
     let format = args.view.format;
     let text = if format == Format::Json {
         json(&view)?

@@ -255,8 +255,8 @@ pub struct EngineArgs {
         default_value = "embedded",
         value_parser = ["embedded", "spark"],
         help = "The engine: embedded (this process), or spark (the PySpark job \
-                spark/hubcensus_spark.py computes exact integers that hubcensus finishes; JSON \
-                output only; docs/spark.md)"
+                spark/hubcensus_spark.py computes exact integers that hubcensus finishes into the \
+                same view; docs/spark.md)"
     )]
     pub engine: String,
     /// With --engine spark: the master of a Spark session started here, e.g. 'local[2]'
@@ -282,11 +282,8 @@ pub struct EngineArgs {
 
 impl EngineArgs {
     /// The Spark options when `--engine spark`, `None` for the embedded engine; the Spark
-    /// flags without it are a user error, and so is any output but JSON.
-    pub fn spark(
-        &self,
-        format: Format,
-    ) -> anyhow::Result<Option<hubcensus_query::spark::SparkOptions>> {
+    /// flags without it are a user error.
+    pub fn spark(&self) -> anyhow::Result<Option<hubcensus_query::spark::SparkOptions>> {
         let spark_flags = self.spark_master.is_some()
             || self.spark_remote.is_some()
             || self.spark_models_uri.is_some()
@@ -299,12 +296,6 @@ impl EngineArgs {
                 ));
             }
             return Ok(None);
-        }
-        if format != Format::Json {
-            return Err(user_error(
-                "--engine spark writes JSON only",
-                "add --format json",
-            ));
         }
         Ok(Some(hubcensus_query::spark::SparkOptions {
             master: self.spark_master.clone(),

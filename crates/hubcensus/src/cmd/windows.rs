@@ -47,13 +47,10 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         }),
     };
     let census = Census::open_with_snapshots(&context.data_dir)?;
-    if let Some(spark) = args.engine.spark(args.view.format)? {
-        let view =
-            hubcensus_query::spark::spark_windows_view(&census, args.k, &query.filter, &spark)?;
-        write_stdout(&json(&view)?)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let view = windows(&census, &query)?;
+    let view = match args.engine.spark()? {
+        Some(spark) => hubcensus_query::spark::spark_windows_view(&census, &query, &spark)?,
+        None => windows(&census, &query)?,
+    };
     let text = match args.view.format {
         Format::Json => json(&view)?,
         Format::Csv => table(&view.windows, true).csv()?,

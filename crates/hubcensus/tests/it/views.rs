@@ -197,58 +197,26 @@ fn audit_discover_and_report_views() {
     });
 }
 
-/// `--engine spark` writes JSON only and takes no population filter; the Spark flags need it.
-/// All refused before any Spark starts, with exit code 2 and a hint (docs/spark.md).
+/// The Spark flags need `--engine spark`; a Spark path that cannot start says why. Exit code
+/// 2 and the message, before any figure is written (docs/spark.md).
 #[test]
 fn the_spark_engine_flags_are_checked_before_spark_starts() {
     for (args, says) in [
         (
-            &["windows", "--engine", "spark"][..],
-            "--engine spark writes JSON only",
-        ),
-        (
-            &["windows", "--spark-master", "local[1]", "--format", "json"],
+            &["windows", "--spark-master", "local[1]", "--format", "json"][..],
             "the --spark-* flags need --engine spark",
-        ),
-        (
-            &[
-                "windows",
-                "--engine",
-                "spark",
-                "--format",
-                "json",
-                "--task",
-                "text-generation",
-            ],
-            "it does not filter yet",
-        ),
-        (
-            &["shares", "--engine", "spark"][..],
-            "--engine spark writes JSON only",
-        ),
-        (
-            &[
-                "shares", "--engine", "spark", "--format", "json", "--origin", "lineage",
-            ],
-            "the uploader origin only",
-        ),
-        (
-            &[
-                "shares", "--engine", "spark", "--format", "json", "--origin", "both",
-            ],
-            "add --origin uploader",
         ),
         (
             &[
                 "shares",
                 "--engine",
                 "spark",
-                "--format",
-                "json",
-                "--task",
-                "text-generation",
+                "--origin",
+                "both",
+                "--spark-python",
+                "/nonexistent/python3",
             ],
-            "it does not filter yet",
+            "cannot run /nonexistent/python3",
         ),
     ] {
         let output = hubcensus(store()).args(args).output().unwrap();
