@@ -122,7 +122,8 @@ impl SnapshotKey {
             key.push_str(&self.dictionary);
         }
         if let Part::Lineage { len, .. } = part {
-            key.push_str(&format!("|{len}"));
+            key.push('|');
+            key.push_str(&len.to_string());
         }
         key
     }
