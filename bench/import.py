@@ -45,7 +45,7 @@ import sys, duckdb
 path, db, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 con = duckdb.connect(db)
 if threads:
-    con.execute(f"SET threads = {threads}")
+    con.execute(f"SET threads = {{threads}}")
 con.execute("CREATE TABLE t AS SELECT {columns} FROM read_parquet(?)", [path])
 con.close()
 """
@@ -55,7 +55,7 @@ import sys, duckdb
 db, threads, weeks = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 con = duckdb.connect(db)
 if threads:
-    con.execute(f"SET threads = {threads}")
+    con.execute(f"SET threads = {{threads}}")
 for position, path in enumerate(weeks):
     week = path.split("/")[-2]
     select = "SELECT {columns}, CAST(? AS TIMESTAMP) AS as_of FROM read_parquet(?)"
