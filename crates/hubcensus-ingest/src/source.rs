@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::collections::hash_map::{DefaultHasher, Entry};
 use std::fmt;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -173,8 +173,8 @@ impl SourceSnapshot {
             rows,
             // Sized up front: growing a table of millions of entries briefly holds the old and
             // the new one (1.5x the memory).
-            keys: HashMap::with_capacity(key_capacity),
-            ids: HashMap::with_capacity(capacity),
+            keys: HashMap::with_capacity_and_hasher(key_capacity, Prehashed::default()),
+            ids: HashMap::with_capacity_and_hasher(capacity, Prehashed::default()),
             rejects: Vec::new(),
             finished: false,
         })
@@ -231,8 +231,8 @@ pub struct Chunks {
     /// 128-bit fingerprints of the keys and ids seen, with where each was first seen. A
     /// fingerprint (not the string) keeps this at ~40 bytes per model on 2-million-row files;
     /// two distinct ids colliding in 128 bits does not happen in practice.
-    keys: HashMap<u128, Location>,
-    ids: HashMap<u128, Location>,
+    keys: HashMap<u128, Location, Prehashed>,
+    ids: HashMap<u128, Location, Prehashed>,
     rejects: Vec<Reject>,
     finished: bool,
 }
@@ -243,6 +243,30 @@ impl fmt::Debug for Chunks {
             .field("path", &self.path)
             .field("rejects", &self.rejects.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// The hasher of the fingerprint maps: a fingerprint is already a uniform hash, so hashing it
+/// again (`SipHash`, twice per lookup) only cost time. Its low 64 bits are the hash.
+type Prehashed = BuildHasherDefault<FingerprintHasher>;
+
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u128` keys reach here (`write_u128`); stay correct for anything else.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
     }
 }
 
@@ -268,19 +292,32 @@ impl Chunks {
             field: field.to_owned(),
             reason: format!("duplicate {what} {value:?} (first at {first})"),
         };
-        if let Some(object_id) = &record.object_id
-            && let Entry::Occupied(first) = self.keys.entry(fingerprint(0, object_id))
-        {
-            return Err(duplicate("_id", "key", object_id, *first.get()));
+        // Each fingerprint is computed once, and each map probed once: a vacant entry is
+        // filled only when both the key and the id are new.
+        let key = record
+            .object_id
+            .as_deref()
+            .map(|object_id| (object_id, fingerprint(0, object_id)));
+        let key_entry = match key {
+            Some((object_id, print)) => match self.keys.entry(print) {
+                Entry::Occupied(first) => {
+                    return Err(duplicate("_id", "key", object_id, *first.get()));
+                }
+                Entry::Vacant(vacant) => Some(vacant),
+            },
+            None => None,
+        };
+        match self.ids.entry(fingerprint(1, record.id.as_str())) {
+            Entry::Occupied(first) => {
+                return Err(duplicate("id", "id", record.id.as_str(), *first.get()));
+            }
+            Entry::Vacant(vacant) => {
+                vacant.insert(location);
+            }
         }
-        if let Entry::Occupied(first) = self.ids.entry(fingerprint(1, record.id.as_str())) {
-            return Err(duplicate("id", "id", record.id.as_str(), *first.get()));
+        if let Some(vacant) = key_entry {
+            vacant.insert(location);
         }
-        if let Some(object_id) = &record.object_id {
-            self.keys.insert(fingerprint(0, object_id), location);
-        }
-        self.ids
-            .insert(fingerprint(1, record.id.as_str()), location);
         Ok(())
     }
 }

@@ -82,6 +82,17 @@ impl Dictionary {
         self.entries.len()
     }
 
+    /// Makes room for at least `keys` keys in all, so that a snapshot of that many models
+    /// grows no map by rehashing (a rehash of millions of entries costs time, and briefly
+    /// holds the old table and the new one).
+    pub(crate) fn reserve_keys(&mut self, keys: usize) {
+        let additional = keys.saturating_sub(self.entries.len());
+        self.entries.reserve(additional);
+        self.by_object_id
+            .reserve(keys.saturating_sub(self.by_object_id.len()));
+        self.by_id.reserve(keys.saturating_sub(self.by_id.len()));
+    }
+
     /// Keeps the first `len` entries (a newer generation read for an older view).
     pub(crate) fn truncate(&mut self, len: usize) {
         if len >= self.entries.len() {

@@ -14,7 +14,7 @@ use hubcensus_model::{ModelRecord, SnapshotInfo, SourceKind, Timestamp};
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::basic::{Compression, Encoding, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use sha2::{Digest, Sha256};
 
@@ -285,6 +285,7 @@ impl Writer {
             dictionary_changed: false,
             finished: false,
             digest_buffer: Vec::with_capacity(1024),
+            worker: None,
         })
     }
 }
@@ -323,6 +324,9 @@ pub struct SnapshotBuilder<'w> {
     finished: bool,
     /// Reused by [`record_digest`].
     digest_buffer: Vec<u8>,
+    /// Builds batches and digests of owned records ([`SnapshotBuilder::push_owned`]) on
+    /// another thread; started on first use.
+    worker: Option<BatchWorker>,
 }
 
 impl SnapshotBuilder<'_> {
@@ -349,6 +353,16 @@ impl SnapshotBuilder<'_> {
             self.seen.resize(word + 1, 0);
         }
         self.seen[word] |= 1 << (index % 64);
+    }
+
+    /// Says how many records are coming (a source's row count), so that the key dictionary's
+    /// maps are sized once for them instead of growing by rehashing. Only a hint: pushing
+    /// more or fewer is fine.
+    pub fn expect_records(&mut self, records: u64) {
+        let records = usize::try_from(records).unwrap_or(usize::MAX);
+        if let Some(dictionary) = self.writer.dictionary.as_mut() {
+            dictionary.reserve_keys(records);
+        }
     }
 
     /// Caps the memory the builder holds in pushed records (default 256 MiB); beyond it,
@@ -397,8 +411,12 @@ impl SnapshotBuilder<'_> {
         self.retire_direct()?;
         let path = staging.join(format!("run-{:05}.parquet", self.runs.len()));
         let file = File::create(&path).map_err(StoreError::io(&path))?;
+        // A run is read once, by the merge: plain values (no dictionaries to build), no
+        // statistics, LZ4, cost the least to write on this thread.
         let properties = WriterProperties::builder()
             .set_compression(Compression::LZ4_RAW)
+            .set_dictionary_enabled(false)
+            .set_statistics_enabled(EnabledStatistics::None)
             .set_max_row_group_row_count(Some(ROW_GROUP))
             .build();
         let mut writer = ArrowWriter::try_new(
@@ -483,8 +501,66 @@ impl SnapshotBuilder<'_> {
     /// do not allow, a count beyond `i64`), the records before the failing one have been added,
     /// the failing one and the rest have not, and the builder can go on.
     pub fn push(&mut self, records: &[ModelRecord]) -> Result<(), StoreError> {
+        let (indices, failure) = self.accept(records);
+        if !indices.is_empty() {
+            let rows: Vec<(u32, &ModelRecord)> = indices.iter().copied().zip(records).collect();
+            for (_, record) in &rows {
+                let digest = record_digest(record, &mut self.digest_buffer);
+                add_digest(&mut self.lanes, &digest);
+            }
+            let batch = schema::to_batch(&rows)?;
+            self.add_batch(batch)?;
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// [`SnapshotBuilder::push`] for records the caller gives away: the checks and the key
+    /// dictionary stay on this thread, while the record batch and the content digest are built
+    /// on another (the records are dropped there too), so an import's main thread does about
+    /// half the work. The same records give the same snapshot as `push`.
+    pub fn push_owned(&mut self, mut records: Vec<ModelRecord>) -> Result<(), StoreError> {
+        let (indices, failure) = self.accept(&records);
+        // The failing record is not part of the snapshot, nor are the ones after it.
+        records.truncate(indices.len());
+        if !records.is_empty() {
+            if self.worker.is_none() {
+                self.worker = Some(BatchWorker::start(&self.writer.root)?);
+            }
+            let worker = self.worker.as_mut().expect("just started");
+            worker.send(indices, records)?;
+            self.collect_batches(false)?;
+        }
+        failure.map_or(Ok(()), Err)
+    }
+
+    /// Takes the batches the worker has finished (all of them when `all`).
+    fn collect_batches(&mut self, all: bool) -> Result<(), StoreError> {
+        let Some(worker) = self.worker.as_mut() else {
+            return Ok(());
+        };
+        let mut done = Vec::new();
+        worker.receive(all, &mut done)?;
+        for (batch, lanes) in done {
+            add_lanes(&mut self.lanes, &lanes);
+            self.add_batch(batch)?;
+        }
+        Ok(())
+    }
+
+    fn add_batch(&mut self, batch: RecordBatch) -> Result<(), StoreError> {
+        self.buffered_bytes += batch.get_array_memory_size();
+        self.batches.push(batch);
+        if self.buffered_bytes > self.memory_limit {
+            self.spill()?;
+        }
+        Ok(())
+    }
+
+    /// The checks and the key dictionary of a push: the dense index of each record accepted,
+    /// in order, stopping at the first that fails (with its error).
+    fn accept(&mut self, records: &[ModelRecord]) -> (Vec<u32>, Option<StoreError>) {
         let as_of = self.draft.as_of;
-        let mut rows: Vec<(u32, &ModelRecord)> = Vec::with_capacity(records.len());
+        let mut indices: Vec<u32> = Vec::with_capacity(records.len());
         let mut failure = None;
         for record in records {
             if let Err(error) = self.check(record) {
@@ -501,15 +577,23 @@ impl SnapshotBuilder<'_> {
             if let Some(index) = known
                 && self.is_seen(index)
             {
-                // The first occurrence may sit in the file being written: read it back.
-                if let Err(error) = self.retire_direct() {
+                // The first occurrence may sit in the worker, or in the file being written:
+                // read it back.
+                let first_id = indices
+                    .iter()
+                    .position(|&i| i == index)
+                    .map(|position| records[position].id.to_string());
+                if let Err(error) = self
+                    .collect_batches(true)
+                    .and_then(|()| self.retire_direct())
+                {
                     failure = Some(error);
                     break;
                 }
                 failure = Some(StoreError::DuplicateKey {
                     key: key_text(record),
                     as_of,
-                    first_id: self.pushed_id_or(index, &rows),
+                    first_id: first_id.unwrap_or_else(|| self.pushed_id(index)),
                     second_id: record.id.to_string(),
                 });
                 break;
@@ -538,11 +622,6 @@ impl SnapshotBuilder<'_> {
                 self.in_order = false;
             }
             self.last_index = Some(index);
-            let digest = record_digest(record, &mut self.digest_buffer);
-            for (lane, chunk) in self.lanes.iter_mut().zip(digest.chunks_exact(8)) {
-                *lane =
-                    lane.wrapping_add(u64::from_le_bytes(chunk.try_into().expect("8-byte chunks")));
-            }
             self.rows += 1;
             self.downloads_30d = self
                 .downloads_30d
@@ -550,24 +629,9 @@ impl SnapshotBuilder<'_> {
             self.downloads_all_time = self
                 .downloads_all_time
                 .saturating_add(record.downloads_all_time.unwrap_or(0));
-            rows.push((index, record));
+            indices.push(index);
         }
-        if !rows.is_empty() {
-            let batch = schema::to_batch(&rows)?;
-            self.buffered_bytes += batch.get_array_memory_size();
-            self.batches.push(batch);
-            if self.buffered_bytes > self.memory_limit {
-                self.spill()?;
-            }
-        }
-        failure.map_or(Ok(()), Err)
-    }
-
-    fn pushed_id_or(&self, index: u32, pending: &[(u32, &ModelRecord)]) -> String {
-        pending.iter().find(|&&(i, _)| i == index).map_or_else(
-            || self.pushed_id(index),
-            |(_, record)| record.id.to_string(),
-        )
+        (indices, failure)
     }
 
     fn content_hash(&self) -> String {
@@ -616,6 +680,8 @@ impl SnapshotBuilder<'_> {
     }
 
     fn commit_inner(&mut self, replace: bool) -> Result<CommitOutcome, StoreError> {
+        self.collect_batches(true)?;
+        self.worker = None;
         let root = self.writer.root.clone();
         let as_of = self.draft.as_of;
         let committed = layout::scan(&root)?;
@@ -810,7 +876,8 @@ impl SnapshotBuilder<'_> {
 
 impl Drop for SnapshotBuilder<'_> {
     fn drop(&mut self) {
-        // Stop the encoder before its file goes.
+        // Stop the workers before their files go.
+        drop(self.worker.take());
         drop(self.direct.take());
         if let Some(staging) = &self.staging {
             let _ = fs::remove_dir_all(staging);
@@ -818,6 +885,120 @@ impl Drop for SnapshotBuilder<'_> {
         if !self.finished && self.dictionary_changed {
             // The in-memory dictionary holds keys of a snapshot that was not committed.
             self.writer.dictionary = None;
+        }
+    }
+}
+
+fn add_digest(lanes: &mut [u64; 4], digest: &[u8; 32]) {
+    for (lane, chunk) in lanes.iter_mut().zip(digest.chunks_exact(8)) {
+        *lane = lane.wrapping_add(u64::from_le_bytes(chunk.try_into().expect("8-byte chunks")));
+    }
+}
+
+fn add_lanes(lanes: &mut [u64; 4], more: &[u64; 4]) {
+    for (lane, more) in lanes.iter_mut().zip(more) {
+        *lane = lane.wrapping_add(*more);
+    }
+}
+
+/// A finished batch and the digest lanes of its records.
+type Built = Result<(RecordBatch, [u64; 4]), StoreError>;
+
+/// The thread that turns accepted records into a record batch and their digests
+/// ([`SnapshotBuilder::push_owned`]), in the order they were sent.
+struct BatchWorker {
+    sender: Option<SyncSender<(Vec<u32>, Vec<ModelRecord>)>>,
+    receiver: std::sync::mpsc::Receiver<Built>,
+    /// Chunks sent and not yet received back.
+    pending: usize,
+    thread: Option<JoinHandle<()>>,
+    root: PathBuf,
+}
+
+impl BatchWorker {
+    fn start(root: &Path) -> Result<Self, StoreError> {
+        // Two chunks queued while one is built: memory stays bounded.
+        let (sender, input) = std::sync::mpsc::sync_channel::<(Vec<u32>, Vec<ModelRecord>)>(2);
+        let (output, receiver) = std::sync::mpsc::channel::<Built>();
+        let thread = std::thread::Builder::new()
+            .name("store-batch".into())
+            .spawn(move || {
+                let mut buffer = Vec::with_capacity(1024);
+                for (indices, records) in input {
+                    let mut lanes = [0u64; 4];
+                    for record in &records {
+                        add_digest(&mut lanes, &record_digest(record, &mut buffer));
+                    }
+                    let rows: Vec<(u32, &ModelRecord)> =
+                        indices.into_iter().zip(&records).collect();
+                    let built = schema::to_batch(&rows).map(|batch| (batch, lanes));
+                    drop(rows);
+                    drop(records);
+                    if output.send(built).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(StoreError::io(root))?;
+        Ok(Self {
+            sender: Some(sender),
+            receiver,
+            pending: 0,
+            thread: Some(thread),
+            root: root.to_path_buf(),
+        })
+    }
+
+    fn stopped(&self) -> StoreError {
+        StoreError::io(&self.root)(std::io::Error::other(
+            "the batch-building thread stopped (a bug)",
+        ))
+    }
+
+    fn send(&mut self, indices: Vec<u32>, records: Vec<ModelRecord>) -> Result<(), StoreError> {
+        let sent = self
+            .sender
+            .as_ref()
+            .is_some_and(|sender| sender.send((indices, records)).is_ok());
+        if !sent {
+            return Err(self.stopped());
+        }
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Moves finished batches into `done`: those ready, or every one sent when `all`.
+    fn receive(
+        &mut self,
+        all: bool,
+        done: &mut Vec<(RecordBatch, [u64; 4])>,
+    ) -> Result<(), StoreError> {
+        while self.pending > 0 {
+            let built = if all {
+                self.receiver.recv().map_err(|_| self.stopped())?
+            } else {
+                match self.receiver.try_recv() {
+                    Ok(built) => built,
+                    Err(std::sync::mpsc::TryRecvError::Empty) => return Ok(()),
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                        return Err(self.stopped());
+                    }
+                }
+            };
+            self.pending -= 1;
+            done.push(built?);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for BatchWorker {
+    fn drop(&mut self) {
+        drop(self.sender.take());
+        if let Some(thread) = self.thread.take() {
+            // Unblock a worker waiting to send: drop what it finished.
+            while self.receiver.recv().is_ok() {}
+            let _ = thread.join();
         }
     }
 }

@@ -659,6 +659,76 @@ fn spilled_runs_merge_into_the_same_snapshot() {
     assert_eq!(rows.len(), 5_000);
 }
 
+/// `push_owned` (batches and digests built on another thread, as `import` pushes) gives the
+/// same snapshot, byte for byte, as `push`: in memory and spilled, in order and not, and a
+/// duplicate names the first id whether it sits in an earlier chunk or the same one.
+#[test]
+fn owned_pushes_give_the_same_snapshot_as_borrowed_ones() {
+    let records: Vec<ModelRecord> = (0..5_000u64)
+        .map(|i| {
+            let j = (i * 7_919) % 5_000;
+            let mut r = record(
+                Some(&format!("o{j}")),
+                &format!("ns{}/m{j}", j % 13),
+                Some(j),
+            );
+            r.pipeline_tag = Some(format!("task{}", j % 5));
+            r.tags = (j % 3 == 0).then(|| vec![format!("base_model:ns1/m{}", j / 2)]);
+            r
+        })
+        .collect();
+    for memory_limit in [usize::MAX, 1] {
+        let borrowed = tempfile::tempdir().unwrap();
+        let owned = tempfile::tempdir().unwrap();
+        for (dir, give) in [(borrowed.path(), false), (owned.path(), true)] {
+            let mut writer = Writer::lock(dir).unwrap();
+            let mut builder = writer.begin(draft(T1)).unwrap();
+            builder.set_memory_limit(memory_limit);
+            builder.expect_records(records.len() as u64);
+            for chunk in records.chunks(700) {
+                if give {
+                    builder.push_owned(chunk.to_vec()).unwrap();
+                } else {
+                    builder.push(chunk).unwrap();
+                }
+            }
+            // A duplicate of a record of an earlier chunk, then one within the same chunk.
+            let error = if give {
+                builder.push_owned(vec![record(Some("o0"), "x/dup", None)])
+            } else {
+                builder.push(&[record(Some("o0"), "x/dup", None)])
+            }
+            .unwrap_err();
+            assert!(
+                error.to_string().contains("ids ns0/m0 and x/dup"),
+                "{error}"
+            );
+            let pair = vec![
+                record(Some("o-new"), "x/first", Some(1)),
+                record(Some("o-new"), "x/second", Some(2)),
+            ];
+            let error = if give {
+                builder.push_owned(pair)
+            } else {
+                builder.push(&pair)
+            }
+            .unwrap_err();
+            assert!(
+                error.to_string().contains("ids x/first and x/second"),
+                "{error}"
+            );
+            assert_eq!(builder.len(), 5_001, "the first of the pair is kept");
+            builder.commit(false).unwrap();
+        }
+        let a = Store::open(borrowed.path()).unwrap();
+        let b = Store::open(owned.path()).unwrap();
+        let (a, b) = (a.manifest(T1).unwrap(), b.manifest(T1).unwrap());
+        assert_eq!(a.content_hash, b.content_hash);
+        assert_eq!(a.info.models, 5_001);
+        assert_eq!(a.files, b.files, "the same files, byte for byte");
+    }
+}
+
 /// Input already in index order is written straight into the final file as it spills; when
 /// the order breaks later (or a duplicate needs the first row read back), that file becomes a
 /// sorted run and the commit merges. Every way gives the same snapshot as an in-memory commit.

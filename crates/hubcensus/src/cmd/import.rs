@@ -278,11 +278,12 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
         });
         let started = std::time::Instant::now();
         let mut builder = writer.begin(draft).map_err(explain_store)?;
+        builder.expect_records(snapshot.rows);
         let rejects = stream(snapshot, |records| {
             if let Some(bar) = &progress {
                 bar.inc(records.len() as u64);
             }
-            builder.push(&records).map_err(explain_store)
+            builder.push_owned(records).map_err(explain_store)
         });
         if let Some(bar) = &progress {
             bar.finish_and_clear();
