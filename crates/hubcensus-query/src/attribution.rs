@@ -378,15 +378,15 @@ mod tests {
             .collect();
         names.extend(["", "demo-user-1", "Ünïcode", "meta-LLAMA"].map(str::to_owned));
         assert!(names.len() > 100);
-        let mut named = 0;
+        let mut registered = 0;
         for name in &names {
             assert_eq!(
                 attributor.registry_names(name),
                 registry.names(name),
                 "{name}"
             );
-            named += usize::from(registry.names(name));
+            registered += usize::from(registry.names(name));
         }
-        assert!(named > 50, "the registry names its own namespaces");
+        assert!(registered > 50, "the registry names its own namespaces");
     }
 }

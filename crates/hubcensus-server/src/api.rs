@@ -26,7 +26,7 @@ use serde::Serialize;
 
 use crate::error::AppError;
 use crate::params::{Params, check_id};
-use crate::respond::{JSON, Kind, answer, cached, error_response, json_bytes, with_meta};
+use crate::respond::{Accepts, JSON, Kind, answer, cached, error_response, json_bytes, with_meta};
 use crate::state::{AppState, Loaded, Rendered, blocking};
 
 pub type Pairs = Query<Vec<(String, String)>>;
@@ -42,8 +42,10 @@ pub async fn working_set_route(
         &headers,
         "/api/v1/working-set",
         pairs,
-        &["as_of", "k"],
-        true,
+        Accepts {
+            params: &["as_of", "k"],
+            filters: true,
+        },
         |loaded, params| async move {
             let view = working_set_view(&loaded, &params).await?;
             with_meta(&view, &loaded.window_meta(&view.population))
@@ -76,8 +78,10 @@ pub async fn windows_route(
         &headers,
         "/api/v1/windows",
         pairs,
-        &["k"],
-        true,
+        Accepts {
+            params: &["k"],
+            filters: true,
+        },
         |loaded, params| async move {
             let view = windows_view(&loaded, &params).await?;
             let population = view.filter.describe();
@@ -111,8 +115,10 @@ pub async fn shares_route(
         &headers,
         "/api/v1/shares",
         pairs,
-        &["by", "origin", "period"],
-        true,
+        Accepts {
+            params: &["by", "origin", "period"],
+            filters: true,
+        },
         |loaded, params| async move {
             let view = shares_view(&loaded, &params).await?;
             let view = &*view;
@@ -176,8 +182,10 @@ pub async fn top_route(
         &headers,
         "/api/v1/top",
         pairs,
-        &["as_of", "k", "family"],
-        true,
+        Accepts {
+            params: &["as_of", "k", "family"],
+            filters: true,
+        },
         |loaded, params| async move {
             let view = top_view(&loaded, &params).await?;
             with_meta(&view, &loaded.window_meta(&view.population))
@@ -211,8 +219,10 @@ pub async fn churn_route(
         &headers,
         "/api/v1/churn",
         pairs,
-        &["as_of", "k"],
-        true,
+        Accepts {
+            params: &["as_of", "k"],
+            filters: true,
+        },
         |loaded, params| async move {
             let query = ChurnQuery {
                 k: params.k(200)?,
@@ -244,8 +254,10 @@ pub async fn derivatives_route(
         &headers,
         "/api/v1/derivatives",
         pairs,
-        &["as_of", "top"],
-        true,
+        Accepts {
+            params: &["as_of", "top"],
+            filters: true,
+        },
         |loaded, params| async move {
             let view = derivatives_view(&loaded, &params).await?;
             with_meta(&view, &loaded.meta(&view.population, Some(&[view.as_of])))
@@ -283,8 +295,10 @@ pub async fn model_route(
         &headers,
         &route,
         pairs,
-        &["limit"],
-        false,
+        Accepts {
+            params: &["limit"],
+            filters: false,
+        },
         |loaded, params| async move {
             let view = model_view(&loaded, &params, id).await?;
             with_meta(&view, &loaded.meta(&view.population.words, None))
@@ -322,8 +336,10 @@ pub async fn who_route(
         &headers,
         &route,
         pairs,
-        &[],
-        false,
+        Accepts {
+            params: &[],
+            filters: false,
+        },
         |loaded, _| async move {
             let view = who_view(&loaded, name).await?;
             with_meta(
@@ -392,8 +408,10 @@ pub async fn audit_route(
         &headers,
         "/api/v1/audit",
         pairs,
-        &AUDIT_PARAMS,
-        false,
+        Accepts {
+            params: &AUDIT_PARAMS,
+            filters: false,
+        },
         |loaded, params| async move {
             let view = audit_view(&loaded, &params).await?;
             let used = snapshots_until(&loaded, view.audit.as_of);
@@ -471,8 +489,10 @@ pub async fn discover_route(
         &headers,
         "/api/v1/discover",
         pairs,
-        &DISCOVER_PARAMS,
-        false,
+        Accepts {
+            params: &DISCOVER_PARAMS,
+            filters: false,
+        },
         |loaded, params| async move {
             let view = discover_view(&loaded, &params).await?;
             let used = snapshots_until(&loaded, view.discover.as_of);
@@ -548,8 +568,10 @@ pub async fn search_api_route(
         &headers,
         "/api/v1/search",
         pairs,
-        &["q", "limit"],
-        false,
+        Accepts {
+            params: &["q", "limit"],
+            filters: false,
+        },
         |loaded, params| async move {
             let view = search_view(&loaded, &params, 50).await?;
             let population = format!(
@@ -596,8 +618,10 @@ pub async fn series_route(
         &headers,
         "/api/v1/series",
         pairs,
-        &["models", "format"],
-        false,
+        Accepts {
+            params: &["models", "format"],
+            filters: false,
+        },
         |loaded, params| async move {
             let format = match params.choice("format", &["parquet", "csv", "json"])? {
                 "csv" => Format::Csv,
@@ -647,8 +671,10 @@ pub async fn snapshots_route(
         &headers,
         "/api/v1/snapshots",
         pairs,
-        &[],
-        false,
+        Accepts {
+            params: &[],
+            filters: false,
+        },
         |loaded, _| async move {
             let view = SnapshotsView {
                 schema: "hubcensus.snapshots/v1",
@@ -671,8 +697,10 @@ pub async fn openapi_route(
         &headers,
         "/api/v1/openapi.json",
         pairs,
-        &[],
-        false,
+        Accepts {
+            params: &[],
+            filters: false,
+        },
         |_, _| async move {
             Ok(Rendered {
                 content_type: JSON,

@@ -28,7 +28,7 @@ use hubcensus_report::{Population as ChartPopulation, Series, SeriesGroup, Unit}
 use crate::api::{self, Pairs};
 use crate::error::{AppError, ErrorBody};
 use crate::params::{Params, check_id, encode, encode_path};
-use crate::respond::{ATOM, HTML, Kind, SVG, answer, cached, error_response};
+use crate::respond::{ATOM, Accepts, HTML, Kind, SVG, answer, cached, error_response};
 use crate::state::{AppState, Loaded, Rendered, blocking};
 
 /// The navigation: path and label.
@@ -429,8 +429,10 @@ pub async fn overview(
         &headers,
         "/",
         pairs,
-        &[],
-        false,
+        Accepts {
+            params: &[],
+            filters: false,
+        },
         |loaded, params| async move {
             let windows = api::windows_view(&loaded, &params).await?;
             let mut page = Page::new(&loaded, "The open-model ecosystem, week by week", "/");
@@ -551,8 +553,10 @@ pub async fn week(
         &headers,
         "/week",
         pairs,
-        &WEEK_PARAMS,
-        true,
+        Accepts {
+            params: &WEEK_PARAMS,
+            filters: true,
+        },
         week_page,
     )
     .await
@@ -581,8 +585,10 @@ pub async fn week_of(
         &headers,
         "/week",
         pairs,
-        &WEEK_PARAMS,
-        true,
+        Accepts {
+            params: &WEEK_PARAMS,
+            filters: true,
+        },
         week_page,
     )
     .await
@@ -781,8 +787,10 @@ pub async fn model_page(
         &headers,
         &route,
         pairs,
-        &["limit"],
-        false,
+        Accepts {
+            params: &["limit"],
+            filters: false,
+        },
         |loaded, params| async move {
             let view = api::model_view(&loaded, &params, id).await?;
             let mut page = Page::new(&loaded, view.id.clone(), "");
@@ -1046,8 +1054,10 @@ pub async fn compare(
         &headers,
         "/compare",
         pairs,
-        &["models"],
-        false,
+        Accepts {
+            params: &["models"],
+            filters: false,
+        },
         |loaded, params| async move {
             let mut page = Page::new(&loaded, "Compare models", "/compare");
             page.form = Some(Form {
@@ -1113,8 +1123,10 @@ pub async fn geography(
         &headers,
         "/geography",
         pairs,
-        &["period"],
-        true,
+        Accepts {
+            params: &["period"],
+            filters: true,
+        },
         |loaded, params| async move {
             let mut page = Page::new(
                 &loaded,
@@ -1265,7 +1277,7 @@ pub async fn concentration(
     headers: HeaderMap,
     Query(pairs): Pairs,
 ) -> Response {
-    answer(Kind::Html, &state, &headers, "/concentration", pairs, &["k"], true, |loaded, params| async move {
+    answer(Kind::Html, &state, &headers, "/concentration", pairs, Accepts { params: &["k"], filters: true }, |loaded, params| async move {
         let view = api::windows_view(&loaded, &params).await?;
         let mut page = Page::new(&loaded, "Concentration of downloads", "/concentration");
         let mut fields = filter_fields(&params);
@@ -1362,8 +1374,10 @@ pub async fn families(
         &headers,
         "/families",
         pairs,
-        &["as_of"],
-        true,
+        Accepts {
+            params: &["as_of"],
+            filters: true,
+        },
         |loaded, params| async move {
             let view = api::derivatives_view(&loaded, &params).await?;
             let mut page = Page::new(&loaded, "Families and derivatives", "/families");
@@ -1541,8 +1555,10 @@ pub async fn organization(
         &headers,
         &route,
         pairs,
-        &[],
-        false,
+        Accepts {
+            params: &[],
+            filters: false,
+        },
         |loaded, _| async move {
             let view = api::who_view(&loaded, namespace.clone()).await?;
             let WhoView::Namespace(answer) = view else {
@@ -1828,8 +1844,10 @@ pub async fn search_route(
         &headers,
         "/search",
         pairs,
-        &["q"],
-        false,
+        Accepts {
+            params: &["q"],
+            filters: false,
+        },
         search_page,
     )
     .await
@@ -1846,8 +1864,10 @@ pub async fn quality(
         &headers,
         "/quality",
         pairs,
-        &[],
-        false,
+        Accepts {
+            params: &[],
+            filters: false,
+        },
         |loaded, params| async move {
             let view = api::windows_view(&loaded, &params).await?;
             let mut page = Page::new(&loaded, "Data quality and methods", "/quality");
@@ -1952,8 +1972,10 @@ pub async fn contributors(
         &headers,
         "/contributors",
         pairs,
-        &["k", "period"],
-        true,
+        Accepts {
+            params: &["k", "period"],
+            filters: true,
+        },
         |loaded, params| async move {
             let mut page = Page::new(
                 &loaded,
@@ -2115,8 +2137,10 @@ pub async fn audit(
         &headers,
         "/audit",
         pairs,
-        &api::AUDIT_PARAMS,
-        false,
+        Accepts {
+            params: &api::AUDIT_PARAMS,
+            filters: false,
+        },
         audit_page,
     )
     .await
@@ -2358,8 +2382,10 @@ pub async fn discover(
         &headers,
         "/discover",
         pairs,
-        &api::DISCOVER_PARAMS,
-        false,
+        Accepts {
+            params: &api::DISCOVER_PARAMS,
+            filters: false,
+        },
         discover_page,
     )
     .await

@@ -27,6 +27,13 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
      style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; \
      base-uri 'none'; frame-ancestors 'none'";
 
+/// What a route accepts: its own query parameters, and the population filters when `filters`.
+#[derive(Clone, Copy)]
+pub struct Accepts<'a> {
+    pub params: &'a [&'a str],
+    pub filters: bool,
+}
+
 /// How an error is shown: a JSON body (the API, feeds, badges) or a page.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -34,8 +41,7 @@ pub enum Kind {
     Html,
 }
 
-/// Parses a request's query pairs (those in `allowed`, and the population filters when
-/// `filters`), then answers from the memo or `compute`, keyed by the route and the canonical
+/// Parses a request's query pairs (those `accepts` names), then answers from the memo or `compute`, keyed by the route and the canonical
 /// parameters; a bad parameter is a 400 shown as `kind` says. Every API route and page goes
 /// through here.
 pub async fn answer<F, Fut>(
@@ -44,15 +50,14 @@ pub async fn answer<F, Fut>(
     headers: &HeaderMap,
     route: &str,
     pairs: Vec<(String, String)>,
-    allowed: &[&str],
-    filters: bool,
+    accepts: Accepts<'_>,
     compute: F,
 ) -> Response
 where
     F: FnOnce(Arc<Loaded>, Params) -> Fut,
     Fut: Future<Output = Result<Rendered, AppError>>,
 {
-    let params = match Params::parse(pairs, allowed, filters) {
+    let params = match Params::parse(pairs, accepts.params, accepts.filters) {
         Ok(params) => params,
         Err(error) => return error_response(&error, kind),
     };

@@ -1245,7 +1245,7 @@ fn serve_filter_change_in_the_browser_updates_the_url_and_the_table() {
 
 /// The report's layout check (hubcensus-report's tests/it/layout.js: text overflowing its cell,
 /// words broken, text overlapping text or leaving its chart, a page wider than the viewport)
-/// run on every dashboard page at 1,400 and 390 px, through the DevTools protocol (the pages'
+/// run on every dashboard page at 1,400 and 390 px, through the `DevTools` protocol (the pages'
 /// Content-Security-Policy admits no inline script, and forbids framing them).
 #[test]
 fn serve_pages_pass_the_layout_check_at_1400_and_390_px() {
