@@ -211,7 +211,9 @@ pub fn run(args: Args, context: &Context) -> anyhow::Result<ExitCode> {
                 let _ = writeln!(
                     text,
                     "content sha256 {} ({} snapshots, {} keys)",
-                    digest.sha256, digest.snapshots, digest.keys
+                    digest.sha256,
+                    digest.snapshots,
+                    grouped(digest.keys as u64)
                 );
             }
             write_stdout(&text)?;
