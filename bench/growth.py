@@ -43,19 +43,25 @@ def run(binary, store):
 
 
 def derive(store, weeks):
-    """A store of hard links to `store`'s first `weeks` snapshots and its dictionary."""
+    """A store of hard links to `store`'s first `weeks` snapshots (manifest and model file, store
+    format 3: docs/store.md) and its dictionary."""
     target = f"{store}.first{weeks}"
-    snapshots = sorted(name for name in os.listdir(os.path.join(store, "snapshots"))
-                       if name.startswith("as_of="))
-    if len(snapshots) < weeks:
-        sys.exit(f"{store} holds {len(snapshots)} snapshots, fewer than {weeks}")
+    manifests = sorted(name for name in os.listdir(os.path.join(store, "manifests"))
+                       if name.endswith(".json"))
+    if len(manifests) < weeks:
+        sys.exit(f"{store} holds {len(manifests)} snapshots, fewer than {weeks}")
     if not os.path.isdir(target):
-        os.makedirs(os.path.join(target, "snapshots"))
-        for name in snapshots[:weeks]:
-            source = os.path.join(store, "snapshots", name)
-            os.makedirs(os.path.join(target, "snapshots", name))
-            for file in ("manifest.json", "models.parquet"):
-                os.link(os.path.join(source, file), os.path.join(target, "snapshots", name, file))
+        os.makedirs(os.path.join(target, "manifests"))
+        for name in manifests[:weeks]:
+            os.link(os.path.join(store, "manifests", name),
+                    os.path.join(target, "manifests", name))
+            with open(os.path.join(store, "manifests", name)) as file:
+                date = json.load(file)["as_of"][:10]
+            stem = name[:-len(".json")]
+            folder = os.path.join("models", f"as_of_date={date}")
+            os.makedirs(os.path.join(target, folder))
+            os.link(os.path.join(store, folder, f"{stem}.parquet"),
+                    os.path.join(target, folder, f"{stem}.parquet"))
         shutil.copytree(os.path.join(store, "dictionary"), os.path.join(target, "dictionary"),
                         copy_function=os.link)
         os.makedirs(os.path.join(target, "staging"))
@@ -65,11 +71,10 @@ def derive(store, weeks):
 def models_in(store):
     """The store's length (keys), from its manifests."""
     length = 0
-    snapshots = os.path.join(store, "snapshots")
-    for name in os.listdir(snapshots):
-        path = os.path.join(snapshots, name, "manifest.json")
-        if os.path.exists(path):
-            with open(path) as file:
+    manifests = os.path.join(store, "manifests")
+    for name in os.listdir(manifests):
+        if name.endswith(".json"):
+            with open(os.path.join(manifests, name)) as file:
                 length = max(length, json.load(file).get("dictionary_len", 0))
     return length
 
