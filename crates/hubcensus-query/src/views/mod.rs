@@ -24,3 +24,22 @@ pub(crate) fn check_k(k: u64) -> Result<(), crate::QueryError> {
     }
     Ok(())
 }
+
+/// Runs `second` on a scoped thread while `first` runs on this one, and returns both results:
+/// the two halves of a window's work (the sums by attribution key, and the other figures), each
+/// deterministic, joined before the next window. `what` names the second half in the error a
+/// panic there becomes.
+pub(crate) fn on_two_cores<A: Send, B>(
+    second: impl FnOnce() -> A + Send,
+    first: impl FnOnce() -> B,
+    what: &str,
+) -> Result<(B, A), crate::QueryError> {
+    std::thread::scope(|scope| {
+        let running = scope.spawn(second);
+        let done = first();
+        running
+            .join()
+            .map(|other| (done, other))
+            .map_err(|_| crate::QueryError::Bug(format!("the {what} thread panicked")))
+    })
+}

@@ -86,21 +86,17 @@ pub fn shares_of(
             // Each share is a pass over the window's groups: the second half of them on a
             // second thread.
             let half = pairs.len() / 2;
-            let (first, second) = std::thread::scope(|scope| {
-                let (groups, pairs) = (&groups, &pairs);
-                let second = scope.spawn(move || {
-                    pairs[half..]
-                        .iter()
-                        .map(|&(dimension, origin)| groups.shares(table, dimension, origin))
-                        .collect::<Vec<Shares>>()
-                });
-                let first: Vec<Shares> = pairs[..half]
+            let shares_of = |pairs: &[(Dimension, Origin)]| -> Vec<Shares> {
+                pairs
                     .iter()
                     .map(|&(dimension, origin)| groups.shares(table, dimension, origin))
-                    .collect();
-                (first, second.join())
-            });
-            let second = second.map_err(|_| QueryError::Bug("a shares thread panicked".into()))?;
+                    .collect()
+            };
+            let (first, second) = super::on_two_cores(
+                || shares_of(&pairs[half..]),
+                || shares_of(&pairs[..half]),
+                "shares",
+            )?;
             let mut computed = first.into_iter().chain(second);
             for per_origin in &mut weekly {
                 for slot in per_origin.iter_mut() {

@@ -127,8 +127,8 @@ pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, Que
             // computes the rest of the window's figures: two halves of about the same cost,
             // each deterministic, joined before the next window.
             let attributor = &mut attributor;
-            let (mut figures, (hhi_author, group_hhi)) = std::thread::scope(|scope| {
-                let grouping = scope.spawn(move || {
+            let (mut figures, (hhi_author, group_hhi)) = super::on_two_cores(
+                move || {
                     attributor.update(catalog, window.to());
                     let window_groups = attributor.groups(window, end, None, &catalog.ids);
                     let hhi = |dimension| {
@@ -141,20 +141,19 @@ pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, Que
                         country: hhi(Dimension::Country),
                     };
                     (window_groups.author_hhi(), group_hhi)
-                });
-                let figures = series::figures_of(
-                    catalog,
-                    window,
-                    end,
-                    graph.as_deref(),
-                    query.k,
-                    builder.scratch(),
-                );
-                grouping
-                    .join()
-                    .map(|grouped| (figures, grouped))
-                    .map_err(|_| QueryError::Bug("the window-grouping thread panicked".into()))
-            })?;
+                },
+                || {
+                    series::figures_of(
+                        catalog,
+                        window,
+                        end,
+                        graph.as_deref(),
+                        query.k,
+                        builder.scratch(),
+                    )
+                },
+                "window-grouping",
+            )?;
             figures.hhi_author = hhi_author;
             builder.push_figures(figures);
             groups.push(group_hhi);

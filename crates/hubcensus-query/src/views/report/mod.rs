@@ -202,8 +202,8 @@ fn with_inputs<T>(
             // this one computes the window's other figures (as `windows` does).
             let attributor = &mut attributor;
             let origins = &query.origins;
-            let (mut figures, grouped) = std::thread::scope(|scope| {
-                let grouping = scope.spawn(move || {
+            let (mut figures, grouped) = super::on_two_cores(
+                move || {
                     attributor.update(catalog, end.info.as_of);
                     let window_groups = attributor.groups(window, end, Some(graph), &catalog.ids);
                     let table = attributor.table();
@@ -232,20 +232,19 @@ fn with_inputs<T>(
                         types,
                         last_hhi,
                     )
-                });
-                let figures = series::figures_of(
-                    catalog,
-                    window,
-                    end,
-                    is_last.then_some(graph.as_ref()),
-                    query.k,
-                    builder.scratch(),
-                );
-                grouping
-                    .join()
-                    .map(|grouped| (figures, grouped))
-                    .map_err(|_| QueryError::Bug("the window-grouping thread panicked".into()))
-            })?;
+                },
+                || {
+                    series::figures_of(
+                        catalog,
+                        window,
+                        end,
+                        is_last.then_some(graph.as_ref()),
+                        query.k,
+                        builder.scratch(),
+                    )
+                },
+                "window-grouping",
+            )?;
             let (hhi_author, regions, countries, types, last_hhi) = grouped;
             figures.hhi_author = hhi_author;
             let figures = builder.push_figures(figures).clone();
