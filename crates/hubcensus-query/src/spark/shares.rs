@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use hubcensus_analytics::Filter;
 use hubcensus_analytics::lineage::{LineageGraph, Root};
 use hubcensus_analytics::shares::{
-    AttributionTable, Dimension, Origin, Period, Shares, shares_of_tallies, sum_over_periods,
+    AttributionTable, Dimension, Origin, Period, Shares, shares_of_tallies,
 };
 use hubcensus_model::{Attribution, Timestamp};
 use hubcensus_registry::{AccountKind, Registry};
@@ -21,7 +21,7 @@ use super::launch::{
     FamilyTable, Intermediates, LineageTable, PlanFilter, SharesPlan, SparkOptions, plan, run_job,
 };
 use crate::attribution::{Accounts, Attributor};
-use crate::views::shares::{SCHEMA, SharesQuery, SharesView};
+use crate::views::shares::{SharesQuery, SharesView};
 use crate::views::windows::{WindowsQuery, WindowsView};
 use crate::{Census, QueryError};
 
@@ -121,7 +121,7 @@ pub fn spark_shares(
         options,
     )?;
     let weekly = weekly_shares(census, &intermediates, &table, filter, dimensions, origins)?;
-    Ok(views(&weekly, dimensions, periods))
+    Ok(crate::views::shares::views_of(&weekly, dimensions, periods))
 }
 
 /// The `windows` view (every field, as the embedded engine's) and the shares of every
@@ -192,7 +192,10 @@ pub fn spark_windows_and_shares(
         windows: rows,
         filter: query.filter.clone(),
     };
-    Ok((view, views(&asked_weekly, dimensions, periods)))
+    Ok((
+        view,
+        crate::views::shares::views_of(&asked_weekly, dimensions, periods),
+    ))
 }
 
 /// `windows --engine spark`: the embedded `windows` view, every field, computed from the Spark
@@ -433,32 +436,6 @@ fn weekly_shares(
         }
     }
     Ok(weekly)
-}
-
-/// The views of each dimension and period (dimension-major, as
-/// [`crate::views::shares::shares_of`] orders them), each origin's periods in turn.
-fn views(
-    weekly: &[Vec<Vec<Shares>>],
-    dimensions: &[Dimension],
-    periods: &[Period],
-) -> Vec<SharesView> {
-    let registry_version = Registry::embedded().version();
-    let mut views = Vec::with_capacity(dimensions.len() * periods.len());
-    for (per_origin, &dimension) in weekly.iter().zip(dimensions) {
-        for &period in periods {
-            views.push(SharesView {
-                schema: SCHEMA,
-                by: dimension,
-                period,
-                registry_version: registry_version.clone(),
-                results: per_origin
-                    .iter()
-                    .flat_map(|windows| sum_over_periods(windows, period))
-                    .collect(),
-            });
-        }
-    }
-    views
 }
 
 /// `shares --engine spark`: either origin or both, any population filter.

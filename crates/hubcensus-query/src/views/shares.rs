@@ -106,6 +106,17 @@ pub fn shares_of(
             Ok(())
         })
     })?;
+    Ok(views_of(&weekly, dimensions, periods))
+}
+
+/// The views of each dimension and period (dimension-major), each origin's periods in turn,
+/// from each dimension's per-origin weekly shares: the one assembly of the embedded engine and
+/// the Spark path.
+pub(crate) fn views_of(
+    weekly: &[Vec<Vec<Shares>>],
+    dimensions: &[Dimension],
+    periods: &[Period],
+) -> Vec<SharesView> {
     let registry_version = hubcensus_registry::Registry::embedded().version();
     let mut views = Vec::with_capacity(dimensions.len() * periods.len());
     for (per_origin, &dimension) in weekly.iter().zip(dimensions) {
@@ -122,7 +133,7 @@ pub fn shares_of(
             });
         }
     }
-    Ok(views)
+    views
 }
 
 /// One group's downloads and share in one period of a [`SharesView`].
