@@ -37,9 +37,16 @@ pub(crate) fn on_two_cores<A: Send, B>(
     std::thread::scope(|scope| {
         let running = scope.spawn(second);
         let done = first();
-        running
-            .join()
-            .map(|other| (done, other))
-            .map_err(|_| crate::QueryError::Bug(format!("the {what} thread panicked")))
+        joined(running, what).map(|other| (done, other))
     })
+}
+
+/// The result of a scoped thread; its panic becomes a `QueryError::Bug` naming `what`.
+pub(crate) fn joined<T>(
+    handle: std::thread::ScopedJoinHandle<'_, T>,
+    what: &str,
+) -> Result<T, crate::QueryError> {
+    handle
+        .join()
+        .map_err(|_| crate::QueryError::Bug(format!("the {what} thread panicked")))
 }

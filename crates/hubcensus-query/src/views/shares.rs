@@ -76,9 +76,7 @@ pub fn shares_of(
         let mut graph = None;
         census.for_each_window(&plan, |catalog, window, end| {
             if let Some(reading) = reading.take() {
-                graph = Some(reading.join().map_err(|_| {
-                    QueryError::Bug("the lineage-reading thread panicked".into())
-                })??);
+                graph = Some(super::joined(reading, "lineage-reading")??);
             }
             attributor.update(catalog, window.to());
             let groups = attributor.groups(window, end, graph.as_deref(), &catalog.ids);

@@ -54,9 +54,7 @@ pub fn top(census: &Census, query: &TopQuery) -> Result<TopView, QueryError> {
         std::thread::scope(|scope| {
             let reading = scope.spawn(|| census.graph(as_of, false));
             let ids = census.ids();
-            let graph = reading
-                .join()
-                .map_err(|_| QueryError::Bug("the lineage-reading thread panicked".into()))?;
+            let graph = super::joined(reading, "lineage-reading")?;
             // The graph's error first, as when it was read alone.
             graph.and_then(|graph| ids.map(|_| graph))
         })

@@ -117,9 +117,7 @@ pub fn windows(census: &Census, query: &WindowsQuery) -> Result<WindowsView, Que
         let mut graph = None;
         census.for_each_window(&plan, |catalog, window, end| {
             if let Some(reading) = reading.take() {
-                let (read, source) = reading
-                    .join()
-                    .map_err(|_| QueryError::Bug("the lineage-reading thread panicked".into()))??;
+                let (read, source) = super::joined(reading, "lineage-reading")??;
                 graph = Some(read);
                 lineage_from = source;
             }

@@ -190,9 +190,7 @@ fn with_inputs<T>(
         let mut reading = Some(scope.spawn(|| census.lineage(newest, false)));
         census.for_each_window(&plan, |catalog, window, end| {
             if let Some(reading) = reading.take() {
-                let (read, source) = reading
-                    .join()
-                    .map_err(|_| QueryError::Bug("the lineage-reading thread panicked".into()))??;
+                let (read, source) = super::joined(reading, "lineage-reading")??;
                 graph = Some(read);
                 lineage_from = source;
             }
